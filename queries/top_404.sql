@@ -1,0 +1,8 @@
+-- Top 404s: the URIs most often not found.
+-- Needs: status, uri (common, combined).
+SELECT uri, count(*) AS hits
+FROM logs
+WHERE status = 404
+GROUP BY uri
+ORDER BY hits DESC, uri
+LIMIT 10;

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Benchmark: logsql against `wc -l` and `cat > /dev/null` on the same generated file, in one run.
+#
+#   scripts/bench.sh [LINES]        (default 5000000 lines, about 1.1 GB)
+#
+# Prints, for each command, the median wall time of 3 runs (file in the page cache), the
+# throughput in MB/s, the ratio to `wc -l`, and the peak RSS. Absolute times are noisy on
+# shared machines: compare the ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LINES="${1:-5000000}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/logsql-target}"
+cargo build --release --quiet
+BIN="$CARGO_TARGET_DIR/release/logsql"
+DATA="${BENCH_DIR:-bench-data}"
+mkdir -p "$DATA"
+LOG="$DATA/access-$LINES.log"
+if [ ! -s "$LOG" ]; then
+    echo "generating $LINES lines into $LOG ..." >&2
+    "$BIN" generate --lines "$LINES" --seed 7 > "$LOG"
+fi
+SIZE=$(stat -c %s "$LOG")
+MB=$(awk "BEGIN { printf \"%.1f\", $SIZE / 1000000 }")
+cat "$LOG" > /dev/null  # warm the page cache
+
+# run NAME CMD...: median wall seconds and max RSS (KB) of 3 runs.
+run() {
+    local name="$1"; shift
+    local times=() rss=0
+    for _ in 1 2 3; do
+        local out
+        out=$( { /usr/bin/time -f "%e %M" "$@" > /dev/null 2>/dev/null; } 2>&1 | tail -1)
+        times+=("${out% *}")
+        local r="${out#* }"
+        [ "$r" -gt "$rss" ] && rss="$r"
+    done
+    local median
+    median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
+    printf '%s\t%s\t%s\n' "$name" "$median" "$rss"
+}
+
+RESULTS=$(mktemp)
+{
+    run "wc -l" wc -l "$LOG"
+    run "cat > /dev/null" cat "$LOG"
+    run "GROUP BY status" "$BIN" "$LOG" -e "SELECT status, count(*) FROM logs GROUP BY status"
+    run "404 top-10 URIs" "$BIN" "$LOG" -e "SELECT uri, count(*) FROM logs WHERE status = 404 GROUP BY uri ORDER BY 2 DESC LIMIT 10"
+    run "rows per hour" "$BIN" "$LOG" -e "SELECT date_trunc('hour', ts) AS h, count(*) FROM logs GROUP BY h ORDER BY h"
+    run "every column" "$BIN" "$LOG" -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent) FROM logs"
+    run "SELECT * LIMIT 10" "$BIN" "$LOG" -e "SELECT * FROM logs LIMIT 10"
+} > "$RESULTS"
+
+echo "file: $LOG  ($MB MB, $LINES lines), $(nproc) cores"
+WC=$(awk -F'\t' 'NR==1 { print $2 }' "$RESULTS")
+printf '%-20s %9s %10s %10s %10s\n' "command" "wall s" "MB/s" "x wc -l" "peak RSS"
+awk -F'\t' -v mb="$MB" -v wc="$WC" '{
+    mbs = ($2 > 0) ? mb / $2 : 0
+    ratio = (wc > 0) ? $2 / wc : 0
+    printf "%-20s %9.3f %10.0f %10.2f %7.1f MB\n", $1, $2, mbs, ratio, $3 / 1024
+}' "$RESULTS"
+rm -f "$RESULTS"

@@ -1,0 +1,5 @@
+//! The `logsql` command line: arguments, running statements, printing results.
+
+pub mod args;
+pub mod output;
+pub mod run;

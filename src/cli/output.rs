@@ -1,0 +1,84 @@
+//! Printing query results: a readable table, CSV, TSV, JSON or NDJSON.
+//!
+//! Everything but the table streams batch by batch, so a large result is written in constant
+//! memory; the table needs every row to align its columns.
+
+use std::io::Write;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
+use arrow::json::writer::{JsonArray, LineDelimited, Writer as JsonWriter, WriterBuilder as JsonWriterBuilder};
+
+use super::args::OutFormat;
+
+/// A sink for the batches of one result.
+pub enum ResultWriter<W: Write> {
+    Table { out: W, batches: Vec<RecordBatch>, schema: SchemaRef },
+    Csv(arrow::csv::Writer<W>),
+    JsonArray(JsonWriter<W, JsonArray>),
+    Ndjson(JsonWriter<W, LineDelimited>),
+}
+
+impl<W: Write> ResultWriter<W> {
+    pub fn new(format: OutFormat, out: W, schema: SchemaRef) -> Self {
+        let csv = |delimiter, out| {
+            arrow::csv::WriterBuilder::new().with_header(true).with_delimiter(delimiter).build(out)
+        };
+        let json = || JsonWriterBuilder::new().with_explicit_nulls(true);
+        match format {
+            OutFormat::Table => ResultWriter::Table { out, batches: Vec::new(), schema },
+            OutFormat::Csv => ResultWriter::Csv(csv(b',', out)),
+            OutFormat::Tsv => ResultWriter::Csv(csv(b'\t', out)),
+            OutFormat::Json => ResultWriter::JsonArray(json().build::<_, JsonArray>(out)),
+            OutFormat::Ndjson => ResultWriter::Ndjson(json().build::<_, LineDelimited>(out)),
+        }
+    }
+
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
+        match self {
+            ResultWriter::Table { batches, .. } => {
+                batches.push(batch.clone());
+                Ok(())
+            }
+            ResultWriter::Csv(w) => w.write(batch),
+            ResultWriter::JsonArray(w) => w.write(batch),
+            ResultWriter::Ndjson(w) => w.write(batch),
+        }
+    }
+
+    /// Writes what is buffered (and a header for an empty CSV result) and flushes.
+    pub fn finish(self, rows: usize, schema: &SchemaRef) -> Result<(), ArrowError> {
+        match self {
+            ResultWriter::Table { mut out, mut batches, schema } => {
+                if batches.is_empty() {
+                    batches.push(RecordBatch::new_empty(schema));
+                }
+                let table = arrow::util::pretty::pretty_format_batches(&batches)?;
+                writeln!(out, "{table}")?;
+                out.flush()?;
+                Ok(())
+            }
+            ResultWriter::Csv(mut w) => {
+                if rows == 0 {
+                    w.write(&RecordBatch::new_empty(schema.clone()))?;
+                }
+                let mut out = w.into_inner();
+                out.flush()?;
+                Ok(())
+            }
+            ResultWriter::JsonArray(mut w) => {
+                w.finish()?;
+                let mut out = w.into_inner();
+                out.flush()?;
+                Ok(())
+            }
+            ResultWriter::Ndjson(mut w) => {
+                w.finish()?;
+                let mut out = w.into_inner();
+                out.flush()?;
+                Ok(())
+            }
+        }
+    }
+}

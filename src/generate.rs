@@ -1,0 +1,304 @@
+//! A generator of realistic access logs with known answers.
+//!
+//! It writes combined (or common) lines with the quirks real logs have (see `QUIRKS.md`):
+//! IPv6 and DNS clients, e-mail users, half-hour zone offsets, out-of-order times, escaped
+//! quotes, TLS handshakes, HTTP/0.9 requests, URIs with spaces, `-` and `""` fields, nginx's
+//! extra X-Forwarded-For field, CRLF endings, non-UTF-8 bytes, and (optionally) bad lines. It
+//! returns the [`Truth`] it wrote, computed from what it intended rather than by parsing, so
+//! tests and benchmarks can check the engine's answers against it.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use crate::parse::LogFormat;
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct GenOptions {
+    pub lines: u64,
+    pub seed: u64,
+    pub format: LogFormat,
+    /// Mix in bad lines (junk, impossible dates, truncated records, binary garbage).
+    pub bad_lines: bool,
+    /// Leave the final line without a newline.
+    pub no_final_newline: bool,
+}
+
+impl Default for GenOptions {
+    fn default() -> Self {
+        GenOptions { lines: 5000, seed: 42, format: LogFormat::Combined, bad_lines: true, no_final_newline: true }
+    }
+}
+
+/// Aggregates of what was written: the answers a correct engine must give.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Truth {
+    pub lines: u64,
+    pub rows: u64,
+    pub rejects: u64,
+    /// Rows per status.
+    pub status: BTreeMap<i32, u64>,
+    pub bytes_sum: i64,
+    /// Rows whose bytes field is `-`.
+    pub bytes_null: u64,
+    /// Earliest and latest instants, UTC seconds since the epoch.
+    pub min_ts: i64,
+    pub max_ts: i64,
+    /// Rows whose request line cannot be split (method is NULL).
+    pub method_null: u64,
+    /// Rows per path among status 404.
+    pub not_found_paths: BTreeMap<String, u64>,
+    /// Line numbers (1-based) of the bad lines.
+    pub reject_lines: Vec<u64>,
+}
+
+/// Deterministic xorshift64* generator: the same seed gives the same log everywhere.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+    /// True with probability `per_mille` / 1000.
+    fn chance(&mut self, per_mille: u64) -> bool {
+        self.below(1000) < per_mille
+    }
+}
+
+const START: i64 = 1_739_491_200; // 2025-02-14T00:00:00Z
+const SPAN_SECS: i64 = 7 * 86_400;
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const OFFSETS: [i64; 6] = [0, 0, 3 * 3600 + 1800, -4 * 3600, 5 * 3600 + 2700, 3600];
+const STATUSES: [(i32, u64); 10] =
+    [(200, 700), (304, 80), (404, 80), (301, 30), (302, 20), (500, 20), (503, 10), (403, 20), (400, 20), (206, 20)];
+const PATHS: [&str; 16] = [
+    "/",
+    "/index.html",
+    "/about",
+    "/products/42",
+    "/products/7",
+    "/api/v1/items",
+    "/static/app.js",
+    "/static/style.css",
+    "/images/logo.png",
+    "/search",
+    "/cart",
+    "/wp-login.php",
+    "/.env",
+    "/admin/../../etc/passwd",
+    "/caf%C3%A9/men%C3%BC",
+    "/favicon.ico",
+];
+const USER_AGENTS: [&str; 9] = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+    "curl/8.5.0",
+    "python-requests/2.31.0",
+    r#"Mozilla/5.0 \"quoted\" (evil; \\ backslash)"#,
+    "-",
+];
+const REFERERS: [&str; 5] = ["-", "", "https://www.google.com/", "https://shop.example.com/cart", "http://example.com/a b"];
+const USERS: [&str; 4] = ["-", "-", "alice", "bob@example.com"];
+
+/// Writes `opts.lines` lines to `out` and returns what a correct engine must answer.
+pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
+    let mut rng = Rng(opts.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut truth = Truth { min_ts: i64::MAX, max_ts: i64::MIN, ..Truth::default() };
+    let mut line = Vec::with_capacity(512);
+    let status_total: u64 = STATUSES.iter().map(|(_, w)| w).sum();
+    for i in 0..opts.lines {
+        line.clear();
+        let number = i + 1;
+        let last = number == opts.lines;
+        if opts.bad_lines && rng.chance(4) {
+            write_bad_line(&mut rng, &mut line, opts.format);
+            truth.rejects += 1;
+            truth.reject_lines.push(number);
+        } else {
+            let utc = START + (i as i64 * SPAN_SECS) / opts.lines.max(1) as i64 + rng.below(61) as i64 - 30;
+            let mut weight = rng.below(status_total);
+            let status = STATUSES
+                .iter()
+                .find(|(_, w)| {
+                    if weight < *w {
+                        true
+                    } else {
+                        weight -= w;
+                        false
+                    }
+                })
+                .map_or(200, |(s, _)| *s);
+            let (request, path, splittable) = request_line(&mut rng);
+            let bytes = if status == 304 && rng.chance(500) { None } else { Some(rng.below(50_000) as i64) };
+
+            write_client(&mut rng, &mut line);
+            let user = rng.pick(&USERS);
+            write!(line, " - {user} [")?;
+            write_clf_time(&mut line, utc, *rng.pick(&OFFSETS));
+            write!(line, "] \"{request}\" {status} ")?;
+            match bytes {
+                Some(b) => write!(line, "{b}")?,
+                None => line.push(b'-'),
+            }
+            if opts.format == LogFormat::Combined {
+                write!(line, " \"{}\" \"{}\"", rng.pick(&REFERERS), rng.pick(&USER_AGENTS))?;
+                if rng.chance(100) {
+                    line.extend_from_slice(br#" "203.0.113.7, 10.10.1.1""#);
+                }
+            }
+            truth.rows += 1;
+            *truth.status.entry(status).or_default() += 1;
+            match bytes {
+                Some(b) => truth.bytes_sum += b,
+                None => truth.bytes_null += 1,
+            }
+            truth.min_ts = truth.min_ts.min(utc);
+            truth.max_ts = truth.max_ts.max(utc);
+            if !splittable {
+                truth.method_null += 1;
+            }
+            if status == 404 {
+                if let Some(p) = path {
+                    *truth.not_found_paths.entry(p).or_default() += 1;
+                }
+            }
+        }
+        truth.lines += 1;
+        if rng.chance(20) {
+            line.push(b'\r');
+        }
+        if !(last && opts.no_final_newline) {
+            line.push(b'\n');
+        }
+        out.write_all(&line)?;
+    }
+    Ok(truth)
+}
+
+/// A request line, its path if it splits, and whether it splits into method/target/protocol.
+fn request_line(rng: &mut Rng) -> (String, Option<String>, bool) {
+    match rng.below(1000) {
+        0..=4 => ("-".into(), None, false),
+        5..=7 => (r"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03".into(), None, false),
+        8..=12 => ("GET /old-page.html".into(), Some("/old-page.html".into()), true),
+        13..=15 => ("GET /a b c HTTP/1.1".into(), Some("/a b c".into()), true),
+        16..=18 => {
+            let long = format!("/search?q={}", "x".repeat(3000 + rng.below(3000) as usize));
+            (format!("GET {long} HTTP/1.1"), Some("/search".into()), true)
+        }
+        19..=21 => (r#"GET /q?s=\"quoted\" HTTP/1.1"#.into(), Some("/q".into()), true),
+        22..=23 => (r"GET /bad\xadbyte HTTP/1.1".into(), Some("/bad\u{FFFD}byte".into()), true),
+        _ => {
+            let method = *rng.pick(&["GET", "GET", "GET", "GET", "POST", "HEAD", "PUT", "DELETE"]);
+            let path = *rng.pick(&PATHS);
+            let query = match rng.below(4) {
+                0 => format!("?page={}", rng.below(20)),
+                1 if path == "/search" => "?q=caf%C3%A9&lang=fr".to_string(),
+                _ => String::new(),
+            };
+            let proto = *rng.pick(&["HTTP/1.1", "HTTP/1.1", "HTTP/2.0", "HTTP/1.0"]);
+            (format!("{method} {path}{query} {proto}"), Some(path.to_string()), true)
+        }
+    }
+}
+
+fn write_client(rng: &mut Rng, line: &mut Vec<u8>) {
+    match rng.below(20) {
+        0 => {
+            let _ = write!(line, "2001:db8::{:x}", rng.below(0xffff));
+        }
+        1 => line.extend_from_slice(b"::1"),
+        2 => {
+            let _ = write!(line, "host{}.dialup.example.net", rng.below(100));
+        }
+        _ => {
+            let _ = write!(line, "{}.{}.{}.{}", 1 + rng.below(223), rng.below(256), rng.below(256), 1 + rng.below(254));
+        }
+    }
+}
+
+fn write_bad_line(rng: &mut Rng, line: &mut Vec<u8>, format: LogFormat) {
+    match rng.below(5) {
+        0 => line.extend_from_slice(b"this is not a log line"),
+        1 => line.extend_from_slice(
+            br#"198.51.100.1 - - [99/Foo/2025:99:99:99 +0000] "GET / HTTP/1.1" 200 12 "-" "curl/8.5.0""#,
+        ),
+        // A record cut off mid-field (where depends on how many fields the format has).
+        2 if format == LogFormat::Common => {
+            line.extend_from_slice(br#"198.51.100.2 - - [14/Feb/2025:10:00:00 +0000] "GET /cut HTTP/1.1" 200"#)
+        }
+        2 => line.extend_from_slice(br#"198.51.100.2 - - [14/Feb/2025:10:00:00 +0000] "GET /cut HTTP/1.1" 200 99 "-" "Mozilla/5.0 (X11; Lin"#),
+        3 => line.extend_from_slice(b"\x00\x01\x02\xff\xfe\xfd\x00binary"),
+        _ => line.extend_from_slice(br#"198.51.100.3 - - [14/Feb/2025:10:00:00 +0000] "GET / HT"#),
+    }
+}
+
+/// Writes `utc` as a CLF time in the zone `offset` seconds east of UTC.
+fn write_clf_time(line: &mut Vec<u8>, utc: i64, offset: i64) {
+    let local = utc + offset;
+    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    let sign = if offset < 0 { '-' } else { '+' };
+    let off = offset.abs();
+    let _ = write!(
+        line,
+        "{d:02}/{}/{y:04}:{:02}:{:02}:{:02} {sign}{:02}{:02}",
+        MONTHS[(m - 1) as usize],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        off / 3600,
+        off / 60 % 60
+    );
+}
+
+/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::timestamp::parse_clf_time;
+
+    #[test]
+    fn clf_time_round_trips_through_the_parser() {
+        let mut rng = Rng(7);
+        for _ in 0..2000 {
+            let utc = START + rng.below(10 * 365 * 86_400) as i64;
+            let offset = *rng.pick(&OFFSETS);
+            let mut buf = Vec::new();
+            write_clf_time(&mut buf, utc, offset);
+            assert_eq!(parse_clf_time(&buf), Some(utc * 1_000_000_000), "{}", String::from_utf8_lossy(&buf));
+        }
+    }
+
+    #[test]
+    fn same_seed_same_log() {
+        let opts = GenOptions { lines: 300, ..GenOptions::default() };
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        assert_eq!(generate(&opts, &mut a).unwrap(), generate(&opts, &mut b).unwrap());
+        assert_eq!(a, b);
+    }
+}

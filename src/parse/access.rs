@@ -1,0 +1,374 @@
+//! The Apache/nginx access-log parser: Common Log Format and Combined Log Format.
+//!
+//! `host ident user [time] "request" status bytes ["referer" "user-agent" [extra...]]`
+//!
+//! The parser finds field boundaries with `memchr` and records them as byte spans of the line
+//! in a reused [`AccessRecord`]; it allocates nothing. Structure, timestamp, status and bytes are
+//! always validated, whatever columns a query needs, so that the set of rows (and of rejects)
+//! never depends on the query. Turning spans into values is the caller's business.
+
+use super::reject::RejectReason;
+use super::timestamp::{parse_clf_time, CLF_TIME_LEN};
+
+/// The fields of an access-log line, in the order they appear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Client = 0,
+    Ident = 1,
+    User = 2,
+    Time = 3,
+    Request = 4,
+    Status = 5,
+    Bytes = 6,
+    Referer = 7,
+    UserAgent = 8,
+}
+
+const FIELD_COUNT: usize = 9;
+
+/// Spans and typed values of one parsed line. Reused from line to line.
+#[derive(Debug, Clone, Default)]
+pub struct AccessRecord {
+    spans: [(usize, usize); FIELD_COUNT],
+    /// Bit `f` is set when quoted field `f` contains a backslash escape.
+    escaped: u16,
+    /// The instant in UTC nanoseconds since the epoch.
+    pub ts_nanos: i64,
+    /// `None` for `-`.
+    pub status: Option<i32>,
+    /// `None` for `-`.
+    pub bytes: Option<i64>,
+}
+
+impl AccessRecord {
+    /// The raw bytes of `field` in `line` (escapes not yet undone).
+    #[inline]
+    pub fn raw<'a>(&self, line: &'a [u8], field: Field) -> &'a [u8] {
+        let (a, b) = self.spans[field as usize];
+        &line[a..b]
+    }
+
+    /// Byte span of `field` within the line.
+    #[inline]
+    pub fn span(&self, field: Field) -> (usize, usize) {
+        self.spans[field as usize]
+    }
+
+    /// Whether `field` contains escapes that must be undone before use.
+    #[inline]
+    pub fn is_escaped(&self, field: Field) -> bool {
+        self.escaped & (1 << field as u16) != 0
+    }
+
+    #[inline]
+    fn set(&mut self, field: Field, start: usize, end: usize) {
+        self.spans[field as usize] = (start, end);
+    }
+}
+
+/// Which flavour of access log to expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessFlavor {
+    /// Common Log Format: ends after `bytes` (anything after a space is ignored).
+    Common,
+    /// Combined: `"referer" "user-agent"` follow; extra trailing fields (nginx `main`'s
+    /// `"$http_x_forwarded_for"`, response times) are allowed and ignored.
+    Combined,
+}
+
+/// Parses one line (without its line terminator) into `rec`.
+pub fn parse_access_line(
+    flavor: AccessFlavor,
+    line: &[u8],
+    rec: &mut AccessRecord,
+) -> Result<(), RejectReason> {
+    rec.escaped = 0;
+    if line.is_empty() {
+        return Err(RejectReason::Empty);
+    }
+    // host, ident: single tokens.
+    let client_end = memchr::memchr(b' ', line).ok_or(RejectReason::Truncated)?;
+    if client_end == 0 {
+        return Err(RejectReason::MissingClient);
+    }
+    rec.set(Field::Client, 0, client_end);
+    let ident_start = client_end + 1;
+    let ident_end = ident_start
+        + memchr::memchr(b' ', &line[ident_start..]).ok_or(RejectReason::Truncated)?;
+    rec.set(Field::Ident, ident_start, ident_end);
+    // user: everything up to " [" (some users contain spaces).
+    let user_start = ident_end + 1;
+    let bracket = user_start
+        + memchr::memchr(b'[', &line[user_start..]).ok_or(RejectReason::MissingTimestamp)?;
+    if bracket == user_start || line[bracket - 1] != b' ' {
+        return Err(RejectReason::MissingTimestamp);
+    }
+    rec.set(Field::User, user_start, bracket - 1);
+
+    // [time]
+    let time_start = bracket + 1;
+    let time_end = time_start + CLF_TIME_LEN;
+    if line.len() <= time_end || line[time_end] != b']' {
+        return Err(RejectReason::BadTimestamp);
+    }
+    rec.ts_nanos = parse_clf_time(&line[time_start..time_end]).ok_or(RejectReason::BadTimestamp)?;
+    rec.set(Field::Time, time_start, time_end);
+
+    // "request"
+    let mut pos = expect(line, time_end + 1, b" \"", RejectReason::MissingRequest)?;
+    pos = quoted(line, pos, Field::Request, rec, QuoteEnd::SpaceOrEnd)?;
+
+    // status bytes
+    pos = expect(line, pos, b" ", RejectReason::MissingStatus)?;
+    let (status, next) = token(line, pos);
+    rec.set(Field::Status, pos, next);
+    rec.status = parse_status(status)?;
+    pos = expect(line, next, b" ", RejectReason::MissingBytes)?;
+    let (bytes, next) = token(line, pos);
+    rec.set(Field::Bytes, pos, next);
+    rec.bytes = parse_bytes(bytes)?;
+    pos = next;
+
+    match flavor {
+        AccessFlavor::Common => {}
+        AccessFlavor::Combined => {
+            pos = expect(line, pos, b" \"", RejectReason::MissingReferer)?;
+            pos = quoted(line, pos, Field::Referer, rec, QuoteEnd::Space)?;
+            pos = expect(line, pos, b" \"", RejectReason::MissingUserAgent)?;
+            pos = quoted(line, pos, Field::UserAgent, rec, QuoteEnd::SpaceOrEnd)?;
+        }
+    }
+    // Anything after a space is an extra field we do not model; anything else is damage.
+    if pos < line.len() && line[pos] != b' ' {
+        return Err(RejectReason::TrailingGarbage);
+    }
+    Ok(())
+}
+
+/// Requires `lit` at `pos`; returns the position after it.
+#[inline]
+fn expect(line: &[u8], pos: usize, lit: &[u8], err: RejectReason) -> Result<usize, RejectReason> {
+    if line.len() >= pos + lit.len() && &line[pos..pos + lit.len()] == lit {
+        Ok(pos + lit.len())
+    } else {
+        Err(err)
+    }
+}
+
+/// The token from `pos` to the next space or the end of the line.
+#[inline]
+fn token(line: &[u8], pos: usize) -> (&[u8], usize) {
+    let end = memchr::memchr(b' ', &line[pos..]).map_or(line.len(), |i| pos + i);
+    (&line[pos..end], end)
+}
+
+#[derive(Clone, Copy)]
+enum QuoteEnd {
+    /// The closing quote is followed by a space.
+    Space,
+    /// The closing quote is followed by a space or ends the line.
+    SpaceOrEnd,
+}
+
+/// Reads a quoted field whose content starts at `start` (just after the opening quote);
+/// returns the position after the closing quote. A quote preceded by a backslash escape is
+/// content; so is a bare quote not followed by what must come next (some servers do not
+/// escape quotes).
+#[inline]
+fn quoted(
+    line: &[u8],
+    start: usize,
+    field: Field,
+    rec: &mut AccessRecord,
+    end: QuoteEnd,
+) -> Result<usize, RejectReason> {
+    let mut i = start;
+    let mut escaped = false;
+    loop {
+        let rel = memchr::memchr2(b'"', b'\\', &line[i..]).ok_or(RejectReason::UnterminatedQuote)?;
+        let at = i + rel;
+        if line[at] == b'\\' {
+            escaped = true;
+            i = at + 2; // skip the escaped byte
+            if i > line.len() {
+                return Err(RejectReason::UnterminatedQuote);
+            }
+            continue;
+        }
+        let after = line.get(at + 1).copied();
+        let closes = match (end, after) {
+            (_, Some(b' ')) => true,
+            (QuoteEnd::SpaceOrEnd, None) => true,
+            _ => false,
+        };
+        if closes {
+            rec.set(field, start, at);
+            if escaped {
+                rec.escaped |= 1 << field as u16;
+            }
+            return Ok(at + 1);
+        }
+        i = at + 1;
+    }
+}
+
+/// HTTP status: 1-3 digits, or `-` for none.
+#[inline]
+fn parse_status(s: &[u8]) -> Result<Option<i32>, RejectReason> {
+    if s == b"-" {
+        return Ok(None);
+    }
+    if s.is_empty() || s.len() > 3 || !s.iter().all(u8::is_ascii_digit) {
+        return Err(RejectReason::BadStatus);
+    }
+    Ok(Some(s.iter().fold(0i32, |n, d| n * 10 + i32::from(d - b'0'))))
+}
+
+/// Response size: digits, or `-` for none.
+#[inline]
+fn parse_bytes(s: &[u8]) -> Result<Option<i64>, RejectReason> {
+    if s == b"-" {
+        return Ok(None);
+    }
+    if s.is_empty() || s.len() > 18 || !s.iter().all(u8::is_ascii_digit) {
+        return Err(RejectReason::BadBytes);
+    }
+    Ok(Some(s.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use AccessFlavor::{Combined, Common};
+
+    fn ok(flavor: AccessFlavor, line: &str) -> AccessRecord {
+        let mut rec = AccessRecord::default();
+        parse_access_line(flavor, line.as_bytes(), &mut rec)
+            .unwrap_or_else(|e| panic!("{line:?} rejected: {e}"));
+        rec
+    }
+
+    fn err(flavor: AccessFlavor, line: &[u8]) -> RejectReason {
+        let mut rec = AccessRecord::default();
+        parse_access_line(flavor, line, &mut rec).expect_err("should be rejected")
+    }
+
+    fn field<'a>(rec: &AccessRecord, line: &'a str, f: Field) -> &'a str {
+        let (a, b) = rec.span(f);
+        &line[a..b]
+    }
+
+    const COMBINED: &str = r#"203.0.113.9 - alice [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)""#;
+
+    #[test]
+    fn combined_fields() {
+        let rec = ok(Combined, COMBINED);
+        assert_eq!(field(&rec, COMBINED, Field::Client), "203.0.113.9");
+        assert_eq!(field(&rec, COMBINED, Field::Ident), "-");
+        assert_eq!(field(&rec, COMBINED, Field::User), "alice");
+        assert_eq!(field(&rec, COMBINED, Field::Request), "GET /apache_pb.gif HTTP/1.0");
+        assert_eq!(field(&rec, COMBINED, Field::Referer), "http://www.example.com/start.html");
+        assert_eq!(field(&rec, COMBINED, Field::UserAgent), "Mozilla/4.08 [en] (Win98; I ;Nav)");
+        assert_eq!((rec.status, rec.bytes), (Some(200), Some(2326)));
+        assert_eq!(rec.ts_nanos, 971_211_336 * 1_000_000_000);
+    }
+
+    #[test]
+    fn common_accepts_combined_lines_and_ignores_the_rest() {
+        let rec = ok(Common, COMBINED);
+        assert_eq!(rec.bytes, Some(2326));
+    }
+
+    #[test]
+    fn nasa_dns_client_and_http09() {
+        let line = r#"piweba3y.prodigy.com - - [01/Aug/1995:00:00:01 -0400] "GET /ksc.html" 200 7280"#;
+        let rec = ok(Common, line);
+        assert_eq!(field(&rec, line, Field::Client), "piweba3y.prodigy.com");
+        assert_eq!(field(&rec, line, Field::Request), "GET /ksc.html");
+    }
+
+    #[test]
+    fn dashes_and_empty_quotes() {
+        let line = r#"::1 - - [01/Jan/2025:00:00:00 +0000] "-" - - "" "-""#;
+        let rec = ok(Combined, line);
+        assert_eq!((rec.status, rec.bytes), (None, None));
+        assert_eq!(field(&rec, line, Field::Request), "-");
+        assert_eq!(field(&rec, line, Field::Referer), "");
+        assert_eq!(field(&rec, line, Field::UserAgent), "-");
+    }
+
+    #[test]
+    fn escaped_quotes_inside_fields() {
+        let line = r#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET /q?a=\"x\" HTTP/1.1" 200 5 "-" "UA \"quoted\" \\ end""#;
+        let rec = ok(Combined, line);
+        assert_eq!(field(&rec, line, Field::Request), r#"GET /q?a=\"x\" HTTP/1.1"#);
+        assert!(rec.is_escaped(Field::Request));
+        assert!(!rec.is_escaped(Field::Referer));
+        assert_eq!(field(&rec, line, Field::UserAgent), r#"UA \"quoted\" \\ end"#);
+    }
+
+    #[test]
+    fn tls_handshake_request() {
+        let line = r#"5.6.7.8 - - [01/Jan/2025:00:00:00 +0000] "\x16\x03\x01\x00\xA5\x01" 400 166 "-" "-""#;
+        let rec = ok(Combined, line);
+        assert!(rec.is_escaped(Field::Request));
+        assert_eq!(rec.status, Some(400));
+    }
+
+    #[test]
+    fn nginx_main_extra_field() {
+        let line = r#"10.0.0.1 - - [01/Jan/2025:00:00:00 +0330] "GET / HTTP/1.1" 200 612 "-" "curl/8.0" "1.2.3.4, 10.10.1.1""#;
+        let rec = ok(Combined, line);
+        assert_eq!(field(&rec, line, Field::UserAgent), "curl/8.0");
+    }
+
+    #[test]
+    fn user_with_email_and_ipv6_client() {
+        let line = r#"2001:db8::1 - bob@example.com [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 304 0 "-" "-""#;
+        let rec = ok(Combined, line);
+        assert_eq!(field(&rec, line, Field::Client), "2001:db8::1");
+        assert_eq!(field(&rec, line, Field::User), "bob@example.com");
+        assert_eq!(rec.bytes, Some(0));
+    }
+
+    #[test]
+    fn bare_quote_not_followed_by_space_is_content() {
+        let line = r##"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET /a"b HTTP/1.1" 200 1 "-" "Mozilla "x""##;
+        let rec = ok(Combined, line);
+        assert_eq!(field(&rec, line, Field::Request), r#"GET /a"b HTTP/1.1"#);
+        assert_eq!(field(&rec, line, Field::UserAgent), r#"Mozilla "x"#);
+    }
+
+    #[test]
+    fn rejects() {
+        let cases: &[(&[u8], RejectReason)] = &[
+            (b"", RejectReason::Empty),
+            (b"garbage", RejectReason::Truncated),
+            (b"\x00\x00\x00\xff\xfe binary", RejectReason::Truncated),
+            (br#"1.2.3.4 - - [99/Foo/2025:99:99:99 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#, RejectReason::BadTimestamp),
+            (br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11; Li"#, RejectReason::UnterminatedQuote),
+            (br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1"#, RejectReason::MissingReferer),
+            (br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" abc 1 "-" "-""#, RejectReason::BadStatus),
+            (br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1x "-" "-""#, RejectReason::BadBytes),
+            (br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HT"#, RejectReason::UnterminatedQuote),
+            (br#"1.2.3.4 - - [01/Jan/2025:00:0"#, RejectReason::BadTimestamp),
+            (br#"1.2.3.4 - - 01/Jan/2025:00:00:00 +0000 "GET / HTTP/1.1" 200 1"#, RejectReason::MissingTimestamp),
+            (br#" - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#, RejectReason::MissingClient),
+        ];
+        for (line, want) in cases {
+            assert_eq!(err(Combined, line), *want, "{}", String::from_utf8_lossy(line));
+        }
+        assert_eq!(
+            err(Common, br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1x"#),
+            RejectReason::BadBytes
+        );
+    }
+
+    #[test]
+    fn common_line_cut_after_status() {
+        assert_eq!(
+            err(Common, br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200"#),
+            RejectReason::MissingBytes
+        );
+    }
+}

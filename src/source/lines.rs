@@ -1,0 +1,187 @@
+//! Reading lines from a byte range of a file with one reused buffer.
+//!
+//! A range `[start, end)` owns exactly the lines that *start* inside it: a range that does not
+//! begin at 0 skips to just after the first `\n` at or after `start - 1`, and the last line it
+//! yields is the one that starts before `end`, however far it runs. Adjacent ranges therefore
+//! yield every line of the file exactly once. CRLF endings lose their `\r`; a final line
+//! without a newline is still a line.
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+const CHUNK: usize = 256 * 1024;
+
+/// A line-at-a-time reader over a byte range.
+pub struct LineReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    /// Start of unconsumed data in `buf`.
+    pos: usize,
+    /// End of valid data in `buf`.
+    filled: usize,
+    /// File offset of `buf[0]`.
+    base: u64,
+    /// Lines starting at or after this offset belong to the next range.
+    limit: u64,
+    eof: bool,
+    bytes_read: u64,
+}
+
+impl<R: Read> LineReader<R> {
+    /// Reads every line of `inner`, which is positioned at offset 0.
+    pub fn new(inner: R) -> Self {
+        Self::at(inner, 0, u64::MAX)
+    }
+
+    fn at(inner: R, base: u64, limit: u64) -> Self {
+        LineReader {
+            inner,
+            buf: vec![0; CHUNK],
+            pos: 0,
+            filled: 0,
+            base,
+            limit,
+            eof: false,
+            bytes_read: 0,
+        }
+    }
+
+    /// Bytes read from the underlying reader so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// The next line and the file offset where it starts, or `None` at the end of the range.
+    pub fn next_line(&mut self) -> io::Result<Option<(u64, &[u8])>> {
+        loop {
+            let line_start = self.base + self.pos as u64;
+            if line_start >= self.limit {
+                return Ok(None);
+            }
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.pos..self.filled]) {
+                let (a, b) = (self.pos, self.pos + i);
+                self.pos = b + 1;
+                return Ok(Some((line_start, strip_cr(&self.buf[a..b]))));
+            }
+            if self.eof {
+                if self.pos < self.filled {
+                    let a = self.pos;
+                    self.pos = self.filled;
+                    return Ok(Some((line_start, strip_cr(&self.buf[a..self.filled]))));
+                }
+                return Ok(None);
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Moves the partial line to the front of the buffer (growing it for long lines) and reads.
+    fn fill(&mut self) -> io::Result<()> {
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.filled, 0);
+            self.base += self.pos as u64;
+            self.filled -= self.pos;
+            self.pos = 0;
+        }
+        if self.filled == self.buf.len() {
+            let grown = self.buf.len() * 2;
+            self.buf.resize(grown, 0);
+        }
+        let n = loop {
+            match self.inner.read(&mut self.buf[self.filled..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        if n == 0 {
+            self.eof = true;
+        }
+        self.filled += n;
+        self.bytes_read += n as u64;
+        Ok(())
+    }
+}
+
+impl<R: Read + Seek> LineReader<R> {
+    /// Reads the lines that start in `[start, end)` of a seekable file.
+    pub fn for_range(mut inner: R, start: u64, end: u64) -> io::Result<Self> {
+        if start == 0 {
+            return Ok(Self::at(inner, 0, end));
+        }
+        inner.seek(SeekFrom::Start(start - 1))?;
+        let mut reader = Self::at(inner, start - 1, end);
+        // Skip the tail of the line that belongs to the previous range (if byte start-1 is
+        // '\n', this consumes just that byte).
+        reader.limit = u64::MAX;
+        reader.next_line()?;
+        reader.limit = end;
+        Ok(reader)
+    }
+}
+
+#[inline]
+fn strip_cr(line: &[u8]) -> &[u8] {
+    match line.split_last() {
+        Some((b'\r', rest)) => rest,
+        _ => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn all_lines(data: &[u8], start: u64, end: u64) -> Vec<(u64, Vec<u8>)> {
+        let mut r = LineReader::for_range(Cursor::new(data.to_vec()), start, end).unwrap();
+        let mut out = Vec::new();
+        while let Some((off, line)) = r.next_line().unwrap() {
+            out.push((off, line.to_vec()));
+        }
+        out
+    }
+
+    #[test]
+    fn crlf_and_missing_final_newline() {
+        let lines = all_lines(b"a\r\nbb\n\nccc", 0, u64::MAX);
+        let text: Vec<&[u8]> = lines.iter().map(|(_, l)| l.as_slice()).collect();
+        assert_eq!(text, [b"a".as_slice(), b"bb", b"", b"ccc"]);
+        assert_eq!(lines.iter().map(|(o, _)| *o).collect::<Vec<_>>(), [0, 3, 6, 7]);
+    }
+
+    #[test]
+    fn empty_input_has_no_lines() {
+        assert!(all_lines(b"", 0, u64::MAX).is_empty());
+    }
+
+    #[test]
+    fn every_split_point_yields_each_line_once() {
+        let data = b"one\ntwo\r\n\nthree four\nfive";
+        let whole = all_lines(data, 0, u64::MAX);
+        let len = data.len() as u64;
+        for cut in 0..=len {
+            let mut parts = all_lines(data, 0, cut);
+            parts.extend(all_lines(data, cut, len));
+            assert_eq!(parts, whole, "cut at {cut}");
+        }
+        for a in 0..=len {
+            for b in a..=len {
+                let mut parts = all_lines(data, 0, a);
+                parts.extend(all_lines(data, a, b));
+                parts.extend(all_lines(data, b, len));
+                assert_eq!(parts, whole, "cuts at {a},{b}");
+            }
+        }
+    }
+
+    #[test]
+    fn lines_longer_than_the_buffer() {
+        let long = vec![b'x'; CHUNK * 3 + 17];
+        let mut data = long.clone();
+        data.extend_from_slice(b"\nshort\n");
+        let lines = all_lines(&data, 0, u64::MAX);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].1, long);
+        assert_eq!(lines[1], ((CHUNK * 3 + 18) as u64, b"short".to_vec()));
+    }
+}

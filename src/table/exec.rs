@@ -1,0 +1,170 @@
+//! `LogScanExec`: the leaf `ExecutionPlan` that streams a log table's partitions.
+//!
+//! Each partition runs the parsing on a blocking thread and hands batches to DataFusion
+//! through a small bounded channel, so memory stays flat and a dropped stream (LIMIT reached,
+//! Ctrl-C) stops the reading. The node holds plain data only (paths, ranges, format,
+//! projection, limit) so that it could be serialised for a distributed engine later.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
+use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
+use datafusion::physical_plan::{
+    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning,
+    PlanProperties, ReplaceChildrenOptions,
+};
+
+use super::scan::{scan_rejects, scan_rows, ScanSpec};
+use super::stats::ScanStats;
+use crate::source::FileRange;
+
+/// What a scan produces.
+#[derive(Debug, Clone)]
+pub enum ScanKind {
+    /// Parsed rows; one partition per group of byte ranges.
+    Rows { spec: ScanSpec, partitions: Vec<Vec<FileRange>> },
+    /// Rejected lines; one partition per file (line numbers need the whole file).
+    Rejects { format: crate::parse::LogFormat, files: Vec<PathBuf>, limit: Option<usize> },
+}
+
+/// Streams a log table (or its rejects) as Arrow batches.
+#[derive(Debug)]
+pub struct LogScanExec {
+    kind: ScanKind,
+    schema: SchemaRef,
+    stats: Arc<ScanStats>,
+    properties: Arc<PlanProperties>,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+impl LogScanExec {
+    pub fn new(kind: ScanKind, schema: SchemaRef, stats: Arc<ScanStats>) -> Self {
+        let n = match &kind {
+            ScanKind::Rows { partitions, .. } => partitions.len(),
+            ScanKind::Rejects { files, .. } => files.len(),
+        };
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(schema.clone()),
+            Partitioning::UnknownPartitioning(n.max(1)),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        );
+        LogScanExec { kind, schema, stats, properties: Arc::new(properties), metrics: Default::default() }
+    }
+
+    pub fn kind(&self) -> &ScanKind {
+        &self.kind
+    }
+}
+
+impl DisplayAs for LogScanExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        match &self.kind {
+            ScanKind::Rows { spec, partitions } => {
+                let columns: Vec<&str> = spec.columns.iter().map(|c| c.name()).collect();
+                write!(
+                    f,
+                    "LogScanExec: format={}, partitions={}, ranges={}, projection=[{}]",
+                    spec.format.name(),
+                    partitions.len(),
+                    partitions.iter().map(Vec::len).sum::<usize>(),
+                    columns.join(", ")
+                )?;
+                if let Some(limit) = spec.limit {
+                    write!(f, ", limit={limit}")?;
+                }
+                Ok(())
+            }
+            ScanKind::Rejects { format, files, .. } => {
+                write!(f, "LogScanExec: rejects, format={}, files={}", format.name(), files.len())
+            }
+        }
+    }
+}
+
+impl ExecutionPlan for LogScanExec {
+    fn name(&self) -> &str {
+        "LogScanExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+        _options: ReplaceChildrenOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        if children.is_empty() {
+            Ok(self)
+        } else {
+            Err(DataFusionError::Internal("LogScanExec has no children".into()))
+        }
+    }
+
+    #[allow(deprecated)]
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.replace_children(children, ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute))
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+
+    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let batch_size = context.session_config().batch_size();
+        let baseline = BaselineMetrics::new(&self.metrics, partition);
+        let mut builder = RecordBatchReceiverStreamBuilder::new(self.schema.clone(), 2);
+        let tx = builder.tx();
+        let emit = move |batch| {
+            baseline.record_output(arrow::array::RecordBatch::num_rows(&batch));
+            tx.blocking_send(Ok(batch)).is_ok()
+        };
+        match &self.kind {
+            ScanKind::Rows { spec, partitions } => {
+                let ranges = partitions.get(partition).cloned().unwrap_or_default();
+                let spec = ScanSpec { batch_size, ..spec.clone() };
+                let stats = self.stats.clone();
+                builder.spawn_blocking(move || Ok(scan_rows(&spec, &ranges, &stats, emit)?));
+            }
+            ScanKind::Rejects { format, files, limit } => {
+                let files: Vec<PathBuf> = files.get(partition).cloned().into_iter().collect();
+                let (format, limit) = (*format, *limit);
+                builder.spawn_blocking(move || Ok(scan_rejects(format, &files, batch_size, limit, emit)?));
+            }
+        }
+        Ok(builder.build())
+    }
+}
+
+impl From<crate::error::Error> for DataFusionError {
+    fn from(e: crate::error::Error) -> Self {
+        match e {
+            crate::error::Error::DataFusion(e) => e,
+            other => DataFusionError::External(Box::new(other)),
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! `LogTable`: a DataFusion `TableProvider` over log files, and its rejects companion.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
+use datafusion::catalog::Session;
+use datafusion::datasource::{TableProvider, TableType};
+use datafusion::error::Result as DfResult;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
+
+use super::exec::{LogScanExec, ScanKind};
+use super::scan::ScanSpec;
+use super::schema::{columns_of, rejects_schema, schema_of, Column};
+use super::stats::ScanStats;
+use crate::error::{Error, Result};
+use crate::parse::{detect, FormatChoice, LogFormat};
+use crate::source::{plan_partitions, MIN_SPLIT_BYTES};
+
+/// How much of a file auto-detection looks at.
+const SAMPLE_BYTES: usize = 64 * 1024;
+const SAMPLE_LINES: usize = 64;
+
+/// A set of log files of one format, queried as one table.
+#[derive(Debug)]
+pub struct LogTable {
+    files: Vec<PathBuf>,
+    format: LogFormat,
+    schema: SchemaRef,
+    stats: Arc<ScanStats>,
+    min_split: u64,
+}
+
+impl LogTable {
+    /// Checks that every file can be read and settles the format (detecting it from the first
+    /// lines when `choice` is `Auto`).
+    pub fn open(paths: &[PathBuf], choice: FormatChoice) -> Result<Self> {
+        if paths.is_empty() {
+            return Err(Error::NoInput);
+        }
+        for path in paths {
+            let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+            if meta.is_dir() {
+                return Err(Error::IsDirectory(path.clone()));
+            }
+            File::open(path).map_err(|e| Error::io(path, e))?;
+        }
+        let format = match choice {
+            FormatChoice::Fixed(format) => format,
+            FormatChoice::Auto => detect_files(paths)?,
+        };
+        Ok(LogTable {
+            files: paths.to_vec(),
+            format,
+            schema: schema_of(format),
+            stats: Arc::new(ScanStats::default()),
+            min_split: MIN_SPLIT_BYTES,
+        })
+    }
+
+    /// Splits files into ranges from `bytes` upwards instead of the default (tests use this to
+    /// force many partitions on small files).
+    pub fn with_min_split_bytes(mut self, bytes: u64) -> Self {
+        self.min_split = bytes.max(1);
+        self
+    }
+
+    pub fn format(&self) -> LogFormat {
+        self.format
+    }
+
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// Counters of the scans run since the last reset (lines, rejects, bytes).
+    pub fn stats(&self) -> &Arc<ScanStats> {
+        &self.stats
+    }
+
+    /// The companion table listing the lines of these files that are not rows.
+    pub fn rejects_table(&self) -> RejectsTable {
+        RejectsTable { files: self.files.clone(), format: self.format, stats: self.stats.clone() }
+    }
+
+    /// Builds the scan for `projection` (indices into the schema), any `limit`, over
+    /// `target_partitions` partitions.
+    pub fn scan_plan(&self, projection: Option<&[usize]>, limit: Option<usize>, target_partitions: usize) -> Result<LogScanExec> {
+        let all = columns_of(self.format);
+        let columns: Vec<Column> = match projection {
+            Some(p) => p.iter().map(|&i| all[i]).collect(),
+            None => all.to_vec(),
+        };
+        let schema = match projection {
+            Some(p) => Arc::new(self.schema.project(p)?),
+            None => self.schema.clone(),
+        };
+        let mut sized = Vec::with_capacity(self.files.len());
+        for path in &self.files {
+            let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+            sized.push((path.clone(), len));
+        }
+        let partitions = plan_partitions(&sized, target_partitions, self.min_split);
+        let spec = ScanSpec { format: self.format, columns, batch_size: 8192, limit };
+        Ok(LogScanExec::new(ScanKind::Rows { spec, partitions }, schema, self.stats.clone()))
+    }
+}
+
+#[async_trait]
+impl TableProvider for LogTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let partitions = state.config().target_partitions();
+        Ok(Arc::new(self.scan_plan(projection.map(|p| p.as_slice()), limit, partitions)?))
+    }
+}
+
+/// `<table>_rejects`: file, line_number, line, reason of every line that is not a row.
+#[derive(Debug)]
+pub struct RejectsTable {
+    files: Vec<PathBuf>,
+    format: LogFormat,
+    stats: Arc<ScanStats>,
+}
+
+#[async_trait]
+impl TableProvider for RejectsTable {
+    fn schema(&self) -> SchemaRef {
+        rejects_schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let kind = ScanKind::Rejects { format: self.format, files: self.files.clone(), limit };
+        let exec: Arc<dyn ExecutionPlan> = Arc::new(LogScanExec::new(kind, rejects_schema(), self.stats.clone()));
+        match projection {
+            Some(p) if p.len() != rejects_schema().fields().len() || p.iter().enumerate().any(|(i, &c)| i != c) => {
+                project(exec, p)
+            }
+            _ => Ok(exec),
+        }
+    }
+}
+
+/// Wraps `input` in a projection onto the given column indices.
+fn project(input: Arc<dyn ExecutionPlan>, indices: &[usize]) -> DfResult<Arc<dyn ExecutionPlan>> {
+    use datafusion::physical_expr::expressions::Column as ColumnExpr;
+    use datafusion::physical_plan::projection::ProjectionExec;
+    let schema = input.schema();
+    let exprs: Vec<(Arc<dyn datafusion::physical_expr::PhysicalExpr>, String)> = indices
+        .iter()
+        .map(|&i| {
+            let name = schema.field(i).name().clone();
+            (Arc::new(ColumnExpr::new(&name, i)) as _, name)
+        })
+        .collect();
+    Ok(Arc::new(ProjectionExec::try_new(exprs, input)?))
+}
+
+/// Detects the format from the first lines of the first non-empty file.
+fn detect_files(paths: &[PathBuf]) -> Result<LogFormat> {
+    let mut tried_any: Option<&Path> = None;
+    for path in paths {
+        let sample = read_sample(path)?;
+        let lines: Vec<&[u8]> = sample
+            .split(|b| *b == b'\n')
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+            .filter(|l| !l.is_empty())
+            .take(SAMPLE_LINES)
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        tried_any = Some(path);
+        if let Some(format) = detect(lines).format {
+            return Ok(format);
+        }
+    }
+    match tried_any {
+        // Only empty files: any format gives the same (empty) answer.
+        None => Ok(LogFormat::Combined),
+        Some(path) => Err(Error::UndetectedFormat {
+            path: path.to_path_buf(),
+            tried: LogFormat::ALL.map(LogFormat::name).join(", "),
+        }),
+    }
+}
+
+fn read_sample(path: &Path) -> Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(SAMPLE_BYTES);
+    File::open(path)
+        .and_then(|f| f.take(SAMPLE_BYTES as u64).read_to_end(&mut buf))
+        .map_err(|e| Error::io(path, e))?;
+    // Drop a last line cut by the sample size, unless the file is that short.
+    if buf.len() == SAMPLE_BYTES {
+        if let Some(nl) = memchr::memrchr(b'\n', &buf) {
+            buf.truncate(nl);
+        }
+    }
+    Ok(buf)
+}

@@ -1,0 +1,227 @@
+//! The binary on generated logs whose answers are known from the generator.
+
+use logsql::generate::GenOptions;
+use logsql::LogFormat;
+
+use crate::util::{logsql, query_csv, Scratch};
+
+fn gen_opts(lines: u64, seed: u64) -> GenOptions {
+    GenOptions { lines, seed, ..GenOptions::default() }
+}
+
+#[test]
+fn status_counts_match_the_generator() {
+    let dir = Scratch::new("status");
+    let (log, truth) = dir.generated("access.log", &gen_opts(4000, 1));
+    let run = query_csv(&[&log], &[], "SELECT status, count(*) AS n FROM logs GROUP BY status ORDER BY status");
+    let got: Vec<(i32, u64)> =
+        run.csv_rows().iter().map(|r| (r[0].parse().unwrap(), r[1].parse().unwrap())).collect();
+    let want: Vec<(i32, u64)> = truth.status.iter().map(|(s, n)| (*s, *n)).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn totals_bytes_times_and_unsplittable_requests() {
+    let dir = Scratch::new("totals");
+    let (log, truth) = dir.generated("access.log", &gen_opts(3000, 2));
+    let run = query_csv(
+        &[&log],
+        &[],
+        "SELECT count(*), sum(bytes), count(*) - count(bytes), \
+         CAST(to_unixtime(min(ts)) AS BIGINT), CAST(to_unixtime(max(ts)) AS BIGINT), \
+         count(*) - count(method) FROM logs",
+    );
+    let row = &run.csv_rows()[0];
+    let got: Vec<i64> = row.iter().map(|v| v.parse().unwrap()).collect();
+    assert_eq!(
+        got,
+        [
+            truth.rows as i64,
+            truth.bytes_sum,
+            truth.bytes_null as i64,
+            truth.min_ts,
+            truth.max_ts,
+            truth.method_null as i64
+        ]
+    );
+}
+
+#[test]
+fn rejects_are_counted_reported_and_queryable() {
+    let dir = Scratch::new("rejects");
+    let (log, truth) = dir.generated("access.log", &gen_opts(3000, 3));
+    assert!(truth.rejects > 0, "the generator should mix in bad lines");
+    let run = query_csv(&[&log], &[], "SELECT count(*) FROM logs");
+    assert_eq!(run.csv_rows()[0][0], truth.rows.to_string());
+    assert!(
+        run.stderr.contains(&format!("skipped {} lines", truth.rejects)) && run.stderr.contains("logs_rejects"),
+        "stderr: {}",
+        run.stderr
+    );
+
+    let run = query_csv(&[&log], &[], "SELECT line_number, reason, file FROM logs_rejects ORDER BY line_number");
+    let rows = run.csv_rows();
+    let numbers: Vec<u64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert_eq!(numbers, truth.reject_lines);
+    assert!(rows.iter().all(|r| !r[1].is_empty() && r[2].ends_with("access.log")));
+}
+
+#[test]
+fn top_404_uris() {
+    let dir = Scratch::new("top404");
+    let (log, truth) = dir.generated("access.log", &gen_opts(5000, 4));
+    let run = query_csv(
+        &[&log],
+        &["--format", "combined"],
+        "SELECT path, count(*) AS n FROM logs WHERE status = 404 GROUP BY path ORDER BY n DESC, path LIMIT 10",
+    );
+    let got: Vec<(String, u64)> = run.csv_rows().into_iter().map(|r| (r[0].clone(), r[1].parse().unwrap())).collect();
+    let mut want: Vec<(String, u64)> = truth.not_found_paths.into_iter().collect();
+    want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    want.truncate(10);
+    assert_eq!(got, want);
+}
+
+#[test]
+fn common_format_has_twelve_columns_and_same_answers() {
+    let dir = Scratch::new("common");
+    let opts = GenOptions { format: LogFormat::Common, ..gen_opts(2000, 5) };
+    let (log, truth) = dir.generated("common.log", &opts);
+    let run = query_csv(&[&log], &[], "SELECT * FROM logs LIMIT 1");
+    let header = run.ok().lines().next().unwrap().to_string();
+    assert_eq!(header, "client,ident,remote_user,ts,request,method,uri,path,query,protocol,status,bytes");
+    let run = query_csv(&[&log], &[], "SELECT count(*), sum(bytes) FROM logs");
+    assert_eq!(run.csv_rows()[0], [truth.rows.to_string(), truth.bytes_sum.to_string()]);
+}
+
+#[test]
+fn several_files_are_one_table() {
+    let dir = Scratch::new("multi");
+    let (a, ta) = dir.generated("a.log", &gen_opts(1000, 6));
+    let (b, tb) = dir.generated("b.log", &gen_opts(1500, 7));
+    let run = query_csv(&[&a, &b], &[], "SELECT count(*) FROM logs");
+    assert_eq!(run.csv_rows()[0][0], (ta.rows + tb.rows).to_string());
+    let run = query_csv(&[&a, &b], &[], "SELECT count(*) FROM logs_rejects");
+    assert_eq!(run.csv_rows()[0][0], (ta.rejects + tb.rejects).to_string());
+}
+
+#[test]
+fn projection_in_any_order_gives_the_same_values() {
+    let dir = Scratch::new("proj");
+    let (log, _) = dir.generated("access.log", &gen_opts(1500, 8));
+    let a = query_csv(&[&log], &["--partitions", "1"], "SELECT client, status, bytes, user_agent, ts FROM logs").csv_rows();
+    let b = query_csv(&[&log], &["--partitions", "1"], "SELECT ts, user_agent, bytes, status, client FROM logs").csv_rows();
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        let mut y = y.clone();
+        y.reverse();
+        assert_eq!(*x, y);
+    }
+}
+
+#[test]
+fn table_name_is_configurable() {
+    let dir = Scratch::new("tname");
+    let (log, truth) = dir.generated("access.log", &gen_opts(500, 9));
+    let run = query_csv(&[&log], &["--table", "access"], "SELECT count(*) FROM access");
+    assert_eq!(run.csv_rows()[0][0], truth.rows.to_string());
+    let run = query_csv(&[&log], &["--table", "access"], "SELECT count(*) FROM access_rejects");
+    assert_eq!(run.csv_rows()[0][0], truth.rejects.to_string());
+}
+
+#[test]
+fn several_statements_run_in_order() {
+    let dir = Scratch::new("multi-stmt");
+    let (log, truth) = dir.generated("access.log", &gen_opts(300, 10));
+    let run = query_csv(&[&log], &[], "SELECT count(*) AS a FROM logs; SELECT 1 + 1 AS b");
+    assert_eq!(run.ok(), format!("a\n{}\nb\n2\n", truth.rows));
+}
+
+#[test]
+fn output_formats() {
+    let dir = Scratch::new("formats");
+    let log = dir.write(
+        "q.log",
+        br#"1.2.3.4 - - [14/Feb/2025:10:00:00 +0000] "GET /a,b?x=\"y\" HTTP/1.1" 200 5 "-" "UA, with comma"
+"#,
+    );
+    let log = log.display().to_string();
+    let sql = "SELECT uri, status, bytes, referer, user_agent, ts FROM logs";
+
+    let csv = logsql(&[&log, "--out-format", "csv", "-e", sql]);
+    let mut reader = csv::Reader::from_reader(csv.ok().as_bytes());
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), ["uri", "status", "bytes", "referer", "user_agent", "ts"]);
+    let row = reader.records().next().unwrap().unwrap();
+    assert_eq!(&row[0], r#"/a,b?x="y""#);
+    assert_eq!(&row[3], "");
+    assert_eq!(&row[4], "UA, with comma");
+    assert!(row[5].starts_with("2025-02-14T10:00:00"), "{}", &row[5]);
+
+    let tsv = logsql(&[&log, "--out-format", "tsv", "-e", "SELECT status, bytes FROM logs"]);
+    assert_eq!(tsv.ok(), "status\tbytes\n200\t5\n");
+
+    let json = logsql(&[&log, "--out-format", "json", "-e", sql]);
+    let v: serde_json::Value = serde_json::from_str(json.ok()).unwrap();
+    assert_eq!(v[0]["uri"], r#"/a,b?x="y""#);
+    assert_eq!(v[0]["status"], 200);
+    assert!(v[0]["referer"].is_null());
+
+    let nd = logsql(&[&log, "--out-format", "ndjson", "-e", "SELECT status FROM logs UNION ALL SELECT 404"]);
+    let lines: Vec<serde_json::Value> = nd.ok().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+
+    let table = logsql(&[&log, "-e", "SELECT status, bytes FROM logs"]);
+    let out = table.ok();
+    assert!(out.contains("| status | bytes |") && out.contains("| 200    | 5     |"), "{out}");
+
+    let empty = logsql(&[&log, "--out-format", "csv", "-e", "SELECT status FROM logs WHERE status = 999"]);
+    assert_eq!(empty.ok(), "status\n");
+}
+
+#[test]
+fn errors_are_one_line_and_exit_non_zero() {
+    let dir = Scratch::new("errors");
+    let (log, _) = dir.generated("access.log", &gen_opts(100, 11));
+    let log = log.display().to_string();
+    let missing = dir.path("missing.log").display().to_string();
+    let junk = dir.write("junk.log", b"hello\nworld\n").display().to_string();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec![&missing, "-e", "SELECT 1"], "No such file"),
+        (vec![&log, "--format", "xml", "-e", "SELECT 1"], "unknown format 'xml'"),
+        (vec![&log, "-e", "SELECT nope FROM logs"], "nope"),
+        (vec![&log, "-e", "SELEC status FROM logs"], "SELEC"),
+        (vec![&log, "-e", "SELECT * FROM other"], "other"),
+        (vec![&junk, "-e", "SELECT 1"], "no known log format"),
+        (vec![dir.0.to_str().unwrap(), "-e", "SELECT 1"], "is a directory"),
+        (vec![&log], "no query given"),
+    ];
+    for (args, needle) in cases {
+        let run = logsql(&args);
+        assert_eq!(run.status, 1, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.starts_with("logsql: error: "), "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr.trim_end().lines().count(), 1, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn explicit_format_wins_over_detection() {
+    let dir = Scratch::new("fmt");
+    let (log, truth) = dir.generated("access.log", &gen_opts(500, 12));
+    // Combined lines read as common: same rows, no referer/user_agent columns.
+    let run = query_csv(&[&log], &["--format", "common"], "SELECT count(*) FROM logs");
+    assert_eq!(run.csv_rows()[0][0], truth.rows.to_string());
+    let run = query_csv(&[&log], &["--format", "common"], "SELECT user_agent FROM logs");
+    assert_eq!(run.status, 1);
+}
+
+#[test]
+fn explain_shows_projection_and_limit_pushed_into_the_scan() {
+    let dir = Scratch::new("explain");
+    let (log, _) = dir.generated("access.log", &gen_opts(100, 13));
+    let run = query_csv(&[&log], &[], "EXPLAIN SELECT status FROM logs LIMIT 10");
+    let out = run.ok();
+    assert!(out.contains("LogScanExec: format=combined"), "{out}");
+    assert!(out.contains("projection=[status], limit=10"), "{out}");
+}

@@ -1,0 +1,69 @@
+//! The engine through the library API: partitions, LIMIT, projection.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::util::pretty::pretty_format_batches;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use logsql::generate::GenOptions;
+use logsql::{register_table, FormatChoice, LogTable};
+
+use crate::util::Scratch;
+
+async fn answer(path: &PathBuf, partitions: usize, min_split: u64, sql: &str) -> String {
+    let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(partitions));
+    let table = LogTable::open(&[path.clone()], FormatChoice::Auto).unwrap().with_min_split_bytes(min_split);
+    register_table(&ctx, "logs", Arc::new(table)).unwrap();
+    let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+    pretty_format_batches(&batches).unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partitioned_scans_equal_the_single_partition_scan() {
+    let dir = Scratch::new("partitions");
+    let (log, truth) = dir.generated("access.log", &GenOptions { lines: 6000, seed: 21, ..Default::default() });
+    let queries = [
+        "SELECT count(*), sum(bytes), min(ts), max(ts), count(DISTINCT client) FROM logs",
+        "SELECT status, count(*) FROM logs GROUP BY status ORDER BY status",
+        "SELECT * FROM logs ORDER BY ts, client, request, bytes, user_agent, referer",
+    ];
+    for sql in queries {
+        let single = answer(&log, 1, u64::MAX, sql).await;
+        for (partitions, split) in [(2, 4096), (3, 1000), (7, 333), (16, 1)] {
+            let parallel = answer(&log, partitions, split, sql).await;
+            assert!(parallel == single, "{partitions} partitions differ on {sql}");
+        }
+    }
+    let count = answer(&log, 4, 1000, "SELECT count(*) AS n FROM logs").await;
+    assert!(count.contains(&format!("| {} ", truth.rows)), "{count}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limit_stops_reading_early() {
+    let dir = Scratch::new("limit");
+    let (log, _) = dir.generated("big.log", &GenOptions { lines: 200_000, seed: 22, ..Default::default() });
+    let size = std::fs::metadata(&log).unwrap().len();
+    let ctx = SessionContext::new();
+    let table = Arc::new(LogTable::open(&[log.clone()], FormatChoice::Auto).unwrap());
+    register_table(&ctx, "logs", table.clone()).unwrap();
+    let batches = ctx.sql("SELECT * FROM logs LIMIT 10").await.unwrap().collect().await.unwrap();
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 10);
+    let read = table.stats().bytes();
+    assert!(read > 0 && read < size / 20, "read {read} of {size} bytes for LIMIT 10");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejects_table_projection_and_filter() {
+    let dir = Scratch::new("rejects-proj");
+    let (log, truth) = dir.generated("access.log", &GenOptions { lines: 3000, seed: 23, ..Default::default() });
+    let out = answer(
+        &log,
+        2,
+        1000,
+        "SELECT reason, line_number FROM logs_rejects WHERE reason = 'invalid timestamp' ORDER BY line_number LIMIT 1",
+    )
+    .await;
+    assert!(out.contains("invalid timestamp"), "{out}");
+    let n = answer(&log, 2, 1000, "SELECT count(line) AS n FROM logs_rejects").await;
+    assert!(n.contains(&format!("| {} ", truth.rejects)), "{n}");
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real `logsql` binary on generated logs with known answers and on
+//! the real fixtures in `../shared/fixtures/real/`, plus the engine through the library API.
+
+mod cli;
+mod engine;
+mod fixtures;
+mod reference;
+mod util;

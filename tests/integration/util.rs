@@ -1,0 +1,105 @@
+//! Helpers: a scratch directory, running the binary, generating logs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use logsql::generate::{generate, GenOptions, Truth};
+
+/// A fresh directory under the target dir, removed when dropped.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "logsql-test-{}-{}-{name}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    pub fn write(&self, name: &str, data: &[u8]) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, data).unwrap();
+        p
+    }
+
+    /// Writes a generated log and returns its path and the answers.
+    pub fn generated(&self, name: &str, opts: &GenOptions) -> (PathBuf, Truth) {
+        let p = self.path(name);
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&p).unwrap());
+        let truth = generate(opts, &mut f).unwrap();
+        drop(f);
+        (p, truth)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The result of one run of the binary.
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts success and returns stdout, printing everything on failure.
+    #[track_caller]
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.status, 0, "logsql failed:\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        &self.stdout
+    }
+
+    /// CSV output as rows of fields, header excluded.
+    #[track_caller]
+    pub fn csv_rows(&self) -> Vec<Vec<String>> {
+        let mut reader = csv::Reader::from_reader(self.ok().as_bytes());
+        reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
+    }
+}
+
+pub fn logsql(args: &[&str]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_logsql"))
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("run logsql");
+    Run {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs one query as CSV on `files`.
+pub fn query_csv(files: &[&Path], extra: &[&str], sql: &str) -> Run {
+    let mut args: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(["--out-format".into(), "csv".into(), "-e".into(), sql.into()]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    logsql(&refs)
+}
+
+/// `../shared/fixtures/real/<name>`, or `None` (and a note) on machines without it.
+pub fn real_fixture(name: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real").join(name);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipping: {} not present (../shared/ is only beside the repository in CI)", p.display());
+        None
+    }
+}
