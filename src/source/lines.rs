@@ -8,6 +8,9 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
+/// Reads start small (a `LIMIT 10` should not pull in a quarter megabyte) and double up to
+/// `CHUNK`, where syscall overhead stops mattering.
+const FIRST_READ: usize = 16 * 1024;
 const CHUNK: usize = 256 * 1024;
 
 /// A line-at-a-time reader over a byte range.
@@ -35,7 +38,7 @@ impl<R: Read> LineReader<R> {
     fn at(inner: R, base: u64, limit: u64) -> Self {
         LineReader {
             inner,
-            buf: vec![0; CHUNK],
+            buf: vec![0; FIRST_READ],
             pos: 0,
             filled: 0,
             base,
@@ -82,7 +85,7 @@ impl<R: Read> LineReader<R> {
             self.filled -= self.pos;
             self.pos = 0;
         }
-        if self.filled == self.buf.len() {
+        if self.filled == self.buf.len() || (self.bytes_read > 0 && self.buf.len() < CHUNK) {
             let grown = self.buf.len() * 2;
             self.buf.resize(grown, 0);
         }

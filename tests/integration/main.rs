@@ -4,5 +4,6 @@
 mod cli;
 mod engine;
 mod fixtures;
+mod quirks;
 mod reference;
 mod util;
