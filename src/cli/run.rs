@@ -12,10 +12,11 @@ use logsql::{register_table, rejects_name, FormatChoice, LogTable};
 use super::args::{Cli, OutFormat};
 use super::output::ResultWriter;
 
-/// A session: the DataFusion context and the log table registered in it.
+/// A session: the DataFusion context and the log tables registered in it.
 pub struct Session {
     pub ctx: SessionContext,
-    pub table: Option<(String, Arc<LogTable>)>,
+    /// Log tables by name, in registration order.
+    pub tables: Vec<(String, Arc<LogTable>)>,
     pub out_format: OutFormat,
 }
 
@@ -26,15 +27,25 @@ impl Session {
             config = config.with_target_partitions(n.max(1));
         }
         let ctx = SessionContext::new_with_config(config);
-        let table = if cli.paths.is_empty() {
-            None
-        } else {
-            let choice: FormatChoice = cli.format.parse().map_err(anyhow::Error::msg)?;
-            let table = Arc::new(LogTable::open(&cli.paths, choice)?);
-            register_table(&ctx, &cli.table, table.clone())?;
-            Some((cli.table.clone(), table))
-        };
-        Ok(Session { ctx, table, out_format: cli.out_format })
+        let mut session = Session { ctx, tables: Vec::new(), out_format: cli.out_format };
+        if !cli.paths.is_empty() {
+            session.open(&cli.table, &cli.paths, &cli.format)?;
+        }
+        Ok(session)
+    }
+
+    /// Registers `paths` as table `name` (and `name_rejects`), replacing a table of that name.
+    pub fn open(&mut self, name: &str, paths: &[std::path::PathBuf], format: &str) -> Result<Arc<LogTable>> {
+        let choice: FormatChoice = format.parse().map_err(anyhow::Error::msg)?;
+        let table = Arc::new(LogTable::open(paths, choice)?);
+        if self.tables.iter().any(|(n, _)| n == name) {
+            self.ctx.deregister_table(name)?;
+            self.ctx.deregister_table(rejects_name(name))?;
+            self.tables.retain(|(n, _)| n != name);
+        }
+        register_table(&self.ctx, name, table.clone())?;
+        self.tables.push((name.to_string(), table.clone()));
+        Ok(table)
     }
 
     /// Runs every `;`-separated statement of `sql` in order, printing each result to `out`.
@@ -46,7 +57,7 @@ impl Session {
             anyhow::bail!("no SQL statement in {sql:?}");
         }
         for statement in statements {
-            if let Some((_, table)) = &self.table {
+            for (_, table) in &self.tables {
                 table.stats().reset();
             }
             let plan = state.statement_to_plan(statement).await?;
@@ -67,10 +78,12 @@ impl Session {
     }
 
     /// Tells on stderr how many lines the last statement skipped, and how to see them.
-    fn report_rejects(&self) {
-        let Some((name, table)) = &self.table else { return };
-        let rejected = table.stats().rejected();
-        if rejected > 0 {
+    pub fn report_rejects(&self) {
+        for (name, table) in &self.tables {
+            let rejected = table.stats().rejected();
+            if rejected == 0 {
+                continue;
+            }
             let _ = writeln!(
                 io::stderr(),
                 "logsql: skipped {rejected} line{} that did not parse as {}; see them with: SELECT * FROM {}",
