@@ -17,6 +17,8 @@ pub enum Error {
     UnknownFormat(String),
     #[error("no input files")]
     NoInput,
+    #[error("{0}")]
+    BadInput(String),
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
     #[error(transparent)]

@@ -13,7 +13,17 @@ use cli::args::{Cli, Command};
 use cli::run::Session;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print in full; a usage error is one line, exit status 2.
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            let _ = writeln!(io::stderr(), "logsql: error: {first} (see logsql --help)");
+            return ExitCode::from(2);
+        }
+    };
     let result = match &cli.command {
         Some(Command::Generate { lines, seed, format, no_bad_lines }) => {
             run_generate(*lines, *seed, format, !*no_bad_lines)

@@ -19,9 +19,14 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Log files to query, as one table.
+    /// Log files to query, as one table: files (plain, gzip, zstd, bzip2 or xz), directories
+    /// (walked recursively), glob patterns, or `-` for stdin.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// In directories, take only files whose name matches this glob (e.g. 'access.log*').
+    #[arg(long, value_name = "GLOB")]
+    pub include: Option<String>,
 
     /// SQL to run: one or more `;`-separated statements. May be repeated.
     #[arg(short = 'e', long = "execute", value_name = "SQL")]
@@ -42,6 +47,11 @@ pub struct Cli {
     /// Partitions to scan in parallel (default: one per core).
     #[arg(long, value_name = "N")]
     pub partitions: Option<usize>,
+
+    /// Memory for query state (e.g. 512M, 2G); a query that needs more fails cleanly
+    /// instead of exhausting the machine.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,4 +87,36 @@ pub enum OutFormat {
     Json,
     /// One JSON object per line.
     Ndjson,
+}
+
+/// Parses a size such as `512M`, `2G`, `100k` or `1048576` into bytes.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num.parse().map_err(|_| format!("invalid size '{s}' (use e.g. 512M or 2G)"))?;
+    let scale = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1u64,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        _ => return Err(format!("invalid size unit in '{s}' (use K, M, G or T)")),
+    };
+    Ok((value * scale as f64) as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert_eq!(parse_size("1.5K"), Ok(1536));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5X").is_err());
+    }
 }

@@ -4,9 +4,11 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::DFParser;
 use futures::StreamExt;
+use logsql::source::{expand_paths, DirFilter, LogFile};
 use logsql::{register_table, rejects_name, FormatChoice, LogTable};
 
 use super::args::{Cli, OutFormat};
@@ -18,6 +20,11 @@ pub struct Session {
     /// Log tables by name, in registration order.
     pub tables: Vec<(String, Arc<LogTable>)>,
     pub out_format: OutFormat,
+    /// Only files whose names match are taken from directories.
+    pub dir_filter: DirFilter,
+    /// Standard input, spooled to a temporary file so it can be split and read twice
+    /// (rows, then rejects); removed when the session ends.
+    stdin_spool: Option<tempfile::NamedTempFile>,
 }
 
 impl Session {
@@ -26,8 +33,14 @@ impl Session {
         if let Some(n) = cli.partitions {
             config = config.with_target_partitions(n.max(1));
         }
-        let ctx = SessionContext::new_with_config(config);
-        let mut session = Session { ctx, tables: Vec::new(), out_format: cli.out_format };
+        let mut runtime = RuntimeEnvBuilder::new();
+        if let Some(bytes) = cli.memory_limit {
+            runtime = runtime.with_memory_limit(bytes, 1.0);
+        }
+        let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
+        let dir_filter = DirFilter::new(cli.include.as_deref())?;
+        let mut session =
+            Session { ctx, tables: Vec::new(), out_format: cli.out_format, dir_filter, stdin_spool: None };
         if !cli.paths.is_empty() {
             session.open(&cli.table, &cli.paths, &cli.format)?;
         }
@@ -37,7 +50,18 @@ impl Session {
     /// Registers `paths` as table `name` (and `name_rejects`), replacing a table of that name.
     pub fn open(&mut self, name: &str, paths: &[std::path::PathBuf], format: &str) -> Result<Arc<LogTable>> {
         let choice: FormatChoice = format.parse().map_err(anyhow::Error::msg)?;
-        let table = Arc::new(LogTable::open(paths, choice)?);
+        let mut files = Vec::new();
+        for path in paths {
+            if path.as_os_str() == "-" {
+                let spooled = self.spool_stdin()?;
+                files.push(LogFile::open(&spooled, "<stdin>")?);
+            } else {
+                for found in expand_paths(std::slice::from_ref(path), &self.dir_filter)? {
+                    files.push(LogFile::open(&found, found.display().to_string())?);
+                }
+            }
+        }
+        let table = Arc::new(LogTable::from_files(files, choice)?);
         if self.tables.iter().any(|(n, _)| n == name) {
             self.ctx.deregister_table(name)?;
             self.ctx.deregister_table(rejects_name(name))?;
@@ -46,6 +70,16 @@ impl Session {
         register_table(&self.ctx, name, table.clone())?;
         self.tables.push((name.to_string(), table.clone()));
         Ok(table)
+    }
+
+    /// Copies standard input to a temporary file (once) and returns its path.
+    fn spool_stdin(&mut self) -> Result<std::path::PathBuf> {
+        if self.stdin_spool.is_none() {
+            let mut spool = tempfile::Builder::new().prefix("logsql-stdin-").tempfile()?;
+            io::copy(&mut io::stdin().lock(), spool.as_file_mut()).context("reading standard input")?;
+            self.stdin_spool = Some(spool);
+        }
+        Ok(self.stdin_spool.as_ref().map(|s| s.path().to_path_buf()).expect("spooled above"))
     }
 
     /// Runs every `;`-separated statement of `sql` in order, printing each result to `out`.

@@ -1,7 +1,10 @@
-//! Where bytes come from: files, split into line-aligned ranges, read a line at a time.
+//! Where bytes come from: files (plain or compressed) found from paths, globs and
+//! directories, split into line-aligned ranges, read a line at a time.
 
+pub mod input;
 pub mod lines;
 pub mod ranges;
 
+pub use input::{expand_paths, Compression, DirFilter, LogFile};
 pub use lines::LineReader;
 pub use ranges::{plan_partitions, FileRange, MIN_SPLIT_BYTES};

@@ -1,33 +1,35 @@
 //! Splitting the files of a table into byte ranges, one group of ranges per partition.
 
-use std::path::PathBuf;
+use super::input::LogFile;
 
 /// Below this size a file is not split: the overhead would outweigh the gain.
 pub const MIN_SPLIT_BYTES: u64 = 4 * 1024 * 1024;
 
-/// A part of one file: the lines that start in `[start, end)`.
+/// A part of one file: the lines that start in `[start, end)` (`end` is `u64::MAX` for "to
+/// the end", which also covers growth since planning). Compressed files are always whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileRange {
-    pub path: PathBuf,
+    pub file: LogFile,
     pub start: u64,
     pub end: u64,
 }
 
 /// Distributes files of the given sizes over at most `partitions` partitions of roughly equal
-/// bytes. Files larger than `min_split` are cut into byte ranges (line alignment happens when
-/// reading). Every partition returned is non-empty.
-pub fn plan_partitions(files: &[(PathBuf, u64)], partitions: usize, min_split: u64) -> Vec<Vec<FileRange>> {
+/// bytes. Plain files larger than `min_split` are cut into byte ranges (line alignment happens
+/// when reading). Every partition returned is non-empty.
+pub fn plan_partitions(files: &[(LogFile, u64)], partitions: usize, min_split: u64) -> Vec<Vec<FileRange>> {
     let partitions = partitions.max(1);
     let total: u64 = files.iter().map(|(_, len)| *len).sum();
     let target = (total / partitions as u64).max(min_split).max(1);
     let mut pieces = Vec::new();
-    for (path, len) in files {
-        let n = if *len > min_split { len.div_ceil(target).max(1) } else { 1 };
+    for (file, len) in files {
+        let splittable = file.compression.is_splittable();
+        let n = if splittable && *len > min_split { len.div_ceil(target).max(1) } else { 1 };
         let step = len.div_ceil(n).max(1);
         let mut start = 0;
         loop {
             let end = (start + step).min(*len);
-            pieces.push(FileRange { path: path.clone(), start, end: if end >= *len { u64::MAX } else { end } });
+            pieces.push(FileRange { file: file.clone(), start, end: if end >= *len { u64::MAX } else { end } });
             if end >= *len {
                 break;
             }
@@ -49,8 +51,10 @@ pub fn plan_partitions(files: &[(PathBuf, u64)], partitions: usize, min_split: u
 mod tests {
     use super::*;
 
-    fn p(name: &str) -> PathBuf {
-        PathBuf::from(name)
+    use crate::source::Compression;
+
+    fn p(name: &str) -> LogFile {
+        LogFile { path: name.into(), name: name.into(), compression: Compression::None }
     }
 
     #[test]
@@ -71,6 +75,14 @@ mod tests {
             assert_eq!(w[0].end, w[1].start);
         }
         assert_eq!(ranges.last().unwrap().end, u64::MAX);
+    }
+
+    #[test]
+    fn compressed_files_are_never_split() {
+        let gz = LogFile { compression: Compression::Gzip, ..p("a.gz") };
+        let plan = plan_partitions(&[(gz, 1000)], 4, 10);
+        assert_eq!(plan.len(), 1);
+        assert_eq!((plan[0][0].start, plan[0][0].end), (0, u64::MAX));
     }
 
     #[test]

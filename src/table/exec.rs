@@ -6,7 +6,6 @@
 //! projection, limit) so that it could be serialised for a distributed engine later.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
@@ -24,7 +23,7 @@ use datafusion::physical_plan::{
 
 use super::scan::{scan_rejects, scan_rows, ScanSpec};
 use super::stats::ScanStats;
-use crate::source::FileRange;
+use crate::source::{FileRange, LogFile};
 
 /// What a scan produces.
 #[derive(Debug, Clone)]
@@ -32,7 +31,7 @@ pub enum ScanKind {
     /// Parsed rows; one partition per group of byte ranges.
     Rows { spec: ScanSpec, partitions: Vec<Vec<FileRange>> },
     /// Rejected lines; one partition per file (line numbers need the whole file).
-    Rejects { format: crate::parse::LogFormat, files: Vec<PathBuf>, limit: Option<usize> },
+    Rejects { format: crate::parse::LogFormat, files: Vec<LogFile>, limit: Option<usize> },
 }
 
 /// Streams a log table (or its rejects) as Arrow batches.
@@ -151,7 +150,7 @@ impl ExecutionPlan for LogScanExec {
                 builder.spawn_blocking(move || Ok(scan_rows(&spec, &ranges, &stats, emit)?));
             }
             ScanKind::Rejects { format, files, limit } => {
-                let files: Vec<PathBuf> = files.get(partition).cloned().into_iter().collect();
+                let files: Vec<LogFile> = files.get(partition).cloned().into_iter().collect();
                 let (format, limit) = (*format, *limit);
                 builder.spawn_blocking(move || Ok(scan_rejects(format, &files, batch_size, limit, emit)?));
             }

@@ -1,8 +1,7 @@
 //! `LogTable`: a DataFusion `TableProvider` over log files, and its rejects companion.
 
-use std::fs::File;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
@@ -19,7 +18,7 @@ use super::schema::{columns_of, rejects_schema, schema_of, Column};
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
 use crate::parse::{detect, FormatChoice, LogFormat};
-use crate::source::{plan_partitions, MIN_SPLIT_BYTES};
+use crate::source::{expand_paths, plan_partitions, DirFilter, LogFile, MIN_SPLIT_BYTES};
 
 /// How much of a file auto-detection looks at.
 const SAMPLE_BYTES: usize = 64 * 1024;
@@ -28,7 +27,7 @@ const SAMPLE_LINES: usize = 64;
 /// A set of log files of one format, queried as one table.
 #[derive(Debug)]
 pub struct LogTable {
-    files: Vec<PathBuf>,
+    files: Vec<LogFile>,
     format: LogFormat,
     schema: SchemaRef,
     stats: Arc<ScanStats>,
@@ -36,25 +35,28 @@ pub struct LogTable {
 }
 
 impl LogTable {
-    /// Checks that every file can be read and settles the format (detecting it from the first
-    /// lines when `choice` is `Auto`).
+    /// Opens paths (files, directories and glob patterns, see [`expand_paths`]) as one table,
+    /// settling the format (detected from the first lines when `choice` is `Auto`).
     pub fn open(paths: &[PathBuf], choice: FormatChoice) -> Result<Self> {
-        if paths.is_empty() {
+        let paths = expand_paths(paths, &DirFilter::default())?;
+        let files = paths
+            .iter()
+            .map(|p| LogFile::open(p, p.display().to_string()))
+            .collect::<Result<Vec<_>>>()?;
+        Self::from_files(files, choice)
+    }
+
+    /// A table over files already found and checked.
+    pub fn from_files(files: Vec<LogFile>, choice: FormatChoice) -> Result<Self> {
+        if files.is_empty() {
             return Err(Error::NoInput);
-        }
-        for path in paths {
-            let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-            if meta.is_dir() {
-                return Err(Error::IsDirectory(path.clone()));
-            }
-            File::open(path).map_err(|e| Error::io(path, e))?;
         }
         let format = match choice {
             FormatChoice::Fixed(format) => format,
-            FormatChoice::Auto => detect_files(paths)?,
+            FormatChoice::Auto => detect_files(&files)?,
         };
         Ok(LogTable {
-            files: paths.to_vec(),
+            files,
             format,
             schema: schema_of(format),
             stats: Arc::new(ScanStats::default()),
@@ -73,7 +75,7 @@ impl LogTable {
         self.format
     }
 
-    pub fn files(&self) -> &[PathBuf] {
+    pub fn files(&self) -> &[LogFile] {
         &self.files
     }
 
@@ -100,9 +102,9 @@ impl LogTable {
             None => self.schema.clone(),
         };
         let mut sized = Vec::with_capacity(self.files.len());
-        for path in &self.files {
-            let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
-            sized.push((path.clone(), len));
+        for file in &self.files {
+            let len = std::fs::metadata(&file.path).map_err(|e| Error::io(&file.path, e))?.len();
+            sized.push((file.clone(), len));
         }
         let partitions = plan_partitions(&sized, target_partitions, self.min_split);
         let spec = ScanSpec { format: self.format, columns, batch_size: 8192, limit };
@@ -135,7 +137,7 @@ impl TableProvider for LogTable {
 /// `<table>_rejects`: file, line_number, line, reason of every line that is not a row.
 #[derive(Debug)]
 pub struct RejectsTable {
-    files: Vec<PathBuf>,
+    files: Vec<LogFile>,
     format: LogFormat,
     stats: Arc<ScanStats>,
 }
@@ -184,10 +186,10 @@ fn project(input: Arc<dyn ExecutionPlan>, indices: &[usize]) -> DfResult<Arc<dyn
 }
 
 /// Detects the format from the first lines of the first non-empty file.
-fn detect_files(paths: &[PathBuf]) -> Result<LogFormat> {
-    let mut tried_any: Option<&Path> = None;
-    for path in paths {
-        let sample = read_sample(path)?;
+fn detect_files(files: &[LogFile]) -> Result<LogFormat> {
+    let mut tried: Option<&LogFile> = None;
+    for file in files {
+        let sample = read_sample(file)?;
         let lines: Vec<&[u8]> = sample
             .split(|b| *b == b'\n')
             .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
@@ -197,27 +199,28 @@ fn detect_files(paths: &[PathBuf]) -> Result<LogFormat> {
         if lines.is_empty() {
             continue;
         }
-        tried_any = Some(path);
+        tried = Some(file);
         if let Some(format) = detect(lines).format {
             return Ok(format);
         }
     }
-    match tried_any {
+    match tried {
         // Only empty files: any format gives the same (empty) answer.
         None => Ok(LogFormat::Combined),
-        Some(path) => Err(Error::UndetectedFormat {
-            path: path.to_path_buf(),
+        Some(file) => Err(Error::UndetectedFormat {
+            path: PathBuf::from(&file.name),
             tried: LogFormat::ALL.map(LogFormat::name).join(", "),
         }),
     }
 }
 
-fn read_sample(path: &Path) -> Result<Vec<u8>> {
+/// The first `SAMPLE_BYTES` of a file's decoded content, cut at the last whole line.
+fn read_sample(file: &LogFile) -> Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(SAMPLE_BYTES);
-    File::open(path)
-        .and_then(|f| f.take(SAMPLE_BYTES as u64).read_to_end(&mut buf))
-        .map_err(|e| Error::io(path, e))?;
-    // Drop a last line cut by the sample size, unless the file is that short.
+    file.reader()?
+        .take(SAMPLE_BYTES as u64)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io(&file.path, e))?;
     if buf.len() == SAMPLE_BYTES {
         if let Some(nl) = memchr::memrchr(b'\n', &buf) {
             buf.truncate(nl);

@@ -4,6 +4,7 @@
 //! satisfied, query cancelled), and the scan stops reading at once.
 
 use std::fs::File;
+use std::io::Read;
 use std::sync::Arc;
 
 use arrow::array::{Int64Builder, RecordBatch, StringBuilder};
@@ -12,8 +13,8 @@ use super::batch::{append_text, AccessBatchBuilder};
 use super::schema::{rejects_schema, Column};
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
-use crate::parse::{parse_access_line, AccessRecord, LogFormat};
-use crate::source::{FileRange, LineReader};
+use crate::parse::{parse_access_line, AccessFlavor, AccessRecord, LogFormat};
+use crate::source::{FileRange, LineReader, LogFile};
 
 /// What a partition scans and how.
 #[derive(Debug, Clone)]
@@ -24,59 +25,90 @@ pub struct ScanSpec {
     pub limit: Option<usize>,
 }
 
+/// Parses lines into batches of the projected columns until the limit or the consumer stops.
+struct RowScanner<'a, E> {
+    flavor: AccessFlavor,
+    batch_size: usize,
+    builder: AccessBatchBuilder,
+    rec: AccessRecord,
+    remaining: usize,
+    stats: &'a ScanStats,
+    emit: E,
+}
+
+impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
+    /// Scans one range; returns `false` once nothing more is wanted.
+    fn scan<R: Read>(&mut self, mut reader: LineReader<R>, file: &LogFile) -> Result<bool> {
+        let (mut lines, mut rejected) = (0u64, 0u64);
+        let mut go_on = true;
+        while let Some((_, line)) = reader.next_line().map_err(|e| Error::io(&file.path, e))? {
+            lines += 1;
+            if parse_access_line(self.flavor, line, &mut self.rec).is_err() {
+                rejected += 1;
+                continue;
+            }
+            self.builder.append(line, &self.rec);
+            self.remaining -= 1;
+            if self.builder.len() >= self.batch_size || self.remaining == 0 {
+                go_on = (self.emit)(self.builder.finish()?) && self.remaining > 0;
+                if !go_on {
+                    break;
+                }
+            }
+        }
+        self.stats.add(lines, rejected, reader.bytes_read());
+        Ok(go_on)
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if !self.builder.is_empty() {
+            (self.emit)(self.builder.finish()?);
+        }
+        Ok(())
+    }
+}
+
 /// Scans `ranges` for rows; returns early when `emit` asks to stop.
 pub fn scan_rows(
     spec: &ScanSpec,
     ranges: &[FileRange],
     stats: &ScanStats,
-    mut emit: impl FnMut(RecordBatch) -> bool,
+    emit: impl FnMut(RecordBatch) -> bool,
 ) -> Result<()> {
-    let flavor = spec.format.flavor();
-    let mut builder = AccessBatchBuilder::new(&spec.columns, spec.batch_size);
-    let mut rec = AccessRecord::default();
-    let mut remaining = spec.limit.unwrap_or(usize::MAX);
+    let mut scanner = RowScanner {
+        flavor: spec.format.flavor(),
+        batch_size: spec.batch_size,
+        builder: AccessBatchBuilder::new(&spec.columns, spec.batch_size),
+        rec: AccessRecord::default(),
+        remaining: spec.limit.unwrap_or(usize::MAX),
+        stats,
+        emit,
+    };
+    if scanner.remaining == 0 {
+        return Ok(());
+    }
     for range in ranges {
-        if remaining == 0 {
-            break;
-        }
-        let file = File::open(&range.path).map_err(|e| Error::io(&range.path, e))?;
-        let mut reader =
-            LineReader::for_range(file, range.start, range.end).map_err(|e| Error::io(&range.path, e))?;
-        let (mut lines, mut rejected) = (0u64, 0u64);
-        let mut stopped = false;
-        while let Some((_, line)) = reader.next_line().map_err(|e| Error::io(&range.path, e))? {
-            lines += 1;
-            if parse_access_line(flavor, line, &mut rec).is_err() {
-                rejected += 1;
-                continue;
-            }
-            builder.append(line, &rec);
-            remaining -= 1;
-            if builder.len() >= spec.batch_size || remaining == 0 {
-                if !emit(builder.finish()?) {
-                    stopped = true;
-                    break;
-                }
-                if remaining == 0 {
-                    break;
-                }
-            }
-        }
-        stats.add(lines, rejected, reader.bytes_read());
-        if stopped {
+        let file = &range.file;
+        // A plain file is read from a seek to its range; a compressed one is decoded whole.
+        let go_on = if file.compression.is_splittable() {
+            let handle = File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
+            let reader =
+                LineReader::for_range(handle, range.start, range.end).map_err(|e| Error::io(&file.path, e))?;
+            scanner.scan(reader, file)?
+        } else {
+            scanner.scan(LineReader::new(file.reader()?), file)?
+        };
+        if !go_on {
             return Ok(());
         }
     }
-    if !builder.is_empty() {
-        emit(builder.finish()?);
-    }
-    Ok(())
+    scanner.flush()
 }
 
 /// Scans whole files for the lines that are not rows, numbering lines from 1.
 pub fn scan_rejects(
     format: LogFormat,
-    paths: &[std::path::PathBuf],
+    files: &[LogFile],
     batch_size: usize,
     limit: Option<usize>,
     mut emit: impl FnMut(RecordBatch) -> bool,
@@ -85,18 +117,16 @@ pub fn scan_rejects(
     let mut rec = AccessRecord::default();
     let mut out = RejectsBuilder::default();
     let mut remaining = limit.unwrap_or(usize::MAX);
-    for path in paths {
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut reader = LineReader::new(file);
-        let name = path.display().to_string();
+    for file in files {
+        let mut reader = LineReader::new(file.reader()?);
         let mut number = 0i64;
-        while let Some((_, line)) = reader.next_line().map_err(|e| Error::io(path, e))? {
+        while let Some((_, line)) = reader.next_line().map_err(|e| Error::io(&file.path, e))? {
             number += 1;
             if remaining == 0 {
                 break;
             }
             if let Err(reason) = parse_access_line(flavor, line, &mut rec) {
-                out.push(&name, number, line, &reason.to_string());
+                out.push(&file.name, number, line, &reason.to_string());
                 remaining -= 1;
                 if out.rows >= batch_size && !emit(out.finish()?) {
                     return Ok(());

@@ -4,6 +4,7 @@
 mod cli;
 mod engine;
 mod fixtures;
+mod inputs;
 mod quirks;
 mod reference;
 mod util;

@@ -1,0 +1,202 @@
+//! What a user names on the command line, turned into log files: paths, globs, directories,
+//! and compressed files (gzip, zstd, bzip2, xz), recognised by their content.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// How a file's bytes are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+    Bzip2,
+    Xz,
+}
+
+impl Compression {
+    /// Recognises the codec from the first bytes of a file (its magic number).
+    pub fn from_magic(head: &[u8]) -> Compression {
+        match head {
+            [0x1f, 0x8b, ..] => Compression::Gzip,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            [b'B', b'Z', b'h', ..] => Compression::Bzip2,
+            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Compression::Xz,
+            _ => Compression::None,
+        }
+    }
+
+    /// Reads the magic number of the file at `path`.
+    pub fn of_file(path: &Path) -> io::Result<Compression> {
+        let mut head = [0u8; 6];
+        let mut file = File::open(path)?;
+        let mut n = 0;
+        while n < head.len() {
+            match file.read(&mut head[n..])? {
+                0 => break,
+                k => n += k,
+            }
+        }
+        Ok(Compression::from_magic(&head[..n]))
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "plain",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+            Compression::Bzip2 => "bzip2",
+            Compression::Xz => "xz",
+        }
+    }
+
+    /// Plain files can be split into byte ranges; compressed streams must be read whole.
+    pub fn is_splittable(self) -> bool {
+        self == Compression::None
+    }
+}
+
+/// Opens `path` and decodes it; every multi-member/multi-frame stream is read to its end.
+pub fn open_decoded(path: &Path, compression: Compression) -> io::Result<Box<dyn Read + Send>> {
+    let file = File::open(path)?;
+    Ok(match compression {
+        Compression::None => Box::new(file),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, file))),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file)?),
+        Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(BufReader::with_capacity(1 << 16, file))),
+        Compression::Xz => Box::new(xz2::read::XzDecoder::new_multi_decoder(BufReader::with_capacity(1 << 16, file))),
+    })
+}
+
+/// One file of a log table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogFile {
+    /// Where the bytes are (for stdin, a spooled temporary file).
+    pub path: PathBuf,
+    /// How the user knows it: the path as given, or `<stdin>`.
+    pub name: String,
+    pub compression: Compression,
+}
+
+impl LogFile {
+    /// Checks that `path` is a readable file and recognises its compression.
+    pub fn open(path: &Path, name: impl Into<String>) -> Result<LogFile> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            return Err(Error::IsDirectory(path.to_path_buf()));
+        }
+        let compression = Compression::of_file(path).map_err(|e| Error::io(path, e))?;
+        Ok(LogFile { path: path.to_path_buf(), name: name.into(), compression })
+    }
+
+    /// The decoded bytes of the whole file.
+    pub fn reader(&self) -> Result<Box<dyn Read + Send>> {
+        open_decoded(&self.path, self.compression).map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// Which files of a directory to take.
+#[derive(Debug, Clone, Default)]
+pub struct DirFilter {
+    /// Glob on file names (e.g. `access.log*`); `None` takes every file.
+    pub include: Option<glob::Pattern>,
+}
+
+impl DirFilter {
+    pub fn new(include: Option<&str>) -> Result<DirFilter> {
+        let include = include
+            .map(|p| glob::Pattern::new(p).map_err(|e| Error::BadInput(format!("bad --include pattern '{p}': {e}"))))
+            .transpose()?;
+        Ok(DirFilter { include })
+    }
+
+    fn takes(&self, name: &str) -> bool {
+        !name.starts_with('.') && self.include.as_ref().is_none_or(|p| p.matches(name))
+    }
+}
+
+/// Expands what the user named into files, in a stable order: a path is taken as is, a
+/// directory is walked recursively (files filtered by `filter`, sorted by path), a pattern with
+/// `*`, `?` or `[` that is not an existing path is expanded as a glob (sorted).
+pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for arg in args {
+        let text = arg.to_string_lossy();
+        if !arg.exists() && text.contains(['*', '?', '[']) {
+            let paths = glob::glob(&text).map_err(|e| Error::BadInput(format!("bad pattern '{text}': {e}")))?;
+            let mut matched: Vec<PathBuf> = paths.filter_map(|p| p.ok()).filter(|p| p.is_file()).collect();
+            if matched.is_empty() {
+                return Err(Error::BadInput(format!("no files match '{text}'")));
+            }
+            matched.sort();
+            out.extend(matched);
+        } else if arg.is_dir() {
+            let before = out.len();
+            walk(arg, filter, &mut out)?;
+            if out.len() == before {
+                return Err(Error::BadInput(format!("{}: no log files in this directory", arg.display())));
+            }
+        } else {
+            out.push(arg.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, filter: &DirFilter, out: &mut Vec<PathBuf>) -> Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if path.is_dir() {
+            if !name.starts_with('.') {
+                walk(&path, filter, out)?;
+            }
+        } else if path.is_file() && filter.takes(&name) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_numbers() {
+        assert_eq!(Compression::from_magic(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
+        assert_eq!(Compression::from_magic(&[0x28, 0xb5, 0x2f, 0xfd, 0]), Compression::Zstd);
+        assert_eq!(Compression::from_magic(b"BZh91AY"), Compression::Bzip2);
+        assert_eq!(Compression::from_magic(&[0xfd, b'7', b'z', b'X', b'Z', 0]), Compression::Xz);
+        assert_eq!(Compression::from_magic(b"1.2.3.4 - -"), Compression::None);
+        assert_eq!(Compression::from_magic(b""), Compression::None);
+    }
+
+    #[test]
+    fn directory_walk_filters_and_sorts() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["access.log.2", "access.log", "error.log", ".hidden", "sub/access.log.1"] {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"x\n").unwrap();
+        }
+        let all = expand_paths(&[dir.path().to_path_buf()], &DirFilter::default()).unwrap();
+        let names: Vec<String> =
+            all.iter().map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
+        assert_eq!(names, ["access.log", "access.log.2", "error.log", "sub/access.log.1"]);
+        let filter = DirFilter::new(Some("access.log*")).unwrap();
+        assert_eq!(expand_paths(&[dir.path().to_path_buf()], &filter).unwrap().len(), 3);
+        let pattern = dir.path().join("access.log*");
+        assert_eq!(expand_paths(&[pattern], &DirFilter::default()).unwrap().len(), 2);
+        let none = dir.path().join("nothing*");
+        assert!(expand_paths(&[none], &DirFilter::default()).unwrap_err().to_string().contains("no files match"));
+    }
+}

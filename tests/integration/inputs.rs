@@ -1,0 +1,108 @@
+//! Many files, directories, globs, compressed files and stdin: one table, same answers.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use logsql::generate::GenOptions;
+
+use crate::util::{query_csv, Scratch};
+
+const QUERIES: [&str; 3] = [
+    "SELECT count(*), sum(bytes), min(ts), max(ts), count(DISTINCT client) FROM logs",
+    "SELECT status, count(*) FROM logs GROUP BY status ORDER BY status",
+    "SELECT count(*), min(reason), count(DISTINCT line) FROM logs_rejects",
+];
+
+fn answers(paths: &[&Path], extra: &[&str]) -> Vec<Vec<Vec<String>>> {
+    QUERIES.iter().map(|q| query_csv(paths, extra, q).csv_rows()).collect()
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// Writes the rotations of one log: plain, multi-member gzip, zstd, bzip2, xz.
+fn rotations(dir: &Scratch) -> Vec<Vec<u8>> {
+    let parts: Vec<Vec<u8>> = (0..5u64)
+        .map(|i| {
+            let mut buf = Vec::new();
+            let opts = GenOptions { lines: 700, seed: 100 + i, no_final_newline: false, ..Default::default() };
+            logsql::generate::generate(&opts, &mut buf).unwrap();
+            buf
+        })
+        .collect();
+    let logs = dir.path("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("access.log"), &parts[0]).unwrap();
+    // Two gzip members, as `cat a.gz b.gz` or logrotate with delaycompress produce.
+    let (a, b) = parts[1].split_at(parts[1].len() / 2);
+    let mut multi = gzip(a);
+    multi.extend(gzip(b));
+    std::fs::write(logs.join("access.log.1.gz"), multi).unwrap();
+    std::fs::write(logs.join("access.log.2.zst"), zstd::encode_all(&parts[2][..], 3).unwrap()).unwrap();
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(&parts[3]).unwrap();
+    std::fs::write(logs.join("access.log.3.bz2"), bz.finish().unwrap()).unwrap();
+    let mut xz = xz2::write::XzEncoder::new(Vec::new(), 1);
+    xz.write_all(&parts[4]).unwrap();
+    std::fs::write(logs.join("access.log.4.xz"), xz.finish().unwrap()).unwrap();
+    std::fs::write(logs.join("error.log"), b"[error] not an access log\n").unwrap();
+    parts
+}
+
+#[test]
+fn compressed_rotations_in_a_directory_equal_the_plain_concatenation() {
+    let dir = Scratch::new("rotations");
+    let parts = rotations(&dir);
+    let all = dir.write("all.log", &parts.concat());
+    let want = answers(&[&all], &[]);
+    assert_eq!(answers(&[&dir.path("logs")], &["--include", "access.log*"]), want);
+    let glob = dir.path("logs/access.log*");
+    assert_eq!(answers(&[&glob], &[]), want);
+}
+
+#[test]
+fn a_single_compressed_file_is_detected_by_content() {
+    let dir = Scratch::new("gz-content");
+    let parts = rotations(&dir);
+    // No telling extension: the content says gzip.
+    let renamed = dir.write("mystery", &std::fs::read(dir.path("logs/access.log.1.gz")).unwrap());
+    let plain = dir.write("plain.log", &parts[1]);
+    assert_eq!(answers(&[&renamed], &[]), answers(&[&plain], &[]));
+}
+
+#[test]
+fn stdin_gives_the_same_answers_as_the_file() {
+    let dir = Scratch::new("stdin");
+    let (log, _) = dir.generated("access.log", &GenOptions { lines: 2000, seed: 41, ..Default::default() });
+    let data = std::fs::read(&log).unwrap();
+    for sql in QUERIES {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_logsql"))
+            .args(["-", "--out-format", "csv", "-e", sql])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&data).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let file_answer = query_csv(&[&log], &[], sql);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), file_answer.ok(), "{sql}");
+    }
+}
+
+#[test]
+fn damaged_compressed_data_is_a_clear_error() {
+    let dir = Scratch::new("damaged-gz");
+    let parts = rotations(&dir);
+    let gz = gzip(&parts[0]);
+    let cut = dir.write("cut.log.gz", &gz[..gz.len() / 2]);
+    let run = query_csv(&[&cut], &["--format", "combined"], "SELECT count(*) FROM logs");
+    assert_ne!(run.status, 0);
+    assert!(run.stderr.starts_with("logsql: error: ") && run.stderr.contains("cut.log.gz"), "{}", run.stderr);
+    assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+}
