@@ -6,4 +6,5 @@ mod engine;
 mod fixtures;
 mod quirks;
 mod reference;
+mod repl;
 mod util;
