@@ -323,7 +323,7 @@ pub fn type_name(t: &arrow::datatypes::DataType) -> String {
 fn formats_text() -> String {
     let mut s = String::new();
     for f in LogFormat::ALL {
-        let cols: Vec<&str> = columns_of(*f).iter().map(|c| c.name()).collect();
+        let cols: Vec<&str> = columns_of(f).iter().map(|c| c.name()).collect();
         s.push_str(&format!("{}: {}\n  columns: {}\n", f.name(), f.description(), cols.join(", ")));
     }
     s.push_str("auto (the default) picks one from the first lines of the files.\n");
