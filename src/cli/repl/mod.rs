@@ -112,7 +112,10 @@ pub fn run(cli: &Cli) -> Result<()> {
         anyhow::Ok(repl)
     })?;
     if interactive {
-        return repl.interactive(&runtime, cli.no_history);
+        let result = repl.interactive(&runtime, cli.no_history);
+        // A cancelled query's tasks stop at their next await; do not wait for them to exit.
+        runtime.shutdown_background();
+        return result;
     }
     let mut text = String::new();
     io::stdin().read_to_string(&mut text).context("reading statements from stdin")?;
