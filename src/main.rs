@@ -28,6 +28,8 @@ fn main() -> ExitCode {
         Some(Command::Generate { lines, seed, format, no_bad_lines }) => {
             run_generate(*lines, *seed, format, !*no_bad_lines)
         }
+        // No -e: the interactive shell (or the statements piped on stdin).
+        None if cli.execute.is_empty() => cli::repl::run(&cli),
         None => run_query(&cli),
     };
     match result {

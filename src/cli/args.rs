@@ -14,7 +14,9 @@ kept in `<table>_rejects` (file, line_number, line, reason).
 Examples:
   logsql access.log -e \"SELECT status, count(*) AS hits FROM logs GROUP BY status ORDER BY hits DESC\"
   logsql access.log --out-format csv -e \"SELECT uri, count(*) FROM logs WHERE status = 404 GROUP BY uri ORDER BY 2 DESC LIMIT 10\"
-  logsql access.log -e \"SELECT * FROM logs_rejects LIMIT 5\"")]
+  logsql access.log -e \"SELECT * FROM logs_rejects LIMIT 5\"
+  logsql access.log            (no -e: an interactive SQL shell; .help lists its commands)
+  logsql access.log < q.sql    (statements and commands from stdin)")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -52,6 +54,10 @@ pub struct Cli {
     /// instead of exhausting the machine.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<usize>,
+
+    /// Interactive shell: do not read or write the history file.
+    #[arg(long)]
+    pub no_history: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +93,8 @@ pub enum OutFormat {
     Json,
     /// One JSON object per line.
     Ndjson,
+    /// A Markdown (GitHub) table.
+    Markdown,
 }
 
 /// Parses a size such as `512M`, `2G`, `100k` or `1048576` into bytes.

@@ -2,4 +2,5 @@
 
 pub mod args;
 pub mod output;
+pub mod repl;
 pub mod run;

@@ -1,4 +1,4 @@
-//! Printing query results: a readable table, CSV, TSV, JSON or NDJSON.
+//! Printing query results: a readable table, CSV, TSV, JSON, NDJSON or Markdown.
 //!
 //! Everything but the table streams batch by batch, so a large result is written in constant
 //! memory; the table needs every row to align its columns.
@@ -15,6 +15,7 @@ use super::args::OutFormat;
 /// A sink for the batches of one result.
 pub enum ResultWriter<W: Write> {
     Table { out: W, batches: Vec<RecordBatch>, schema: SchemaRef },
+    Markdown { out: W, batches: Vec<RecordBatch>, schema: SchemaRef },
     Csv(arrow::csv::Writer<W>),
     JsonArray(JsonWriter<W, JsonArray>),
     Ndjson(JsonWriter<W, LineDelimited>),
@@ -32,12 +33,13 @@ impl<W: Write> ResultWriter<W> {
             OutFormat::Tsv => ResultWriter::Csv(csv(b'\t', out)),
             OutFormat::Json => ResultWriter::JsonArray(json().build::<_, JsonArray>(out)),
             OutFormat::Ndjson => ResultWriter::Ndjson(json().build::<_, LineDelimited>(out)),
+            OutFormat::Markdown => ResultWriter::Markdown { out, batches: Vec::new(), schema },
         }
     }
 
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
         match self {
-            ResultWriter::Table { batches, .. } => {
+            ResultWriter::Table { batches, .. } | ResultWriter::Markdown { batches, .. } => {
                 batches.push(batch.clone());
                 Ok(())
             }
@@ -56,6 +58,11 @@ impl<W: Write> ResultWriter<W> {
                 }
                 let table = arrow::util::pretty::pretty_format_batches(&batches)?;
                 writeln!(out, "{table}")?;
+                out.flush()?;
+                Ok(())
+            }
+            ResultWriter::Markdown { mut out, batches, schema } => {
+                write_markdown(&mut out, &schema, &batches)?;
                 out.flush()?;
                 Ok(())
             }
@@ -81,4 +88,26 @@ impl<W: Write> ResultWriter<W> {
             }
         }
     }
+}
+
+/// Writes `batches` as a Markdown table: `|` escaped, line breaks as spaces, nulls empty,
+/// numbers right-aligned.
+pub fn write_markdown(out: &mut impl Write, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<(), ArrowError> {
+    use arrow::util::display::{ArrayFormatter, FormatOptions};
+    let cell = |s: &str| s.replace('|', "\\|").replace(['\n', '\r'], " ");
+    let names: Vec<String> = schema.fields().iter().map(|f| cell(f.name())).collect();
+    writeln!(out, "| {} |", names.join(" | "))?;
+    let rules: Vec<&str> =
+        schema.fields().iter().map(|f| if f.data_type().is_numeric() { "---:" } else { "---" }).collect();
+    writeln!(out, "| {} |", rules.join(" | "))?;
+    let options = FormatOptions::default();
+    for batch in batches {
+        let formatters =
+            batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options)).collect::<Result<Vec<_>, _>>()?;
+        for row in 0..batch.num_rows() {
+            let cells: Vec<String> = formatters.iter().map(|f| cell(&f.value(row).to_string())).collect();
+            writeln!(out, "| {} |", cells.join(" | "))?;
+        }
+    }
+    Ok(())
 }

@@ -7,4 +7,5 @@ mod fixtures;
 mod inputs;
 mod quirks;
 mod reference;
+mod repl;
 mod util;
