@@ -37,9 +37,11 @@ struct RowScanner<'a, E> {
 }
 
 impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
-    /// Scans one range; returns `false` once nothing more is wanted.
+    /// Scans one range; returns `false` once nothing more is wanted. Counters reach `stats`
+    /// before each batch is handed on, so whoever holds a batch sees the reading behind it
+    /// (progress displays, the rejects report after a LIMIT).
     fn scan<R: Read>(&mut self, mut reader: LineReader<R>, file: &LogFile) -> Result<bool> {
-        let (mut lines, mut rejected) = (0u64, 0u64);
+        let (mut lines, mut rejected, mut reported_bytes) = (0u64, 0u64, 0u64);
         let mut go_on = true;
         while let Some((_, line)) = reader.next_line().map_err(|e| Error::io(&file.path, e))? {
             lines += 1;
@@ -50,13 +52,16 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
             self.builder.append(line, &self.rec);
             self.remaining -= 1;
             if self.builder.len() >= self.batch_size || self.remaining == 0 {
+                let bytes = reader.bytes_read();
+                self.stats.add(lines, rejected, bytes - reported_bytes);
+                (lines, rejected, reported_bytes) = (0, 0, bytes);
                 go_on = (self.emit)(self.builder.finish()?) && self.remaining > 0;
                 if !go_on {
                     break;
                 }
             }
         }
-        self.stats.add(lines, rejected, reader.bytes_read());
+        self.stats.add(lines, rejected, reader.bytes_read() - reported_bytes);
         Ok(go_on)
     }
 
