@@ -77,6 +77,9 @@ impl DisplayAs for LogScanExec {
                     partitions.iter().map(Vec::len).sum::<usize>(),
                     columns.join(", ")
                 )?;
+                if !spec.filter.is_empty() {
+                    write!(f, ", filter=[{}]", spec.filter)?;
+                }
                 if let Some(limit) = spec.limit {
                     write!(f, ", limit={limit}")?;
                 }

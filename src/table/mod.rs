@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod exec;
+pub mod filter;
 pub mod provider;
 pub mod scan;
 pub mod schema;

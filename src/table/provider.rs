@@ -9,10 +9,11 @@ use async_trait::async_trait;
 use datafusion::catalog::Session;
 use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::Result as DfResult;
-use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 
 use super::exec::{LogScanExec, ScanKind};
+use super::filter::{self, RowFilter};
 use super::scan::ScanSpec;
 use super::schema::{columns_of, rejects_schema, schema_of, Column};
 use super::stats::ScanStats;
@@ -91,7 +92,13 @@ impl LogTable {
 
     /// Builds the scan for `projection` (indices into the schema), any `limit`, over
     /// `target_partitions` partitions.
-    pub fn scan_plan(&self, projection: Option<&[usize]>, limit: Option<usize>, target_partitions: usize) -> Result<LogScanExec> {
+    pub fn scan_plan(
+        &self,
+        projection: Option<&[usize]>,
+        filters: &[Expr],
+        limit: Option<usize>,
+        target_partitions: usize,
+    ) -> Result<LogScanExec> {
         let all = columns_of(self.format);
         let columns: Vec<Column> = match projection {
             Some(p) => p.iter().map(|&i| all[i]).collect(),
@@ -107,7 +114,8 @@ impl LogTable {
             sized.push((file.clone(), len));
         }
         let partitions = plan_partitions(&sized, target_partitions, self.min_split);
-        let spec = ScanSpec { format: self.format, columns, batch_size: 8192, limit };
+        let filter = RowFilter::from_exprs(filters);
+        let spec = ScanSpec { format: self.format, columns, batch_size: 8192, limit, filter };
         Ok(LogScanExec::new(ScanKind::Rows { spec, partitions }, schema, self.stats.clone()))
     }
 }
@@ -126,11 +134,26 @@ impl TableProvider for LogTable {
         &self,
         state: &dyn Session,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
+        filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let partitions = state.config().target_partitions();
-        Ok(Arc::new(self.scan_plan(projection.map(|p| p.as_slice()), limit, partitions)?))
+        Ok(Arc::new(self.scan_plan(projection.map(|p| p.as_slice()), filters, limit, partitions)?))
+    }
+
+    /// `status` and `ts` comparisons are applied exactly in the scan; the rest is left to
+    /// DataFusion.
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if filter::accepts(f) {
+                    TableProviderFilterPushDown::Exact
+                } else {
+                    TableProviderFilterPushDown::Unsupported
+                }
+            })
+            .collect())
     }
 }
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use arrow::array::{Int64Builder, RecordBatch, StringBuilder};
 
 use super::batch::{append_text, AccessBatchBuilder};
+use super::filter::RowFilter;
 use super::schema::{rejects_schema, Column};
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
@@ -23,6 +24,8 @@ pub struct ScanSpec {
     pub columns: Vec<Column>,
     pub batch_size: usize,
     pub limit: Option<usize>,
+    /// Pushed filters, applied exactly before a row is built.
+    pub filter: RowFilter,
 }
 
 /// Parses lines into batches of the projected columns until the limit or the consumer stops.
@@ -32,6 +35,7 @@ struct RowScanner<'a, E> {
     builder: AccessBatchBuilder,
     rec: AccessRecord,
     remaining: usize,
+    filter: &'a RowFilter,
     stats: &'a ScanStats,
     emit: E,
 }
@@ -47,6 +51,9 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
             lines += 1;
             if parse_access_line(self.flavor, line, &mut self.rec).is_err() {
                 rejected += 1;
+                continue;
+            }
+            if !self.filter.matches(&self.rec) {
                 continue;
             }
             self.builder.append(line, &self.rec);
@@ -86,6 +93,7 @@ pub fn scan_rows(
         builder: AccessBatchBuilder::new(&spec.columns, spec.batch_size),
         rec: AccessRecord::default(),
         remaining: spec.limit.unwrap_or(usize::MAX),
+        filter: &spec.filter,
         stats,
         emit,
     };
