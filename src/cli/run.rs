@@ -6,7 +6,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use datafusion::sql::parser::DFParser;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::sql::parser::{DFParser, Statement as DfStatement};
+use logsql::table::hidden::hide_columns;
 use futures::StreamExt;
 use logsql::source::{expand_paths, DirFilter, LogFile};
 use logsql::{register_table, rejects_name, FormatChoice, LogTable};
@@ -82,10 +84,17 @@ impl Session {
         Ok(self.stdin_spool.as_ref().map(|s| s.path().to_path_buf()).expect("spooled above"))
     }
 
+    /// Plans one parsed statement, keeping the hidden columns (`_file`, `_line`) of log
+    /// tables out of wildcards.
+    pub async fn plan(&self, mut statement: DfStatement) -> Result<LogicalPlan> {
+        let names: Vec<String> = self.tables.iter().map(|(n, _)| n.clone()).collect();
+        hide_columns(&mut statement, &names);
+        Ok(self.ctx.state().statement_to_plan(statement).await?)
+    }
+
     /// Runs every `;`-separated statement of `sql` in order, printing each result to `out`.
     /// Stops at the first failing statement.
     pub async fn run_sql(&self, sql: &str, out: &mut impl Write) -> Result<()> {
-        let state = self.ctx.state();
         let statements = DFParser::parse_sql(sql).map_err(|e| anyhow::anyhow!("{e}"))?;
         if statements.is_empty() {
             anyhow::bail!("no SQL statement in {sql:?}");
@@ -94,7 +103,7 @@ impl Session {
             for (_, table) in &self.tables {
                 table.stats().reset();
             }
-            let plan = state.statement_to_plan(statement).await?;
+            let plan = self.plan(statement).await?;
             let df = self.ctx.execute_logical_plan(plan).await?;
             let schema = Arc::new(df.schema().as_arrow().clone());
             let mut stream = df.execute_stream().await?;

@@ -60,8 +60,14 @@ impl AccessBatchBuilder {
         self.rows == 0
     }
 
-    /// Appends the projected columns of a parsed line.
-    pub fn append(&mut self, line: &[u8], rec: &AccessRecord) {
+    /// Whether the batch needs line numbers (so files must be read from their start).
+    pub fn needs_line_numbers(columns: &[Column]) -> bool {
+        columns.contains(&Column::Line)
+    }
+
+    /// Appends the projected columns of a parsed line of `file`, at `line_number` (only
+    /// meaningful when the range starts at the top of the file).
+    pub fn append(&mut self, line: &[u8], rec: &AccessRecord, file: &str, line_number: u64) {
         self.rows += 1;
         let parts = if self.split_request {
             self.request.clear();
@@ -92,6 +98,8 @@ impl AccessBatchBuilder {
                 (Column::UserAgent, Builder::Str(b)) => {
                     append_quoted(b, &mut self.scratch, line, rec, Field::UserAgent, true)
                 }
+                (Column::File, Builder::Str(b)) => b.append_value(file),
+                (Column::Line, Builder::I64(b)) => b.append_value(line_number as i64),
                 (c, Builder::Str(b)) => append_request_part(b, *c, parts.as_ref()),
                 _ => unreachable!("builder type matches column type by construction"),
             }
@@ -121,7 +129,7 @@ impl AccessBatchBuilder {
 fn new_builder(column: Column, capacity: usize) -> Builder {
     match column {
         Column::Status => Builder::I32(Int32Builder::with_capacity(capacity)),
-        Column::Bytes => Builder::I64(Int64Builder::with_capacity(capacity)),
+        Column::Bytes | Column::Line => Builder::I64(Int64Builder::with_capacity(capacity)),
         Column::Ts => Builder::Ts(TimestampNanosecondBuilder::with_capacity(capacity)),
         _ => Builder::Str(StringBuilder::with_capacity(capacity, capacity * 16)),
     }

@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod exec;
 pub mod filter;
+pub mod hidden;
 pub mod provider;
 pub mod scan;
 pub mod schema;

@@ -12,6 +12,7 @@ use datafusion::error::Result as DfResult;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 
+use super::batch::AccessBatchBuilder;
 use super::exec::{LogScanExec, ScanKind};
 use super::filter::{self, RowFilter};
 use super::scan::ScanSpec;
@@ -113,7 +114,9 @@ impl LogTable {
             let len = std::fs::metadata(&file.path).map_err(|e| Error::io(&file.path, e))?.len();
             sized.push((file.clone(), len));
         }
-        let partitions = plan_partitions(&sized, target_partitions, self.min_split);
+        // Line numbers need each file read from its top: no splitting then.
+        let min_split = if AccessBatchBuilder::needs_line_numbers(&columns) { u64::MAX } else { self.min_split };
+        let partitions = plan_partitions(&sized, target_partitions, min_split);
         let filter = RowFilter::from_exprs(filters);
         let spec = ScanSpec { format: self.format, columns, batch_size: 8192, limit, filter };
         Ok(LogScanExec::new(ScanKind::Rows { spec, partitions }, schema, self.stats.clone()))

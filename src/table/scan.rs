@@ -46,9 +46,11 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
     /// (progress displays, the rejects report after a LIMIT).
     fn scan<R: Read>(&mut self, mut reader: LineReader<R>, file: &LogFile) -> Result<bool> {
         let (mut lines, mut rejected, mut reported_bytes) = (0u64, 0u64, 0u64);
+        let mut line_number = 0u64;
         let mut go_on = true;
         while let Some((_, line)) = reader.next_line().map_err(|e| Error::io(&file.path, e))? {
             lines += 1;
+            line_number += 1;
             if parse_access_line(self.flavor, line, &mut self.rec).is_err() {
                 rejected += 1;
                 continue;
@@ -56,7 +58,7 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
             if !self.filter.matches(&self.rec) {
                 continue;
             }
-            self.builder.append(line, &self.rec);
+            self.builder.append(line, &self.rec, &file.name, line_number);
             self.remaining -= 1;
             if self.builder.len() >= self.batch_size || self.remaining == 0 {
                 let bytes = reader.bytes_read();

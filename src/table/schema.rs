@@ -23,6 +23,10 @@ pub enum Column {
     Bytes,
     Referer,
     UserAgent,
+    /// Hidden: the file the row came from (as named by the user).
+    File,
+    /// Hidden: the row's line number within its file, from 1.
+    Line,
 }
 
 impl Column {
@@ -60,6 +64,8 @@ impl Column {
             Column::Bytes => "bytes",
             Column::Referer => "referer",
             Column::UserAgent => "user_agent",
+            Column::File => "_file",
+            Column::Line => "_line",
         }
     }
 
@@ -67,7 +73,7 @@ impl Column {
         match self {
             Column::Ts => timestamp_type(),
             Column::Status => DataType::Int32,
-            Column::Bytes => DataType::Int64,
+            Column::Bytes | Column::Line => DataType::Int64,
             _ => DataType::Utf8,
         }
     }
@@ -75,7 +81,7 @@ impl Column {
     /// Client, timestamp and the raw request are always present; every other field can be
     /// `-`, missing or unsplittable.
     pub fn nullable(self) -> bool {
-        !matches!(self, Column::Client | Column::Ts | Column::Request)
+        !matches!(self, Column::Client | Column::Ts | Column::Request | Column::File | Column::Line)
     }
 
     pub fn field(self) -> Field {
@@ -93,12 +99,38 @@ pub fn timestamp_type() -> DataType {
     DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()))
 }
 
-/// The columns of a format, in table order.
+/// The columns of a format, in table order, hidden ones last.
 pub fn columns_of(format: LogFormat) -> &'static [Column] {
+    const COMBINED: [Column; 16] = {
+        let mut all = [Column::File; 16];
+        let mut i = 0;
+        while i < 14 {
+            all[i] = Column::ACCESS[i];
+            i += 1;
+        }
+        all[15] = Column::Line;
+        all
+    };
+    const COMMON: [Column; 14] = {
+        let mut all = [Column::File; 14];
+        let mut i = 0;
+        while i < 12 {
+            all[i] = Column::ACCESS[i];
+            i += 1;
+        }
+        all[13] = Column::Line;
+        all
+    };
     match format {
-        LogFormat::Combined => &Column::ACCESS,
-        LogFormat::Common => &Column::ACCESS[..12],
+        LogFormat::Combined => &COMBINED,
+        LogFormat::Common => &COMMON,
     }
+}
+
+/// The columns a user sees in `SELECT *` (the hidden ones left out).
+pub fn visible_columns_of(format: LogFormat) -> &'static [Column] {
+    let all = columns_of(format);
+    &all[..all.len() - 2]
 }
 
 /// The Arrow schema of a table of `format`.

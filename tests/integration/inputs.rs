@@ -106,3 +106,31 @@ fn damaged_compressed_data_is_a_clear_error() {
     assert!(run.stderr.starts_with("logsql: error: ") && run.stderr.contains("cut.log.gz"), "{}", run.stderr);
     assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
 }
+
+#[test]
+fn hidden_file_and_line_columns_point_at_the_source_line() {
+    let dir = Scratch::new("file-line");
+    let parts = rotations(&dir);
+    let logs = dir.path("logs");
+    let run = query_csv(
+        &[&logs],
+        &["--include", "access.log*"],
+        "SELECT _file, _line, client, status, bytes FROM logs WHERE status = 503 ORDER BY _file, _line",
+    );
+    let rows = run.csv_rows();
+    assert!(!rows.is_empty());
+    let names = ["access.log", "access.log.1.gz", "access.log.2.zst", "access.log.3.bz2", "access.log.4.xz"];
+    for row in &rows {
+        let index = names.iter().position(|n| row[0].ends_with(n)).expect("a known file");
+        let number: usize = row[1].parse().unwrap();
+        let text = String::from_utf8_lossy(&parts[index]).into_owned();
+        let line = text.lines().nth(number - 1).unwrap();
+        assert!(line.starts_with(&format!("{} ", row[2])), "{line}");
+        assert!(line.contains(&format!("\" 503 {} ", row[4])), "{line}");
+    }
+    // Not in SELECT *, and not built unless asked for.
+    let star = query_csv(&[&logs], &["--include", "access.log*"], "SELECT * FROM logs LIMIT 1");
+    assert!(!star.ok().lines().next().unwrap().contains("_file"));
+    let plan = query_csv(&[&logs], &["--include", "access.log*"], "EXPLAIN SELECT count(*) FROM logs");
+    assert!(!plan.ok().contains("_line"), "{}", plan.stdout);
+}

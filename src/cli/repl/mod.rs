@@ -291,8 +291,7 @@ impl Repl {
             }
             let started = Instant::now();
             let progress = progress::Progress::start(self.session.tables.iter().map(|(_, t)| t.clone()).collect());
-            let state = self.session.ctx.state();
-            let plan = state.statement_to_plan(statement).await?;
+            let plan = self.session.plan(statement).await?;
             let df = self.session.ctx.execute_logical_plan(plan).await?;
             let schema = Arc::new(df.schema().as_arrow().clone());
             let mut stream = df.execute_stream().await?;
