@@ -228,3 +228,16 @@ fn explain_shows_projection_and_limit_pushed_into_the_scan() {
     assert!(out.contains("LogScanExec: format=combined"), "{out}");
     assert!(out.contains("projection=[status], limit=10"), "{out}");
 }
+
+#[test]
+fn memory_limit_fails_cleanly_instead_of_exhausting_the_machine() {
+    let dir = Scratch::new("memlimit");
+    let (log, _) = dir.generated("access.log", &gen_opts(30_000, 14));
+    let sql = "SELECT count(DISTINCT request), count(DISTINCT client) FROM logs";
+    let run = query_csv(&[&log], &["--memory-limit", "100K"], sql);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("more memory than --memory-limit"), "{}", run.stderr);
+    assert_eq!(run.stderr.trim_end().lines().count(), 1);
+    // The same query within a sensible limit answers.
+    query_csv(&[&log], &["--memory-limit", "512M"], sql).ok();
+}
