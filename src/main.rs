@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line, whatever the source: DataFusion and I/O errors can span several.
-            let message = shorten(&format!("{e:#}").replace('\n', " "));
+            let message = cli::error_line(&e);
             let _ = writeln!(io::stderr(), "logsql: error: {message}");
             ExitCode::FAILURE
         }
@@ -73,14 +73,3 @@ fn run_generate(lines: u64, seed: u64, format: &str, bad_lines: bool) -> anyhow:
     Ok(())
 }
 
-/// Keeps the gist of DataFusion's long memory-pool reports.
-fn shorten(message: &str) -> String {
-    match (message.find("Resources exhausted"), message.rfind("Failed to allocate")) {
-        (Some(_), Some(at)) => {
-            let detail = &message[at..];
-            let detail = detail.split(" with ").next().unwrap_or(detail);
-            format!("the query needs more memory than --memory-limit allows ({detail})")
-        }
-        _ => message.to_string(),
-    }
-}

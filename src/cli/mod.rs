@@ -4,3 +4,32 @@ pub mod args;
 pub mod output;
 pub mod repl;
 pub mod run;
+
+/// An error as one line: the chain of causes without the repetitions DataFusion's nested
+/// errors produce, and the gist of its long memory-pool reports.
+pub fn error_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string().replace('\n', " ");
+        let text = text.trim();
+        if text.is_empty() || line.contains(text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(text);
+    }
+    shorten_memory_report(&line)
+}
+
+fn shorten_memory_report(message: &str) -> String {
+    match (message.find("Resources exhausted"), message.rfind("Failed to allocate")) {
+        (Some(_), Some(at)) => {
+            let detail = &message[at..];
+            let detail = detail.split(" with ").next().unwrap_or(detail);
+            format!("the query needs more memory than --memory-limit allows ({detail})")
+        }
+        _ => message.to_string(),
+    }
+}

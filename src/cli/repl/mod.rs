@@ -252,7 +252,7 @@ impl Repl {
             return;
         }
         // One line whatever the source: DataFusion errors can span several.
-        let message = format!("{e:#}").replace('\n', " ");
+        let message = crate::cli::error_line(&e);
         eprintln!("Error: {message}");
     }
 
