@@ -11,38 +11,29 @@ pub fn unescape_into(raw: &[u8], out: &mut Vec<u8>) {
         let at = i + rel;
         out.extend_from_slice(&raw[i..at]);
         let rest = &raw[at + 1..];
-        match rest.first() {
-            Some(b'"') => {
-                out.push(b'"');
+        let single = match rest.first() {
+            Some(b'"') => Some(b'"'),
+            Some(b'\\') => Some(b'\\'),
+            Some(b'n') => Some(b'\n'),
+            Some(b't') => Some(b'\t'),
+            Some(b'r') => Some(b'\r'),
+            _ => None,
+        };
+        let hex_byte = match rest {
+            [b'x', h, l, ..] => hex(*h).zip(hex(*l)).map(|(h, l)| h << 4 | l),
+            _ => None,
+        };
+        match (single, hex_byte) {
+            (Some(b), _) => {
+                out.push(b);
                 i = at + 2;
             }
-            Some(b'\\') => {
-                out.push(b'\\');
-                i = at + 2;
+            (None, Some(b)) => {
+                out.push(b);
+                i = at + 4;
             }
-            Some(b'n') => {
-                out.push(b'\n');
-                i = at + 2;
-            }
-            Some(b't') => {
-                out.push(b'\t');
-                i = at + 2;
-            }
-            Some(b'r') => {
-                out.push(b'\r');
-                i = at + 2;
-            }
-            Some(b'x') if rest.len() >= 3 => match (hex(rest[1]), hex(rest[2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i = at + 4;
-                }
-                _ => {
-                    out.push(b'\\');
-                    i = at + 1;
-                }
-            },
-            _ => {
+            // Not an escape we know: keep the backslash as written.
+            (None, None) => {
                 out.push(b'\\');
                 i = at + 1;
             }

@@ -101,26 +101,13 @@ pub fn timestamp_type() -> DataType {
 
 /// The columns of a format, in table order, hidden ones last.
 pub fn columns_of(format: LogFormat) -> &'static [Column] {
-    const COMBINED: [Column; 16] = {
-        let mut all = [Column::File; 16];
-        let mut i = 0;
-        while i < 14 {
-            all[i] = Column::ACCESS[i];
-            i += 1;
-        }
-        all[15] = Column::Line;
-        all
-    };
-    const COMMON: [Column; 14] = {
-        let mut all = [Column::File; 14];
-        let mut i = 0;
-        while i < 12 {
-            all[i] = Column::ACCESS[i];
-            i += 1;
-        }
-        all[13] = Column::Line;
-        all
-    };
+    use Column::*;
+    const COMBINED: [Column; 16] = [
+        Client, Ident, RemoteUser, Ts, Request, Method, Uri, Path, Query, Protocol, Status, Bytes, Referer,
+        UserAgent, File, Line,
+    ];
+    const COMMON: [Column; 14] =
+        [Client, Ident, RemoteUser, Ts, Request, Method, Uri, Path, Query, Protocol, Status, Bytes, File, Line];
     match format {
         LogFormat::Combined => &COMBINED,
         LogFormat::Common => &COMMON,
