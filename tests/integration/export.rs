@@ -67,7 +67,10 @@ fn parquet_export_round_trips_rows_and_types() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let ctx = SessionContext::new();
+        // DataFusion reads Parquet strings as Utf8View by default; ask for the stored types.
+        let config = datafusion::prelude::SessionConfig::new()
+            .set_bool("datafusion.execution.parquet.schema_force_view_types", false);
+        let ctx = SessionContext::new_with_config(config);
         register_log(&ctx, "logs", &[log.clone()], FormatChoice::Auto).unwrap();
         ctx.register_parquet("p", out.to_str().unwrap(), ParquetReadOptions::default()).await.unwrap();
         let original = ctx.table("logs").await.unwrap();
