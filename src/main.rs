@@ -2,15 +2,21 @@
 
 mod cli;
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
 
 use clap::Parser;
 use logsql::generate::{generate, GenOptions};
 use logsql::{FormatChoice, LogFormat};
 
-use cli::args::{Cli, Command};
-use cli::run::Session;
+use cli::args::{Cli, Command, OutFormat};
+use cli::export::{format_for, Export};
+use cli::run::{parse_statements, Session};
+use cli::saved::SavedQuery;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -28,8 +34,21 @@ fn main() -> ExitCode {
         Some(Command::Generate { lines, seed, format, no_bad_lines }) => {
             run_generate(*lines, *seed, format, !*no_bad_lines)
         }
-        // No -e: the interactive shell (or the statements piped on stdin).
-        None if cli.execute.is_empty() => cli::repl::run(&cli),
+        Some(Command::Queries) => {
+            let stdout = io::stdout();
+            cli::saved::list(&mut stdout.lock()).map_err(Into::into)
+        }
+        Some(Command::Report { paths, format, include, output, force }) => {
+            run_report(paths, format, include.as_deref(), output.as_deref(), *force)
+        }
+        // No -e or -f: the interactive shell (or the statements piped on stdin).
+        None if cli.execute.is_empty() && cli.file.is_empty() => {
+            if cli.output.is_some() {
+                Err(anyhow::anyhow!("-o needs a query: pass it with -e or -f"))
+            } else {
+                cli::repl::run(&cli)
+            }
+        }
         None => run_query(&cli),
     };
     match result {
@@ -44,18 +63,130 @@ fn main() -> ExitCode {
 }
 
 fn run_query(cli: &Cli) -> anyhow::Result<()> {
-    if cli.execute.is_empty() {
-        anyhow::bail!("no query given: pass SQL with -e, e.g. -e \"SELECT count(*) FROM {}\"", cli.table);
+    if cli.execute.is_empty() && cli.file.is_empty() {
+        anyhow::bail!(
+            "no query given: pass SQL with -e, e.g. -e \"SELECT count(*) FROM {}\", or a file with -f",
+            cli.table
+        );
     }
+    if cli.stdout_format() == OutFormat::Parquet && cli.output.is_none() {
+        anyhow::bail!("parquet is a binary format: write it to a file with -o FILE.parquet");
+    }
+    let given: HashMap<String, String> = cli.params.iter().cloned().collect();
+    // Every statement with the parameter values it gets: -e statements, then -f files (whose
+    // header defaults apply where --param gives no value).
+    let mut statements = Vec::new();
+    for sql in &cli.execute {
+        for statement in parse_statements(sql)? {
+            statements.push((statement, given.clone()));
+        }
+    }
+    for arg in &cli.file {
+        let query = SavedQuery::load(arg)?;
+        let mut params: HashMap<String, String> =
+            query.params.iter().filter_map(|(k, v)| Some((k.clone(), v.clone()?))).collect();
+        params.extend(given.clone());
+        let parsed = parse_statements(&query.sql).with_context(|| format!("in {arg}"))?;
+        if parsed.is_empty() {
+            anyhow::bail!("no SQL statement in {arg}");
+        }
+        statements.extend(parsed.into_iter().map(|s| (s, params.clone())));
+    }
+    if statements.is_empty() {
+        anyhow::bail!("no SQL statement given");
+    }
+    // Check the output file before running anything.
+    let export = match &cli.output {
+        Some(path) => Some((path, format_for(path, cli.out_format)?, Export::create(path, cli.force)?)),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let session = Session::new(cli)?;
         let stdout = io::stdout();
         let mut out = io::BufWriter::new(stdout.lock());
-        for sql in &cli.execute {
-            session.run_sql(sql, &mut out).await?;
+        let mut used = Vec::new();
+        let last = statements.len() - 1;
+        let mut export = export;
+        for (i, (statement, params)) in statements.into_iter().enumerate() {
+            let df = session.plan(statement, &params, &mut used).await?;
+            match export.take() {
+                // The last result goes to the -o file.
+                Some((path, format, file)) if i == last => {
+                    let schema = Arc::new(df.schema().as_arrow().clone());
+                    let stream = df.execute_stream().await?;
+                    let rows = file.write_stream(format, schema, stream).await?;
+                    file.finish()?;
+                    session.report_rejects();
+                    let _ = writeln!(
+                        io::stderr(),
+                        "logsql: wrote {rows} row{} to {}",
+                        if rows == 1 { "" } else { "s" },
+                        path.display()
+                    );
+                }
+                other => {
+                    export = other;
+                    session.print(df, &mut out).await?;
+                }
+            }
         }
         out.flush()?;
+        for (name, _) in &cli.params {
+            if !used.contains(name) {
+                let _ = writeln!(io::stderr(), "logsql: warning: no statement uses --param {name} (${name})");
+            }
+        }
+        Ok(())
+    })
+}
+
+fn run_report(
+    paths: &[std::path::PathBuf],
+    format: &str,
+    include: Option<&str>,
+    output: Option<&std::path::Path>,
+    force: bool,
+) -> anyhow::Result<()> {
+    let cli = Cli {
+        command: None,
+        paths: paths.to_vec(),
+        include: include.map(str::to_string),
+        execute: Vec::new(),
+        file: Vec::new(),
+        params: Vec::new(),
+        output: None,
+        force,
+        format: format.to_string(),
+        table: "logs".into(),
+        out_format: None,
+        partitions: None,
+        memory_limit: None,
+        no_history: true,
+    };
+    let export = match output {
+        Some(path) => Some(Export::create(path, force)?),
+        None => None,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let session = Session::new(&cli)?;
+        let report = cli::report::Report::compute(&session, "logs").await?;
+        match (export, output) {
+            (Some(file), Some(path)) => {
+                let html = path.extension().is_none_or(|e| !e.eq_ignore_ascii_case("txt"));
+                let text = if html { report.html() } else { report.text() };
+                file.write_all(text.as_bytes())?;
+                file.finish()?;
+                let _ = writeln!(io::stderr(), "logsql: wrote the report to {}", path.display());
+            }
+            _ => {
+                let stdout = io::stdout();
+                let mut out = stdout.lock();
+                out.write_all(report.text().as_bytes())?;
+                out.flush()?;
+            }
+        }
         Ok(())
     })
 }

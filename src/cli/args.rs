@@ -15,6 +15,9 @@ Examples:
   logsql access.log -e \"SELECT status, count(*) AS hits FROM logs GROUP BY status ORDER BY hits DESC\"
   logsql access.log --out-format csv -e \"SELECT uri, count(*) FROM logs WHERE status = 404 GROUP BY uri ORDER BY 2 DESC LIMIT 10\"
   logsql access.log -e \"SELECT * FROM logs_rejects LIMIT 5\"
+  logsql access.log -f top_404 --param limit=20     (a bundled query; `logsql queries` lists them)
+  logsql access.log -f my.sql -o result.parquet      (export the last result; csv, tsv, json, ndjson, parquet)
+  logsql report access.log -o report.html            (the summary report, as a self-contained HTML page)
   logsql access.log            (no -e: an interactive SQL shell; .help lists its commands)
   logsql access.log < q.sql    (statements and commands from stdin)")]
 pub struct Cli {
@@ -34,6 +37,25 @@ pub struct Cli {
     #[arg(short = 'e', long = "execute", value_name = "SQL")]
     pub execute: Vec<String>,
 
+    /// A file of `;`-separated statements to run, or the name of a bundled query (see
+    /// `logsql queries`). May be repeated; runs after the -e statements.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Vec<String>,
+
+    /// A value for a `$NAME` placeholder in the statements, bound as a value (never spliced
+    /// into the SQL text): an integer if it parses as one, else a string. May be repeated.
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+
+    /// Write the result of the last statement to FILE instead of stdout; the format comes
+    /// from the extension (.csv .tsv .json .ndjson/.jsonl .parquet .md .txt) or --out-format.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// With -o: replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+
     /// Log format: auto (detect from the first lines), combined, common.
     #[arg(long, value_name = "NAME", default_value = "auto")]
     pub format: String,
@@ -42,9 +64,10 @@ pub struct Cli {
     #[arg(long, value_name = "NAME", default_value = "logs")]
     pub table: String,
 
-    /// How results are printed.
-    #[arg(long = "out-format", value_enum, value_name = "FORMAT", default_value_t = OutFormat::Table)]
-    pub out_format: OutFormat,
+    /// How results are printed (default: table), or written with -o (default: from the
+    /// file's extension).
+    #[arg(long = "out-format", value_enum, value_name = "FORMAT")]
+    pub out_format: Option<OutFormat>,
 
     /// Partitions to scan in parallel (default: one per core).
     #[arg(long, value_name = "N")]
@@ -78,6 +101,27 @@ pub enum Command {
         #[arg(long)]
         no_bad_lines: bool,
     },
+    /// List the bundled queries (run one with `logsql -f NAME PATH...`).
+    Queries,
+    /// The summary report: totals, time range, status classes, top URIs, 404s and clients,
+    /// errors per hour, rejected lines. Printed, or with -o FILE.html a self-contained page.
+    Report {
+        /// Log files, directories, globs, or `-` for stdin.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<PathBuf>,
+        /// Log format: auto, combined, common.
+        #[arg(long, value_name = "NAME", default_value = "auto")]
+        format: String,
+        /// In directories, take only files whose name matches this glob.
+        #[arg(long, value_name = "GLOB")]
+        include: Option<String>,
+        /// Write the report as an HTML page (or, for a .txt file, as text) to FILE.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace an existing output file.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Output formats for query results.
@@ -95,6 +139,25 @@ pub enum OutFormat {
     Ndjson,
     /// A Markdown (GitHub) table.
     Markdown,
+    /// Apache Parquet (only with -o FILE).
+    Parquet,
+}
+
+impl Cli {
+    /// The format results are printed in on stdout.
+    pub fn stdout_format(&self) -> OutFormat {
+        self.out_format.unwrap_or(OutFormat::Table)
+    }
+}
+
+/// Parses `NAME=VALUE` (the name may be written `$NAME`).
+pub fn parse_param(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s.split_once('=').ok_or_else(|| format!("invalid --param '{s}': use NAME=VALUE"))?;
+    let name = name.trim().trim_start_matches('$');
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("invalid --param name in '{s}': use letters, digits and _"));
+    }
+    Ok((name.to_string(), value.to_string()))
 }
 
 /// Parses a size such as `512M`, `2G`, `100k` or `1048576` into bytes.

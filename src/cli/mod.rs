@@ -1,9 +1,12 @@
 //! The `logsql` command line: arguments, running statements, printing results.
 
 pub mod args;
+pub mod export;
 pub mod output;
 pub mod repl;
+pub mod report;
 pub mod run;
+pub mod saved;
 
 /// An error as one line: the chain of causes without the repetitions DataFusion's nested
 /// errors produce, and the gist of its long memory-pool reports.

@@ -28,7 +28,8 @@ impl<W: Write> ResultWriter<W> {
         };
         let json = || JsonWriterBuilder::new().with_explicit_nulls(true);
         match format {
-            OutFormat::Table => ResultWriter::Table { out, batches: Vec::new(), schema },
+            // Parquet is binary: it is written by `export`, never to a text stream.
+            OutFormat::Table | OutFormat::Parquet => ResultWriter::Table { out, batches: Vec::new(), schema },
             OutFormat::Csv => ResultWriter::Csv(csv(b',', out)),
             OutFormat::Tsv => ResultWriter::Csv(csv(b'\t', out)),
             OutFormat::Json => ResultWriter::JsonArray(json().build::<_, JsonArray>(out)),

@@ -1,13 +1,13 @@
 //! Running statements against the registered logs and printing their results.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::prelude::{SessionConfig, SessionContext};
-use datafusion::logical_expr::LogicalPlan;
-use datafusion::sql::parser::{DFParser, Statement as DfStatement};
+use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
+use datafusion::sql::parser::{DFParser, Statement};
 use logsql::table::hidden::hide_columns;
 use futures::StreamExt;
 use logsql::source::{expand_paths, DirFilter, LogFile};
@@ -15,6 +15,12 @@ use logsql::{register_table, rejects_name, FormatChoice, LogTable};
 
 use super::args::{Cli, OutFormat};
 use super::output::ResultWriter;
+use super::saved;
+
+/// Splits `sql` into its statements.
+pub fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
+    Ok(DFParser::parse_sql(sql).map_err(|e| anyhow::anyhow!("{e}"))?.into_iter().collect())
+}
 
 /// A session: the DataFusion context and the log tables registered in it.
 pub struct Session {
@@ -42,7 +48,7 @@ impl Session {
         let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
         let dir_filter = DirFilter::new(cli.include.as_deref())?;
         let mut session =
-            Session { ctx, tables: Vec::new(), out_format: cli.out_format, dir_filter, stdin_spool: None };
+            Session { ctx, tables: Vec::new(), out_format: cli.stdout_format(), dir_filter, stdin_spool: None };
         if !cli.paths.is_empty() {
             session.open(&cli.table, &cli.paths, &cli.format)?;
         }
@@ -84,39 +90,38 @@ impl Session {
         Ok(self.stdin_spool.as_ref().map(|s| s.path().to_path_buf()).expect("spooled above"))
     }
 
-    /// Plans one parsed statement, keeping the hidden columns (`_file`, `_line`) of log
-    /// tables out of wildcards.
-    pub async fn plan(&self, mut statement: DfStatement) -> Result<LogicalPlan> {
+    /// Plans one statement with `params` bound to its `$name` placeholders (their names are
+    /// added to `used`), ready to run. Resets the scan counters.
+    /// The hidden columns (`_file`, `_line`) of log tables are kept out of wildcards.
+    pub async fn plan(
+        &self,
+        mut statement: Statement,
+        params: &HashMap<String, String>,
+        used: &mut Vec<String>,
+    ) -> Result<DataFrame> {
+        for (_, table) in &self.tables {
+            table.stats().reset();
+        }
         let names: Vec<String> = self.tables.iter().map(|(n, _)| n.clone()).collect();
         hide_columns(&mut statement, &names);
-        Ok(self.ctx.state().statement_to_plan(statement).await?)
+        let plan = self.ctx.state().statement_to_plan(statement).await?;
+        let plan = saved::bind(plan, params, used)?;
+        Ok(self.ctx.execute_logical_plan(plan).await?)
     }
 
-    /// Runs every `;`-separated statement of `sql` in order, printing each result to `out`.
-    /// Stops at the first failing statement.
-    pub async fn run_sql(&self, sql: &str, out: &mut impl Write) -> Result<()> {
-        let statements = DFParser::parse_sql(sql).map_err(|e| anyhow::anyhow!("{e}"))?;
-        if statements.is_empty() {
-            anyhow::bail!("no SQL statement in {sql:?}");
+    /// Runs `df`, printing its result to `out` in the session's format.
+    pub async fn print(&self, df: DataFrame, out: &mut impl Write) -> Result<()> {
+        let schema = Arc::new(df.schema().as_arrow().clone());
+        let mut stream = df.execute_stream().await?;
+        let mut writer = ResultWriter::new(self.out_format, &mut *out, schema.clone());
+        let mut rows = 0;
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            rows += batch.num_rows();
+            writer.write(&batch).context("writing the result")?;
         }
-        for statement in statements {
-            for (_, table) in &self.tables {
-                table.stats().reset();
-            }
-            let plan = self.plan(statement).await?;
-            let df = self.ctx.execute_logical_plan(plan).await?;
-            let schema = Arc::new(df.schema().as_arrow().clone());
-            let mut stream = df.execute_stream().await?;
-            let mut writer = ResultWriter::new(self.out_format, &mut *out, schema.clone());
-            let mut rows = 0;
-            while let Some(batch) = stream.next().await {
-                let batch = batch?;
-                rows += batch.num_rows();
-                writer.write(&batch).context("writing the result")?;
-            }
-            writer.finish(rows, &schema).context("writing the result")?;
-            self.report_rejects();
-        }
+        writer.finish(rows, &schema).context("writing the result")?;
+        self.report_rejects();
         Ok(())
     }
 

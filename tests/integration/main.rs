@@ -3,8 +3,10 @@
 
 mod cli;
 mod engine;
+mod export;
 mod fixtures;
 mod inputs;
+mod queries;
 mod quirks;
 mod reference;
 mod repl;

@@ -41,7 +41,10 @@ use splitter::Item;
 pub const DEFAULT_MAX_ROWS: usize = 40;
 
 pub fn parse_mode(s: &str) -> Result<Mode> {
-    Mode::from_str(s, true).map_err(|_| anyhow!("unknown mode {s:?}: table, csv, tsv, json, ndjson or markdown"))
+    match Mode::from_str(s, true) {
+        Ok(Mode::Parquet) | Err(_) => Err(anyhow!("unknown mode {s:?}: table, csv, tsv, json, ndjson or markdown")),
+        Ok(m) => Ok(m),
+    }
 }
 
 pub fn mode_name(m: Mode) -> String {
@@ -102,7 +105,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         let session = Session::new(cli)?;
         let mut repl = Repl {
             session,
-            settings: Settings { mode: cli.out_format, max_rows: DEFAULT_MAX_ROWS, timer: interactive, output: None },
+            settings: Settings { mode: cli.stdout_format(), max_rows: DEFAULT_MAX_ROWS, timer: interactive, output: None },
             interactive,
             depth: 0,
             failures: 0,
@@ -291,8 +294,7 @@ impl Repl {
             }
             let started = Instant::now();
             let progress = progress::Progress::start(self.session.tables.iter().map(|(_, t)| t.clone()).collect());
-            let plan = self.session.plan(statement).await?;
-            let df = self.session.ctx.execute_logical_plan(plan).await?;
+            let df = self.session.plan(statement, &Default::default(), &mut Vec::new()).await?;
             let schema = Arc::new(df.schema().as_arrow().clone());
             let mut stream = df.execute_stream().await?;
             let mode = self.settings.mode;
