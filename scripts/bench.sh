@@ -2,6 +2,7 @@
 # Benchmark: logsql against `wc -l` and `cat > /dev/null` on the same generated file, in one run.
 #
 #   scripts/bench.sh [LINES]        (default 5000000 lines, about 1.1 GB)
+#   LOGSQL_BIN=path/to/logsql scripts/bench.sh   (use a binary already built)
 #
 # Prints, for each command, the median wall time of 3 runs (file in the page cache), the
 # throughput in MB/s, the ratio to `wc -l`, and the peak RSS. Absolute times are noisy on
@@ -10,8 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES="${1:-5000000}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/logsql-target}"
-cargo build --release --quiet
-BIN="$CARGO_TARGET_DIR/release/logsql"
+if [ -z "${LOGSQL_BIN:-}" ]; then
+    cargo build --release --quiet
+fi
+BIN="${LOGSQL_BIN:-$CARGO_TARGET_DIR/release/logsql}"
 DATA="${BENCH_DIR:-bench-data}"
 mkdir -p "$DATA"
 LOG="$DATA/access-$LINES.log"

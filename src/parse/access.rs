@@ -8,7 +8,7 @@
 //! never depends on the query. Turning spans into values is the caller's business.
 
 use super::reject::RejectReason;
-use super::timestamp::{parse_clf_time, CLF_TIME_LEN};
+use super::timestamp::{ClfTimeCache, CLF_TIME_LEN};
 
 /// The fields of an access-log line, in the order they appear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +38,7 @@ pub struct AccessRecord {
     pub status: Option<i32>,
     /// `None` for `-`.
     pub bytes: Option<i64>,
+    time_cache: ClfTimeCache,
 }
 
 impl AccessRecord {
@@ -87,19 +88,18 @@ pub fn parse_access_line(
         return Err(RejectReason::Empty);
     }
     // host, ident: single tokens.
-    let client_end = memchr::memchr(b' ', line).ok_or(RejectReason::Truncated)?;
+    let client_end = find_space(line, 0).ok_or(RejectReason::Truncated)?;
     if client_end == 0 {
         return Err(RejectReason::MissingClient);
     }
     rec.set(Field::Client, 0, client_end);
     let ident_start = client_end + 1;
-    let ident_end = ident_start
-        + memchr::memchr(b' ', &line[ident_start..]).ok_or(RejectReason::Truncated)?;
+    let ident_end = find_space(line, ident_start).ok_or(RejectReason::Truncated)?;
     rec.set(Field::Ident, ident_start, ident_end);
     // user: everything up to " [" (some users contain spaces).
     let user_start = ident_end + 1;
     let bracket = user_start
-        + memchr::memchr(b'[', &line[user_start..]).ok_or(RejectReason::MissingTimestamp)?;
+        + line[user_start..].iter().position(|&b| b == b'[').ok_or(RejectReason::MissingTimestamp)?;
     if bracket == user_start || line[bracket - 1] != b' ' {
         return Err(RejectReason::MissingTimestamp);
     }
@@ -111,7 +111,7 @@ pub fn parse_access_line(
     if line.len() <= time_end || line[time_end] != b']' {
         return Err(RejectReason::BadTimestamp);
     }
-    rec.ts_nanos = parse_clf_time(&line[time_start..time_end]).ok_or(RejectReason::BadTimestamp)?;
+    rec.ts_nanos = rec.time_cache.parse(&line[time_start..time_end]).ok_or(RejectReason::BadTimestamp)?;
     rec.set(Field::Time, time_start, time_end);
 
     // "request"
@@ -145,20 +145,33 @@ pub fn parse_access_line(
     Ok(())
 }
 
-/// Requires `lit` at `pos`; returns the position after it.
+/// Requires `lit` (one or two bytes) at `pos`; returns the position after it.
 #[inline]
 fn expect(line: &[u8], pos: usize, lit: &[u8], err: RejectReason) -> Result<usize, RejectReason> {
-    if line.len() >= pos + lit.len() && &line[pos..pos + lit.len()] == lit {
+    // Byte comparisons: a slice `==` would call memcmp for two bytes.
+    let ok = match *lit {
+        [a] => line.get(pos) == Some(&a),
+        [a, b] => line.get(pos) == Some(&a) && line.get(pos + 1) == Some(&b),
+        _ => line.get(pos..pos + lit.len()) == Some(lit),
+    };
+    if ok {
         Ok(pos + lit.len())
     } else {
         Err(err)
     }
 }
 
+/// The next space at or after `pos`. Fields found this way (host, ident, status, bytes) are
+/// short, where a plain loop beats a SIMD search's setup.
+#[inline]
+fn find_space(line: &[u8], pos: usize) -> Option<usize> {
+    line[pos..].iter().position(|&b| b == b' ').map(|i| pos + i)
+}
+
 /// The token from `pos` to the next space or the end of the line.
 #[inline]
 fn token(line: &[u8], pos: usize) -> (&[u8], usize) {
-    let end = memchr::memchr(b' ', &line[pos..]).map_or(line.len(), |i| pos + i);
+    let end = find_space(line, pos).unwrap_or(line.len());
     (&line[pos..end], end)
 }
 
