@@ -7,6 +7,7 @@ mod export;
 mod fixtures;
 mod inputs;
 mod queries;
+mod properties;
 mod quirks;
 mod reference;
 mod repl;
