@@ -31,8 +31,11 @@ run() {
     local name="$1"; shift
     local times=() rss=0
     for _ in 1 2 3; do
-        local out
-        out=$( { /usr/bin/time -f "%e %M" "$@" > /dev/null 2>/dev/null; } 2>&1 | tail -1)
+        local out tf
+        tf=$(mktemp)
+        /usr/bin/time -o "$tf" -f "%e %M" "$@" > /dev/null 2>&1
+        out=$(tail -1 "$tf")
+        rm -f "$tf"
         times+=("${out% *}")
         local r="${out#* }"
         [ "$r" -gt "$rss" ] && rss="$r"
