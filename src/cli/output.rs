@@ -13,6 +13,7 @@ use arrow::json::writer::{JsonArray, LineDelimited, Writer as JsonWriter, Writer
 use super::args::OutFormat;
 
 /// A sink for the batches of one result.
+#[allow(clippy::large_enum_variant)] // one per statement; boxing buys nothing
 pub enum ResultWriter<W: Write> {
     Table { out: W, batches: Vec<RecordBatch>, schema: SchemaRef },
     Markdown { out: W, batches: Vec<RecordBatch>, schema: SchemaRef },

@@ -209,11 +209,7 @@ fn quoted(
             continue;
         }
         let after = line.get(at + 1).copied();
-        let closes = match (end, after) {
-            (_, Some(b' ')) => true,
-            (QuoteEnd::SpaceOrEnd, None) => true,
-            _ => false,
-        };
+        let closes = matches!((end, after), (_, Some(b' ')) | (QuoteEnd::SpaceOrEnd, None));
         if closes {
             rec.set(field, start, at);
             if escaped {

@@ -63,7 +63,9 @@ fn is_protocol(p: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn parts(req: &str) -> Option<(String, String, String, Option<String>, Option<String>)> {
+    type Parts = (String, String, String, Option<String>, Option<String>);
+
+    fn parts(req: &str) -> Option<Parts> {
         let r = req.as_bytes();
         let p = split_request(r)?;
         let s = |(a, b): (usize, usize)| String::from_utf8(r[a..b].to_vec()).unwrap();

@@ -1,6 +1,6 @@
 //! The engine through the library API: partitions, LIMIT, projection.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 
 use arrow::util::pretty::pretty_format_batches;
@@ -10,9 +10,9 @@ use logsql::{register_table, FormatChoice, LogTable};
 
 use crate::util::Scratch;
 
-async fn answer(path: &PathBuf, partitions: usize, min_split: u64, sql: &str) -> String {
+async fn answer(path: &Path, partitions: usize, min_split: u64, sql: &str) -> String {
     let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(partitions));
-    let table = LogTable::open(&[path.clone()], FormatChoice::Auto).unwrap().with_min_split_bytes(min_split);
+    let table = LogTable::open(&[path.to_path_buf()], FormatChoice::Auto).unwrap().with_min_split_bytes(min_split);
     register_table(&ctx, "logs", Arc::new(table)).unwrap();
     let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
     pretty_format_batches(&batches).unwrap().to_string()
@@ -44,7 +44,7 @@ async fn limit_stops_reading_early() {
     let (log, _) = dir.generated("big.log", &GenOptions { lines: 200_000, seed: 22, ..Default::default() });
     let size = std::fs::metadata(&log).unwrap().len();
     let ctx = SessionContext::new();
-    let table = Arc::new(LogTable::open(&[log.clone()], FormatChoice::Auto).unwrap());
+    let table = Arc::new(LogTable::open(std::slice::from_ref(&log), FormatChoice::Auto).unwrap());
     register_table(&ctx, "logs", table.clone()).unwrap();
     let batches = ctx.sql("SELECT * FROM logs LIMIT 10").await.unwrap().collect().await.unwrap();
     assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 10);

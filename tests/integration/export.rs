@@ -71,7 +71,7 @@ fn parquet_export_round_trips_rows_and_types() {
         let config = datafusion::prelude::SessionConfig::new()
             .set_bool("datafusion.execution.parquet.schema_force_view_types", false);
         let ctx = SessionContext::new_with_config(config);
-        register_log(&ctx, "logs", &[log.clone()], FormatChoice::Auto).unwrap();
+        register_log(&ctx, "logs", std::slice::from_ref(&log), FormatChoice::Auto).unwrap();
         ctx.register_parquet("p", out.to_str().unwrap(), ParquetReadOptions::default()).await.unwrap();
         // The library's table also has the hidden _file/_line (only the CLI rewrites `*`).
         let original = ctx.sql("SELECT * EXCLUDE (_file, _line) FROM logs").await.unwrap();

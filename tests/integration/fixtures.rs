@@ -43,10 +43,8 @@ fn check(name: &str, combined: bool, format: &str) {
     let run = query_csv(
         &[&path],
         &[],
-        &format!(
-            "SELECT count(*), CAST(to_unixtime(min(ts)) AS BIGINT), CAST(to_unixtime(max(ts)) AS BIGINT), \
-             coalesce(sum(bytes), 0) FROM logs"
-        ),
+        "SELECT count(*), CAST(to_unixtime(min(ts)) AS BIGINT), CAST(to_unixtime(max(ts)) AS BIGINT), \
+         coalesce(sum(bytes), 0) FROM logs",
     );
     let row = &run.csv_rows()[0];
     assert_eq!(

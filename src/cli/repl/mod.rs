@@ -255,7 +255,7 @@ impl Repl {
             return;
         }
         // One line whatever the source: DataFusion errors can span several.
-        let message = crate::cli::error_line(&e);
+        let message = crate::cli::error_line(e);
         eprintln!("Error: {message}");
     }
 
