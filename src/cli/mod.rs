@@ -7,6 +7,7 @@ pub mod repl;
 pub mod report;
 pub mod run;
 pub mod saved;
+pub mod text;
 
 /// An error as one line: the chain of causes without the repetitions DataFusion's nested
 /// errors produce, and the gist of its long memory-pool reports.

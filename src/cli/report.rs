@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use arrow::util::display::{ArrayFormatter, FormatOptions};
 use logsql::rejects_name;
 
+use super::text::{formatted_rows, human_bytes as text_bytes};
 use super::run::Session;
 
 /// Rows in each top list.
@@ -37,26 +37,7 @@ type Rows = Vec<Vec<Option<String>>>;
 
 async fn rows(session: &Session, sql: &str) -> Result<Rows> {
     let batches = session.ctx.sql(sql).await?.collect().await?;
-    let options = FormatOptions::default();
-    let mut out = Vec::new();
-    for batch in &batches {
-        let formatters = batch
-            .columns()
-            .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
-            .collect::<Result<Vec<_>, _>>()?;
-        for row in 0..batch.num_rows() {
-            out.push(
-                batch
-                    .columns()
-                    .iter()
-                    .zip(&formatters)
-                    .map(|(c, f)| (!c.is_null(row)).then(|| f.value(row).to_string()))
-                    .collect(),
-            );
-        }
-    }
-    Ok(out)
+    Ok(formatted_rows(&batches)?)
 }
 
 fn text(v: &Option<String>) -> String {
@@ -425,18 +406,7 @@ pub fn group(n: i64) -> String {
 }
 
 fn human_bytes(n: i64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v.abs() >= 1024.0 && u < units.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", units[u])
-    }
+    text_bytes(n.max(0) as u64)
 }
 
 fn percent(n: i64, total: i64) -> String {

@@ -6,7 +6,7 @@ use std::io::Write;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
-use arrow::util::display::{ArrayFormatter, FormatOptions};
+use crate::cli::text::formatted_rows;
 
 /// Cells longer than this (in characters) are cut.
 pub const MAX_CELL: usize = 60;
@@ -24,20 +24,12 @@ pub fn truncate(s: &str, max: usize) -> String {
 
 /// Writes an aligned, boxed table of `batches`.
 pub fn write_table(out: &mut dyn Write, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<(), ArrowError> {
-    let options = FormatOptions::default().with_null("NULL");
     let header: Vec<String> = schema.fields().iter().map(|f| truncate(f.name(), MAX_CELL)).collect();
     let right: Vec<bool> = schema.fields().iter().map(|f| f.data_type().is_numeric()).collect();
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for batch in batches {
-        let formatters = batch
-            .columns()
-            .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
-            .collect::<Result<Vec<_>, _>>()?;
-        for row in 0..batch.num_rows() {
-            rows.push(formatters.iter().map(|f| truncate(&f.value(row).to_string(), MAX_CELL)).collect());
-        }
-    }
+    let rows: Vec<Vec<String>> = formatted_rows(batches)?
+        .into_iter()
+        .map(|row| row.into_iter().map(|c| truncate(c.as_deref().unwrap_or("NULL"), MAX_CELL)).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -83,27 +83,4 @@ impl Drop for Progress {
     }
 }
 
-/// `1234567` -> `1.2 MB`.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1000.0 && unit + 1 < UNITS.len() {
-        v /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn human_bytes() {
-        assert_eq!(super::human_bytes(999), "999 B");
-        assert_eq!(super::human_bytes(1_234_567), "1.2 MB");
-    }
-}
+pub use crate::cli::text::human_bytes;
