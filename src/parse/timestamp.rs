@@ -9,11 +9,18 @@ pub const CLF_TIME_LEN: usize = 26;
 
 const NANOS_PER_SEC: i64 = 1_000_000_000;
 
-/// Remembers the date and zone of the last timestamp parsed: consecutive lines nearly always
-/// share them, and then only the time of day needs parsing.
+/// Remembers the dates and zones of recent timestamps: consecutive lines nearly always share
+/// them (a few zones may interleave), and then only the time of day needs parsing.
 #[derive(Debug, Clone, Default)]
 pub struct ClfTimeCache {
-    /// `dd/Mon/yyyy` and ` +zzzz` of the last valid timestamp.
+    entries: [DayEntry; 4],
+    /// The entry to replace next (round robin).
+    next: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct DayEntry {
+    /// `dd/Mon/yyyy` and ` +zzzz` of a valid timestamp.
     date: [u8; 11],
     zone: [u8; 6],
     /// UTC nanoseconds of that date's local midnight.
@@ -28,7 +35,8 @@ impl ClfTimeCache {
         if s.len() != CLF_TIME_LEN {
             return None;
         }
-        if self.valid && s[..11] == self.date && s[20..26] == self.zone {
+        let hit = self.entries.iter().find(|e| e.valid && s[..11] == e.date && s[20..26] == e.zone);
+        if let Some(entry) = hit {
             if s[11] != b':' || s[14] != b':' || s[17] != b':' {
                 return None;
             }
@@ -39,14 +47,16 @@ impl ClfTimeCache {
                 return None;
             }
             let secs = i64::from(hour * 3600 + minute * 60 + second);
-            return Some(self.midnight + secs * NANOS_PER_SEC);
+            return Some(entry.midnight + secs * NANOS_PER_SEC);
         }
         let nanos = parse_clf_time(s)?;
         let local_secs = i64::from(two_digits(s[12], s[13])? * 3600 + two_digits(s[15], s[16])? * 60 + two_digits(s[18], s[19])?);
-        self.date.copy_from_slice(&s[..11]);
-        self.zone.copy_from_slice(&s[20..26]);
-        self.midnight = nanos - local_secs * NANOS_PER_SEC;
-        self.valid = true;
+        let entry = &mut self.entries[self.next];
+        entry.date.copy_from_slice(&s[..11]);
+        entry.zone.copy_from_slice(&s[20..26]);
+        entry.midnight = nanos - local_secs * NANOS_PER_SEC;
+        entry.valid = true;
+        self.next = (self.next + 1) % self.entries.len();
         Some(nanos)
     }
 }
@@ -250,6 +260,11 @@ mod tests {
             "99/Foo/2025:99:99:99 +0000",
             "01/Aug/1995:12:00:00 +0330",
             "01/Aug/1995 12:00:00 +0330",
+            "01/Aug/1995:13:00:00 -0400",
+            "01/Aug/1995:14:00:00 +0545",
+            "02/Aug/1995:00:00:00 +0000",
+            "01/Aug/1995:15:00:00 +0330",
+            "01/Aug/1995:16:00:00 -0400",
         ] {
             assert_eq!(cache.parse(s.as_bytes()), parse_clf_time(s.as_bytes()), "{s}");
         }
