@@ -27,7 +27,10 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
-        Error::Io { path: path.into(), error: source }
+        Error::Io {
+            path: path.into(),
+            error: source,
+        }
     }
 }
 

@@ -26,7 +26,13 @@ pub struct GenOptions {
 
 impl Default for GenOptions {
     fn default() -> Self {
-        GenOptions { lines: 5000, seed: 42, format: LogFormat::Combined, bad_lines: true, no_final_newline: true }
+        GenOptions {
+            lines: 5000,
+            seed: 42,
+            format: LogFormat::Combined,
+            bad_lines: true,
+            no_final_newline: true,
+        }
     }
 }
 
@@ -76,10 +82,22 @@ impl Rng {
 
 const START: i64 = 1_739_491_200; // 2025-02-14T00:00:00Z
 const SPAN_SECS: i64 = 7 * 86_400;
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 const OFFSETS: [i64; 6] = [0, 0, 3 * 3600 + 1800, -4 * 3600, 5 * 3600 + 2700, 3600];
-const STATUSES: [(i32, u64); 10] =
-    [(200, 700), (304, 80), (404, 80), (301, 30), (302, 20), (500, 20), (503, 10), (403, 20), (400, 20), (206, 20)];
+const STATUSES: [(i32, u64); 10] = [
+    (200, 700),
+    (304, 80),
+    (404, 80),
+    (301, 30),
+    (302, 20),
+    (500, 20),
+    (503, 10),
+    (403, 20),
+    (400, 20),
+    (206, 20),
+];
 const PATHS: [&str; 16] = [
     "/",
     "/index.html",
@@ -109,13 +127,23 @@ const USER_AGENTS: [&str; 9] = [
     r#"Mozilla/5.0 \"quoted\" (evil; \\ backslash)"#,
     "-",
 ];
-const REFERERS: [&str; 5] = ["-", "", "https://www.google.com/", "https://shop.example.com/cart", "http://example.com/a b"];
+const REFERERS: [&str; 5] = [
+    "-",
+    "",
+    "https://www.google.com/",
+    "https://shop.example.com/cart",
+    "http://example.com/a b",
+];
 const USERS: [&str; 4] = ["-", "-", "alice", "bob@example.com"];
 
 /// Writes `opts.lines` lines to `out` and returns what a correct engine must answer.
 pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
     let mut rng = Rng(opts.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let mut truth = Truth { min_ts: i64::MAX, max_ts: i64::MIN, ..Truth::default() };
+    let mut truth = Truth {
+        min_ts: i64::MAX,
+        max_ts: i64::MIN,
+        ..Truth::default()
+    };
     let mut line = Vec::with_capacity(512);
     let status_total: u64 = STATUSES.iter().map(|(_, w)| w).sum();
     for i in 0..opts.lines {
@@ -127,7 +155,9 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
             truth.rejects += 1;
             truth.reject_lines.push(number);
         } else {
-            let utc = START + (i as i64 * SPAN_SECS) / opts.lines.max(1) as i64 + rng.below(61) as i64 - 30;
+            let utc =
+                START + (i as i64 * SPAN_SECS) / opts.lines.max(1) as i64 + rng.below(61) as i64
+                    - 30;
             let mut weight = rng.below(status_total);
             let status = STATUSES
                 .iter()
@@ -141,7 +171,11 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
                 })
                 .map_or(200, |(s, _)| *s);
             let (request, path, splittable) = request_line(&mut rng);
-            let bytes = if status == 304 && rng.chance(500) { None } else { Some(rng.below(50_000) as i64) };
+            let bytes = if status == 304 && rng.chance(500) {
+                None
+            } else {
+                Some(rng.below(50_000) as i64)
+            };
 
             write_client(&mut rng, &mut line);
             let user = rng.pick(&USERS);
@@ -153,7 +187,12 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
                 None => line.push(b'-'),
             }
             if opts.format == LogFormat::Combined {
-                write!(line, " \"{}\" \"{}\"", rng.pick(&REFERERS), rng.pick(&USER_AGENTS))?;
+                write!(
+                    line,
+                    " \"{}\" \"{}\"",
+                    rng.pick(&REFERERS),
+                    rng.pick(&USER_AGENTS)
+                )?;
                 if rng.chance(100) {
                     line.extend_from_slice(br#" "203.0.113.7, 10.10.1.1""#);
                 }
@@ -191,15 +230,31 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
 fn request_line(rng: &mut Rng) -> (String, Option<String>, bool) {
     match rng.below(1000) {
         0..=4 => ("-".into(), None, false),
-        5..=7 => (r"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03".into(), None, false),
-        8..=12 => ("GET /old-page.html".into(), Some("/old-page.html".into()), true),
+        5..=7 => (
+            r"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03".into(),
+            None,
+            false,
+        ),
+        8..=12 => (
+            "GET /old-page.html".into(),
+            Some("/old-page.html".into()),
+            true,
+        ),
         13..=15 => ("GET /a b c HTTP/1.1".into(), Some("/a b c".into()), true),
         16..=18 => {
             let long = format!("/search?q={}", "x".repeat(3000 + rng.below(3000) as usize));
             (format!("GET {long} HTTP/1.1"), Some("/search".into()), true)
         }
-        19..=21 => (r#"GET /q?s=\"quoted\" HTTP/1.1"#.into(), Some("/q".into()), true),
-        22..=23 => (r"GET /bad\xadbyte HTTP/1.1".into(), Some("/bad\u{FFFD}byte".into()), true),
+        19..=21 => (
+            r#"GET /q?s=\"quoted\" HTTP/1.1"#.into(),
+            Some("/q".into()),
+            true,
+        ),
+        22..=23 => (
+            r"GET /bad\xadbyte HTTP/1.1".into(),
+            Some("/bad\u{FFFD}byte".into()),
+            true,
+        ),
         _ => {
             let method = *rng.pick(&["GET", "GET", "GET", "GET", "POST", "HEAD", "PUT", "DELETE"]);
             let path = *rng.pick(&PATHS);
@@ -209,7 +264,11 @@ fn request_line(rng: &mut Rng) -> (String, Option<String>, bool) {
                 _ => String::new(),
             };
             let proto = *rng.pick(&["HTTP/1.1", "HTTP/1.1", "HTTP/2.0", "HTTP/1.0"]);
-            (format!("{method} {path}{query} {proto}"), Some(path.to_string()), true)
+            (
+                format!("{method} {path}{query} {proto}"),
+                Some(path.to_string()),
+                true,
+            )
         }
     }
 }
@@ -224,7 +283,14 @@ fn write_client(rng: &mut Rng, line: &mut Vec<u8>) {
             let _ = write!(line, "host{}.dialup.example.net", rng.below(100));
         }
         _ => {
-            let _ = write!(line, "{}.{}.{}.{}", 1 + rng.below(223), rng.below(256), rng.below(256), 1 + rng.below(254));
+            let _ = write!(
+                line,
+                "{}.{}.{}.{}",
+                1 + rng.below(223),
+                rng.below(256),
+                rng.below(256),
+                1 + rng.below(254)
+            );
         }
     }
 }
@@ -290,15 +356,26 @@ mod tests {
             let offset = *rng.pick(&OFFSETS);
             let mut buf = Vec::new();
             write_clf_time(&mut buf, utc, offset);
-            assert_eq!(parse_clf_time(&buf), Some(utc * 1_000_000_000), "{}", String::from_utf8_lossy(&buf));
+            assert_eq!(
+                parse_clf_time(&buf),
+                Some(utc * 1_000_000_000),
+                "{}",
+                String::from_utf8_lossy(&buf)
+            );
         }
     }
 
     #[test]
     fn same_seed_same_log() {
-        let opts = GenOptions { lines: 300, ..GenOptions::default() };
+        let opts = GenOptions {
+            lines: 300,
+            ..GenOptions::default()
+        };
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        assert_eq!(generate(&opts, &mut a).unwrap(), generate(&opts, &mut b).unwrap());
+        assert_eq!(
+            generate(&opts, &mut a).unwrap(),
+            generate(&opts, &mut b).unwrap()
+        );
         assert_eq!(a, b);
     }
 }

@@ -42,7 +42,12 @@ pub use table::{LogTable, RejectsTable};
 ///
 /// Fails if a file cannot be read, or if `format` is `Auto` and no format matches the first
 /// lines. Returns the table, whose [`LogTable::stats`] tell how many lines were rejected.
-pub fn register_log(ctx: &SessionContext, name: &str, paths: &[PathBuf], format: FormatChoice) -> Result<Arc<LogTable>> {
+pub fn register_log(
+    ctx: &SessionContext,
+    name: &str,
+    paths: &[PathBuf],
+    format: FormatChoice,
+) -> Result<Arc<LogTable>> {
     let table = Arc::new(LogTable::open(paths, format)?);
     register_table(ctx, name, table.clone())?;
     Ok(table)

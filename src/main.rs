@@ -25,22 +25,33 @@ fn main() -> ExitCode {
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
             let _ = writeln!(io::stderr(), "logsql: error: {first} (see logsql --help)");
             return ExitCode::from(2);
         }
     };
     let result = match &cli.command {
-        Some(Command::Generate { lines, seed, format, no_bad_lines }) => {
-            run_generate(*lines, *seed, format, !*no_bad_lines)
-        }
+        Some(Command::Generate {
+            lines,
+            seed,
+            format,
+            no_bad_lines,
+        }) => run_generate(*lines, *seed, format, !*no_bad_lines),
         Some(Command::Queries) => {
             let stdout = io::stdout();
             cli::saved::list(&mut stdout.lock()).map_err(Into::into)
         }
-        Some(Command::Report { paths, format, include, output, force }) => {
-            run_report(paths, format, include.as_deref(), output.as_deref(), *force)
-        }
+        Some(Command::Report {
+            paths,
+            format,
+            include,
+            output,
+            force,
+        }) => run_report(paths, format, include.as_deref(), output.as_deref(), *force),
         // No -e or -f: the interactive shell (or the statements piped on stdin).
         None if cli.execute.is_empty() && cli.file.is_empty() => {
             if cli.output.is_some() {
@@ -83,8 +94,11 @@ fn run_query(cli: &Cli) -> anyhow::Result<()> {
     }
     for arg in &cli.file {
         let query = SavedQuery::load(arg)?;
-        let mut params: HashMap<String, String> =
-            query.params.iter().filter_map(|(k, v)| Some((k.clone(), v.clone()?))).collect();
+        let mut params: HashMap<String, String> = query
+            .params
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+            .collect();
         params.extend(given.clone());
         let parsed = parse_statements(&query.sql).with_context(|| format!("in {arg}"))?;
         if parsed.is_empty() {
@@ -97,10 +111,16 @@ fn run_query(cli: &Cli) -> anyhow::Result<()> {
     }
     // Check the output file before running anything.
     let export = match &cli.output {
-        Some(path) => Some((path, format_for(path, cli.out_format)?, Export::create(path, cli.force)?)),
+        Some(path) => Some((
+            path,
+            format_for(path, cli.out_format)?,
+            Export::create(path, cli.force)?,
+        )),
         None => None,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let session = Session::new(cli)?;
         let stdout = io::stdout();
@@ -134,7 +154,10 @@ fn run_query(cli: &Cli) -> anyhow::Result<()> {
         out.flush()?;
         for (name, _) in &cli.params {
             if !used.contains(name) {
-                let _ = writeln!(io::stderr(), "logsql: warning: no statement uses --param {name} (${name})");
+                let _ = writeln!(
+                    io::stderr(),
+                    "logsql: warning: no statement uses --param {name} (${name})"
+                );
             }
         }
         Ok(())
@@ -168,17 +191,25 @@ fn run_report(
         Some(path) => Some(Export::create(path, force)?),
         None => None,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let session = Session::new(&cli)?;
         let report = cli::report::Report::compute(&session, "logs").await?;
         match (export, output) {
             (Some(file), Some(path)) => {
-                let html = path.extension().is_none_or(|e| !e.eq_ignore_ascii_case("txt"));
+                let html = path
+                    .extension()
+                    .is_none_or(|e| !e.eq_ignore_ascii_case("txt"));
                 let text = if html { report.html() } else { report.text() };
                 file.write_all(text.as_bytes())?;
                 file.finish()?;
-                let _ = writeln!(io::stderr(), "logsql: wrote the report to {}", path.display());
+                let _ = writeln!(
+                    io::stderr(),
+                    "logsql: wrote the report to {}",
+                    path.display()
+                );
             }
             _ => {
                 let stdout = io::stdout();
@@ -196,11 +227,16 @@ fn run_generate(lines: u64, seed: u64, format: &str, bad_lines: bool) -> anyhow:
         FormatChoice::Fixed(f) => f,
         FormatChoice::Auto => LogFormat::Combined,
     };
-    let opts = GenOptions { lines, seed, format, bad_lines, no_final_newline: bad_lines };
+    let opts = GenOptions {
+        lines,
+        seed,
+        format,
+        bad_lines,
+        no_final_newline: bad_lines,
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 20, stdout.lock());
     generate(&opts, &mut out)?;
     out.flush()?;
     Ok(())
 }
-

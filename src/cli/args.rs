@@ -152,10 +152,14 @@ impl Cli {
 
 /// Parses `NAME=VALUE` (the name may be written `$NAME`).
 pub fn parse_param(s: &str) -> Result<(String, String), String> {
-    let (name, value) = s.split_once('=').ok_or_else(|| format!("invalid --param '{s}': use NAME=VALUE"))?;
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("invalid --param '{s}': use NAME=VALUE"))?;
     let name = name.trim().trim_start_matches('$');
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(format!("invalid --param name in '{s}': use letters, digits and _"));
+        return Err(format!(
+            "invalid --param name in '{s}': use letters, digits and _"
+        ));
     }
     Ok((name.to_string(), value.to_string()))
 }
@@ -163,9 +167,13 @@ pub fn parse_param(s: &str) -> Result<(String, String), String> {
 /// Parses a size such as `512M`, `2G`, `100k` or `1048576` into bytes.
 pub fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let value: f64 = num.parse().map_err(|_| format!("invalid size '{s}' (use e.g. 512M or 2G)"))?;
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("invalid size '{s}' (use e.g. 512M or 2G)"))?;
     let scale = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1u64,
         "k" | "kb" | "kib" => 1 << 10,

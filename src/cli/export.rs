@@ -29,7 +29,11 @@ pub fn format_for(path: &Path, explicit: Option<OutFormat>) -> Result<OutFormat>
     if let Some(f) = explicit {
         return Ok(f);
     }
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     Ok(match ext.as_str() {
         "csv" => OutFormat::Csv,
         "tsv" | "tab" => OutFormat::Tsv,
@@ -48,8 +52,15 @@ pub fn format_for(path: &Path, explicit: Option<OutFormat>) -> Result<OutFormat>
 
 /// Where the bytes go: a temporary file renamed into place, or the target itself.
 enum Target {
-    Temp { tmp: tempfile::NamedTempFile, path: PathBuf, force: bool },
-    Direct { file: File, path: PathBuf },
+    Temp {
+        tmp: tempfile::NamedTempFile,
+        path: PathBuf,
+        force: bool,
+    },
+    Direct {
+        file: File,
+        path: PathBuf,
+    },
 }
 
 /// An output file being written. Dropped without [`Export::finish`], it leaves no file behind.
@@ -66,23 +77,46 @@ impl Export {
                     .write(true)
                     .open(path)
                     .with_context(|| format!("cannot write {}", path.display()))?;
-                return Ok(Export { target: Target::Direct { file, path: path.to_path_buf() } });
+                return Ok(Export {
+                    target: Target::Direct {
+                        file,
+                        path: path.to_path_buf(),
+                    },
+                });
             }
             Ok(meta) if meta.is_dir() => bail!("{} is a directory", path.display()),
-            Ok(_) if !force => bail!("{} already exists (pass --force to overwrite it)", path.display()),
+            Ok(_) if !force => bail!(
+                "{} already exists (pass --force to overwrite it)",
+                path.display()
+            ),
             _ => {}
         }
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".tmp")
             .tempfile_in(&dir)
-            .with_context(|| format!("cannot write {}: cannot create a file in {}", path.display(), dir.display()))?;
-        Ok(Export { target: Target::Temp { tmp, path: path.to_path_buf(), force } })
+            .with_context(|| {
+                format!(
+                    "cannot write {}: cannot create a file in {}",
+                    path.display(),
+                    dir.display()
+                )
+            })?;
+        Ok(Export {
+            target: Target::Temp {
+                tmp,
+                path: path.to_path_buf(),
+                force,
+            },
+        })
     }
 
     fn file(&self) -> &File {
@@ -113,7 +147,8 @@ impl Export {
                 .set_compression(Compression::ZSTD(ZstdLevel::default()))
                 .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
                 .build();
-            let mut writer = ArrowWriter::try_new(&mut out, schema, Some(props)).with_context(what)?;
+            let mut writer =
+                ArrowWriter::try_new(&mut out, schema, Some(props)).with_context(what)?;
             while let Some(batch) = next.next_batch().await? {
                 rows += batch.num_rows();
                 // The writer closes a row group every ROW_GROUP_ROWS rows: memory stays bounded.
@@ -135,7 +170,9 @@ impl Export {
     /// Writes `bytes` (a rendered report) into the file.
     pub fn write_all(&self, bytes: &[u8]) -> Result<()> {
         let mut out = BufWriter::new(self.file());
-        out.write_all(bytes).and_then(|_| out.flush()).with_context(|| format!("writing {}", self.display()))
+        out.write_all(bytes)
+            .and_then(|_| out.flush())
+            .with_context(|| format!("writing {}", self.display()))
     }
 
     /// Makes the file durable and moves it into place.
@@ -147,13 +184,22 @@ impl Export {
                 Ok(())
             }
             Target::Temp { tmp, path, force } => {
-                tmp.as_file().sync_all().with_context(|| format!("writing {}", path.display()))?;
+                tmp.as_file()
+                    .sync_all()
+                    .with_context(|| format!("writing {}", path.display()))?;
                 if force {
-                    tmp.persist(&path).map_err(|e| e.error).with_context(|| format!("cannot write {}", path.display()))?;
+                    tmp.persist(&path)
+                        .map_err(|e| e.error)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
                 } else {
-                    tmp.persist_noclobber(&path).map_err(|e| e.error).with_context(|| {
-                        format!("cannot write {} (if it exists now, pass --force to overwrite it)", path.display())
-                    })?;
+                    tmp.persist_noclobber(&path)
+                        .map_err(|e| e.error)
+                        .with_context(|| {
+                            format!(
+                                "cannot write {} (if it exists now, pass --force to overwrite it)",
+                                path.display()
+                            )
+                        })?;
                 }
                 Ok(())
             }

@@ -28,7 +28,10 @@ pub fn error_line(e: &anyhow::Error) -> String {
 }
 
 fn shorten_memory_report(message: &str) -> String {
-    match (message.find("Resources exhausted"), message.rfind("Failed to allocate")) {
+    match (
+        message.find("Resources exhausted"),
+        message.rfind("Failed to allocate"),
+    ) {
         (Some(_), Some(at)) => {
             let detail = &message[at..];
             let detail = detail.split(" with ").next().unwrap_or(detail);

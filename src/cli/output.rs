@@ -8,15 +8,25 @@ use std::io::Write;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
-use arrow::json::writer::{JsonArray, LineDelimited, Writer as JsonWriter, WriterBuilder as JsonWriterBuilder};
+use arrow::json::writer::{
+    JsonArray, LineDelimited, Writer as JsonWriter, WriterBuilder as JsonWriterBuilder,
+};
 
 use super::args::OutFormat;
 
 /// A sink for the batches of one result.
 #[allow(clippy::large_enum_variant)] // one per statement; boxing buys nothing
 pub enum ResultWriter<W: Write> {
-    Table { out: W, batches: Vec<RecordBatch>, schema: SchemaRef },
-    Markdown { out: W, batches: Vec<RecordBatch>, schema: SchemaRef },
+    Table {
+        out: W,
+        batches: Vec<RecordBatch>,
+        schema: SchemaRef,
+    },
+    Markdown {
+        out: W,
+        batches: Vec<RecordBatch>,
+        schema: SchemaRef,
+    },
     Csv(arrow::csv::Writer<W>),
     JsonArray(JsonWriter<W, JsonArray>),
     Ndjson(JsonWriter<W, LineDelimited>),
@@ -25,17 +35,28 @@ pub enum ResultWriter<W: Write> {
 impl<W: Write> ResultWriter<W> {
     pub fn new(format: OutFormat, out: W, schema: SchemaRef) -> Self {
         let csv = |delimiter, out| {
-            arrow::csv::WriterBuilder::new().with_header(true).with_delimiter(delimiter).build(out)
+            arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .with_delimiter(delimiter)
+                .build(out)
         };
         let json = || JsonWriterBuilder::new().with_explicit_nulls(true);
         match format {
             // Parquet is binary: it is written by `export`, never to a text stream.
-            OutFormat::Table | OutFormat::Parquet => ResultWriter::Table { out, batches: Vec::new(), schema },
+            OutFormat::Table | OutFormat::Parquet => ResultWriter::Table {
+                out,
+                batches: Vec::new(),
+                schema,
+            },
             OutFormat::Csv => ResultWriter::Csv(csv(b',', out)),
             OutFormat::Tsv => ResultWriter::Csv(csv(b'\t', out)),
             OutFormat::Json => ResultWriter::JsonArray(json().build::<_, JsonArray>(out)),
             OutFormat::Ndjson => ResultWriter::Ndjson(json().build::<_, LineDelimited>(out)),
-            OutFormat::Markdown => ResultWriter::Markdown { out, batches: Vec::new(), schema },
+            OutFormat::Markdown => ResultWriter::Markdown {
+                out,
+                batches: Vec::new(),
+                schema,
+            },
         }
     }
 
@@ -54,7 +75,11 @@ impl<W: Write> ResultWriter<W> {
     /// Writes what is buffered (and a header for an empty CSV result) and flushes.
     pub fn finish(self, rows: usize, schema: &SchemaRef) -> Result<(), ArrowError> {
         match self {
-            ResultWriter::Table { mut out, mut batches, schema } => {
+            ResultWriter::Table {
+                mut out,
+                mut batches,
+                schema,
+            } => {
                 if batches.is_empty() {
                     batches.push(RecordBatch::new_empty(schema));
                 }
@@ -63,7 +88,11 @@ impl<W: Write> ResultWriter<W> {
                 out.flush()?;
                 Ok(())
             }
-            ResultWriter::Markdown { mut out, batches, schema } => {
+            ResultWriter::Markdown {
+                mut out,
+                batches,
+                schema,
+            } => {
                 write_markdown(&mut out, &schema, &batches)?;
                 out.flush()?;
                 Ok(())
@@ -94,20 +123,39 @@ impl<W: Write> ResultWriter<W> {
 
 /// Writes `batches` as a Markdown table: `|` escaped, line breaks as spaces, nulls empty,
 /// numbers right-aligned.
-pub fn write_markdown(out: &mut impl Write, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<(), ArrowError> {
+pub fn write_markdown(
+    out: &mut impl Write,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<(), ArrowError> {
     use arrow::util::display::{ArrayFormatter, FormatOptions};
     let cell = |s: &str| s.replace('|', "\\|").replace(['\n', '\r'], " ");
     let names: Vec<String> = schema.fields().iter().map(|f| cell(f.name())).collect();
     writeln!(out, "| {} |", names.join(" | "))?;
-    let rules: Vec<&str> =
-        schema.fields().iter().map(|f| if f.data_type().is_numeric() { "---:" } else { "---" }).collect();
+    let rules: Vec<&str> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if f.data_type().is_numeric() {
+                "---:"
+            } else {
+                "---"
+            }
+        })
+        .collect();
     writeln!(out, "| {} |", rules.join(" | "))?;
     let options = FormatOptions::default();
     for batch in batches {
-        let formatters =
-            batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options)).collect::<Result<Vec<_>, _>>()?;
+        let formatters = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+            .collect::<Result<Vec<_>, _>>()?;
         for row in 0..batch.num_rows() {
-            let cells: Vec<String> = formatters.iter().map(|f| cell(&f.value(row).to_string())).collect();
+            let cells: Vec<String> = formatters
+                .iter()
+                .map(|f| cell(&f.value(row).to_string()))
+                .collect();
             writeln!(out, "| {} |", cells.join(" | "))?;
         }
     }

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use logsql::rejects_name;
 
-use super::text::{formatted_rows, human_bytes as text_bytes};
 use super::run::Session;
+use super::text::{formatted_rows, human_bytes as text_bytes};
 
 /// Rows in each top list.
 const TOP: usize = 10;
@@ -78,14 +78,21 @@ impl Report {
             ),
         )
         .await?;
-        r.classes = classes.iter().map(|row| (text(&row[0]), num(&row[1]))).collect();
+        r.classes = classes
+            .iter()
+            .map(|row| (text(&row[0]), num(&row[1])))
+            .collect();
         let top = |filter: &str, column: &str| {
             format!(
                 "SELECT {column}, count(*) AS hits FROM {table} {filter} GROUP BY {column} \
                  ORDER BY hits DESC, {column} LIMIT {TOP}"
             )
         };
-        r.top_uris = rows(session, &top("", "uri")).await?.iter().map(|row| (text(&row[0]), num(&row[1]))).collect();
+        r.top_uris = rows(session, &top("", "uri"))
+            .await?
+            .iter()
+            .map(|row| (text(&row[0]), num(&row[1])))
+            .collect();
         r.top_404 = rows(session, &top("WHERE status = 404", "uri"))
             .await?
             .iter()
@@ -114,37 +121,74 @@ impl Report {
         .iter()
         .map(|row| (text(&row[0]), num(&row[1]), num(&row[2]), num(&row[3])))
         .collect();
-        r.rejects = rows(session, &format!("SELECT count(*) FROM {}", rejects_name(table))).await?.first().map_or(0, |row| num(&row[0]));
+        r.rejects = rows(
+            session,
+            &format!("SELECT count(*) FROM {}", rejects_name(table)),
+        )
+        .await?
+        .first()
+        .map_or(0, |row| num(&row[0]));
         Ok(r)
     }
 
     fn errors(&self) -> (i64, i64) {
-        self.hourly.iter().fold((0, 0), |(a, b), h| (a + h.2, b + h.3))
+        self.hourly
+            .iter()
+            .fold((0, 0), |(a, b), h| (a + h.2, b + h.3))
     }
 
     /// The report as plain text for the terminal.
     pub fn text(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "logsql report: {} ({})", self.files.join(", "), self.format);
+        let _ = writeln!(
+            s,
+            "logsql report: {} ({})",
+            self.files.join(", "),
+            self.format
+        );
         let _ = writeln!(s);
         let _ = writeln!(s, "requests          {}", group(self.requests));
-        let _ = writeln!(s, "bytes             {} ({})", group(self.bytes), human_bytes(self.bytes));
+        let _ = writeln!(
+            s,
+            "bytes             {} ({})",
+            group(self.bytes),
+            human_bytes(self.bytes)
+        );
         let _ = writeln!(s, "distinct clients  {}", group(self.clients));
         let _ = writeln!(s, "first request     {}", self.first);
         let _ = writeln!(s, "last request      {}", self.last);
         let _ = writeln!(s, "rejected lines    {}", group(self.rejects));
         let (e4, e5) = self.errors();
         let _ = writeln!(s, "4xx / 5xx         {} / {}", group(e4), group(e5));
-        section(&mut s, "Status classes", &["class", "requests", "share"], self.classes.iter().map(|(c, n)| {
-            vec![c.clone(), group(*n), percent(*n, self.requests)]
-        }));
-        section(&mut s, "Top URIs", &["requests", "uri"], self.top_uris.iter().map(|(u, n)| vec![group(*n), u.clone()]));
-        section(&mut s, "Top 404s", &["requests", "uri"], self.top_404.iter().map(|(u, n)| vec![group(*n), u.clone()]));
+        section(
+            &mut s,
+            "Status classes",
+            &["class", "requests", "share"],
+            self.classes
+                .iter()
+                .map(|(c, n)| vec![c.clone(), group(*n), percent(*n, self.requests)]),
+        );
+        section(
+            &mut s,
+            "Top URIs",
+            &["requests", "uri"],
+            self.top_uris
+                .iter()
+                .map(|(u, n)| vec![group(*n), u.clone()]),
+        );
+        section(
+            &mut s,
+            "Top 404s",
+            &["requests", "uri"],
+            self.top_404.iter().map(|(u, n)| vec![group(*n), u.clone()]),
+        );
         section(
             &mut s,
             "Top clients",
             &["requests", "bytes", "client"],
-            self.top_clients.iter().map(|(c, n, b)| vec![group(*n), human_bytes(*b), c.clone()]),
+            self.top_clients
+                .iter()
+                .map(|(c, n, b)| vec![group(*n), human_bytes(*b), c.clone()]),
         );
         section(
             &mut s,
@@ -181,7 +225,11 @@ impl Report {
             ("Distinct clients", group(self.clients), String::new()),
             ("Client errors (4xx)", group(e4), percent(e4, self.requests)),
             ("Server errors (5xx)", group(e5), percent(e5, self.requests)),
-            ("Rejected lines", group(self.rejects), "lines that did not parse".into()),
+            (
+                "Rejected lines",
+                group(self.rejects),
+                "lines that did not parse".into(),
+            ),
         ] {
             let _ = write!(
                 s,
@@ -198,22 +246,40 @@ impl Report {
         s.push_str("</section>\n");
 
         s.push_str("<section><h2>Requests per hour (UTC)</h2>");
-        let requests: Vec<(String, Vec<i64>)> = self.hourly.iter().map(|h| (h.0.clone(), vec![h.1])).collect();
+        let requests: Vec<(String, Vec<i64>)> = self
+            .hourly
+            .iter()
+            .map(|h| (h.0.clone(), vec![h.1]))
+            .collect();
         s.push_str(&bar_chart(&requests, &[("requests", "#4c78a8")]));
         s.push_str("</section>\n<section><h2>Errors per hour (UTC)</h2>");
-        let errors: Vec<(String, Vec<i64>)> = self.hourly.iter().map(|h| (h.0.clone(), vec![h.2, h.3])).collect();
-        s.push_str(&bar_chart(&errors, &[("4xx", "#f58518"), ("5xx", "#e45756")]));
+        let errors: Vec<(String, Vec<i64>)> = self
+            .hourly
+            .iter()
+            .map(|h| (h.0.clone(), vec![h.2, h.3]))
+            .collect();
+        s.push_str(&bar_chart(
+            &errors,
+            &[("4xx", "#f58518"), ("5xx", "#e45756")],
+        ));
         s.push_str("</section>\n<div class=\"grid\">");
 
         let uri_rows = |list: &[(String, i64)]| -> Vec<(String, i64, String)> {
-            list.iter().map(|(u, n)| (u.clone(), *n, String::new())).collect()
+            list.iter()
+                .map(|(u, n)| (u.clone(), *n, String::new()))
+                .collect()
         };
         s.push_str(&top_table("Top URIs", "URI", &uri_rows(&self.top_uris)));
         s.push_str(&top_table("Top 404s", "URI", &uri_rows(&self.top_404)));
-        let clients: Vec<(String, i64, String)> =
-            self.top_clients.iter().map(|(c, n, b)| (c.clone(), *n, human_bytes(*b))).collect();
+        let clients: Vec<(String, i64, String)> = self
+            .top_clients
+            .iter()
+            .map(|(c, n, b)| (c.clone(), *n, human_bytes(*b)))
+            .collect();
         s.push_str(&top_table("Top clients", "client", &clients));
-        s.push_str("</div>\n<footer>Generated by logsql. Times are UTC.</footer>\n</body></html>\n");
+        s.push_str(
+            "</div>\n<footer>Generated by logsql. Times are UTC.</footer>\n</body></html>\n",
+        );
         s
     }
 }
@@ -252,7 +318,9 @@ fn class_chart(classes: &[(String, i64)], total: i64) -> String {
     let max = classes.iter().map(|c| c.1).max().unwrap_or(0).max(1);
     let (w, row) = (1000.0, 30.0);
     let h = row * classes.len().max(1) as f64 + 8.0;
-    let mut s = format!("<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"requests per status class\">");
+    let mut s = format!(
+        "<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"requests per status class\">"
+    );
     for (i, (class, n)) in classes.iter().enumerate() {
         let y = 4.0 + i as f64 * row;
         let width = (*n as f64 / max as f64) * 700.0;
@@ -282,10 +350,19 @@ fn bar_chart(points: &[(String, Vec<i64>)], series: &[(&str, &str)]) -> String {
     let (w, h, left, bottom, top) = (1000.0f64, 220.0f64, 52.0f64, 24.0f64, 10.0f64);
     let plot_w = w - left - 8.0;
     let plot_h = h - bottom - top;
-    let max = points.iter().map(|p| p.1.iter().sum::<i64>()).max().unwrap_or(0).max(1);
+    let max = points
+        .iter()
+        .map(|p| p.1.iter().sum::<i64>())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let mut s = String::from("<div class=\"legend\">");
     for (name, color) in series {
-        let _ = write!(s, "<span><i style=\"background:{color}\"></i>{}</span>", esc(name));
+        let _ = write!(
+            s,
+            "<span><i style=\"background:{color}\"></i>{}</span>",
+            esc(name)
+        );
     }
     s.push_str("</div>");
     let _ = write!(s, "<svg viewBox=\"0 0 {w} {h}\" role=\"img\">");
@@ -303,7 +380,12 @@ fn bar_chart(points: &[(String, Vec<i64>)], series: &[(&str, &str)]) -> String {
         );
     }
     if points.is_empty() {
-        let _ = write!(s, "<text x=\"{:.1}\" y=\"{:.1}\">no rows</text>", left + 10.0, top + plot_h / 2.0);
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\">no rows</text>",
+            left + 10.0,
+            top + plot_h / 2.0
+        );
     }
     let step = plot_w / points.len().max(1) as f64;
     let bar = (step * 0.8).max(0.5);
@@ -431,11 +513,21 @@ fn section(s: &mut String, title: &str, header: &[&str], rows: impl Iterator<Ite
         let parts: Vec<String> = cells
             .into_iter()
             .enumerate()
-            .map(|(i, c)| if i + 1 == n { c } else { format!("{c:<w$}", w = widths[i]) })
+            .map(|(i, c)| {
+                if i + 1 == n {
+                    c
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
             .collect();
         format!("  {}", parts.join("  "))
     };
-    let _ = writeln!(s, "{}", line(header.iter().map(|h| h.to_string()).collect()));
+    let _ = writeln!(
+        s,
+        "{}",
+        line(header.iter().map(|h| h.to_string()).collect())
+    );
     if rows.is_empty() {
         let _ = writeln!(s, "  (none)");
     }
@@ -452,7 +544,10 @@ mod tests {
     fn helpers() {
         assert_eq!(group(1234567), "1,234,567");
         assert_eq!(group(12), "12");
-        assert_eq!(esc("<script>\"x\"&'"), "&lt;script&gt;&quot;x&quot;&amp;&#39;");
+        assert_eq!(
+            esc("<script>\"x\"&'"),
+            "&lt;script&gt;&quot;x&quot;&amp;&#39;"
+        );
         assert_eq!(human_bytes(2048), "2.0 KiB");
     }
 }

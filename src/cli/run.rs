@@ -8,9 +8,9 @@ use anyhow::{Context, Result};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement};
-use logsql::table::hidden::hide_columns;
 use futures::StreamExt;
 use logsql::source::{expand_paths, DirFilter, LogFile};
+use logsql::table::hidden::hide_columns;
 use logsql::{register_table, rejects_name, FormatChoice, LogTable};
 
 use super::args::{Cli, OutFormat};
@@ -19,7 +19,10 @@ use super::saved;
 
 /// Splits `sql` into its statements.
 pub fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
-    Ok(DFParser::parse_sql(sql).map_err(|e| anyhow::anyhow!("{e}"))?.into_iter().collect())
+    Ok(DFParser::parse_sql(sql)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .into_iter()
+        .collect())
 }
 
 /// A session: the DataFusion context and the log tables registered in it.
@@ -47,8 +50,13 @@ impl Session {
         }
         let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
         let dir_filter = DirFilter::new(cli.include.as_deref())?;
-        let mut session =
-            Session { ctx, tables: Vec::new(), out_format: cli.stdout_format(), dir_filter, stdin_spool: None };
+        let mut session = Session {
+            ctx,
+            tables: Vec::new(),
+            out_format: cli.stdout_format(),
+            dir_filter,
+            stdin_spool: None,
+        };
         if !cli.paths.is_empty() {
             session.open(&cli.table, &cli.paths, &cli.format)?;
         }
@@ -56,7 +64,12 @@ impl Session {
     }
 
     /// Registers `paths` as table `name` (and `name_rejects`), replacing a table of that name.
-    pub fn open(&mut self, name: &str, paths: &[std::path::PathBuf], format: &str) -> Result<Arc<LogTable>> {
+    pub fn open(
+        &mut self,
+        name: &str,
+        paths: &[std::path::PathBuf],
+        format: &str,
+    ) -> Result<Arc<LogTable>> {
         let choice: FormatChoice = format.parse().map_err(anyhow::Error::msg)?;
         let mut files = Vec::new();
         for path in paths {
@@ -83,11 +96,18 @@ impl Session {
     /// Copies standard input to a temporary file (once) and returns its path.
     fn spool_stdin(&mut self) -> Result<std::path::PathBuf> {
         if self.stdin_spool.is_none() {
-            let mut spool = tempfile::Builder::new().prefix("logsql-stdin-").tempfile()?;
-            io::copy(&mut io::stdin().lock(), spool.as_file_mut()).context("reading standard input")?;
+            let mut spool = tempfile::Builder::new()
+                .prefix("logsql-stdin-")
+                .tempfile()?;
+            io::copy(&mut io::stdin().lock(), spool.as_file_mut())
+                .context("reading standard input")?;
             self.stdin_spool = Some(spool);
         }
-        Ok(self.stdin_spool.as_ref().map(|s| s.path().to_path_buf()).expect("spooled above"))
+        Ok(self
+            .stdin_spool
+            .as_ref()
+            .map(|s| s.path().to_path_buf())
+            .expect("spooled above"))
     }
 
     /// Plans one statement with `params` bound to its `$name` placeholders (their names are

@@ -23,21 +23,45 @@ use datafusion::logical_expr::LogicalPlan;
 
 /// The bundled queries: (name, SQL), in the order `logsql queries` lists them.
 pub const BUNDLED: &[(&str, &str)] = &[
-    ("status_summary", include_str!("../../queries/status_summary.sql")),
+    (
+        "status_summary",
+        include_str!("../../queries/status_summary.sql"),
+    ),
     ("error_rate", include_str!("../../queries/error_rate.sql")),
     ("top_404", include_str!("../../queries/top_404.sql")),
     ("top_5xx", include_str!("../../queries/top_5xx.sql")),
     ("top_clients", include_str!("../../queries/top_clients.sql")),
-    ("bandwidth_per_hour", include_str!("../../queries/bandwidth_per_hour.sql")),
-    ("busiest_minutes", include_str!("../../queries/busiest_minutes.sql")),
-    ("daily_summary", include_str!("../../queries/daily_summary.sql")),
+    (
+        "bandwidth_per_hour",
+        include_str!("../../queries/bandwidth_per_hour.sql"),
+    ),
+    (
+        "busiest_minutes",
+        include_str!("../../queries/busiest_minutes.sql"),
+    ),
+    (
+        "daily_summary",
+        include_str!("../../queries/daily_summary.sql"),
+    ),
     ("methods", include_str!("../../queries/methods.sql")),
-    ("slow_requests", include_str!("../../queries/slow_requests.sql")),
+    (
+        "slow_requests",
+        include_str!("../../queries/slow_requests.sql"),
+    ),
     ("crawlers", include_str!("../../queries/crawlers.sql")),
-    ("attack_scans", include_str!("../../queries/attack_scans.sql")),
-    ("top_referrers", include_str!("../../queries/top_referrers.sql")),
+    (
+        "attack_scans",
+        include_str!("../../queries/attack_scans.sql"),
+    ),
+    (
+        "top_referrers",
+        include_str!("../../queries/top_referrers.sql"),
+    ),
     ("user_agents", include_str!("../../queries/user_agents.sql")),
-    ("requests_since", include_str!("../../queries/requests_since.sql")),
+    (
+        "requests_since",
+        include_str!("../../queries/requests_since.sql"),
+    ),
 ];
 
 /// A query file's text and what its header says.
@@ -53,15 +77,26 @@ pub struct SavedQuery {
 
 impl SavedQuery {
     pub fn parse(name: &str, sql: &str) -> SavedQuery {
-        let header: Vec<&str> =
-            sql.lines().map(str::trim).take_while(|l| l.starts_with("--") || l.is_empty()).filter(|l| !l.is_empty()).collect();
-        let description =
-            header.first().map(|l| l.trim_start_matches('-').trim().to_string()).unwrap_or_default();
+        let header: Vec<&str> = sql
+            .lines()
+            .map(str::trim)
+            .take_while(|l| l.starts_with("--") || l.is_empty())
+            .filter(|l| !l.is_empty())
+            .collect();
+        let description = header
+            .first()
+            .map(|l| l.trim_start_matches('-').trim().to_string())
+            .unwrap_or_default();
         let mut params = BTreeMap::new();
         for line in &header {
             let rest = line.trim_start_matches('-').trim();
-            let Some(rest) = rest.strip_prefix('$') else { continue };
-            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let Some(rest) = rest.strip_prefix('$') else {
+                continue;
+            };
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
             if name.is_empty() {
                 continue;
             }
@@ -71,20 +106,29 @@ impl SavedQuery {
             });
             params.insert(name, default);
         }
-        SavedQuery { name: name.to_string(), sql: sql.to_string(), description, params }
+        SavedQuery {
+            name: name.to_string(),
+            sql: sql.to_string(),
+            description,
+            params,
+        }
     }
 
     /// A bundled query by name (`top_404` or `top_404.sql`).
     pub fn bundled(name: &str) -> Option<SavedQuery> {
         let name = name.strip_suffix(".sql").unwrap_or(name);
-        BUNDLED.iter().find(|(n, _)| *n == name).map(|(n, sql)| SavedQuery::parse(n, sql))
+        BUNDLED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, sql)| SavedQuery::parse(n, sql))
     }
 
     /// `-f ARG`: a file if one exists at that path, else a bundled query of that name.
     pub fn load(arg: &str) -> Result<SavedQuery> {
         let path = Path::new(arg);
         if path.is_file() {
-            let sql = std::fs::read_to_string(path).with_context(|| format!("cannot read {arg}"))?;
+            let sql =
+                std::fs::read_to_string(path).with_context(|| format!("cannot read {arg}"))?;
             return Ok(SavedQuery::parse(arg, &sql));
         }
         if let Some(q) = SavedQuery::bundled(arg) {
@@ -99,7 +143,10 @@ impl SavedQuery {
 
 /// Prints the bundled queries with their descriptions and parameters.
 pub fn list(out: &mut impl std::io::Write) -> std::io::Result<()> {
-    let queries: Vec<SavedQuery> = BUNDLED.iter().map(|(n, sql)| SavedQuery::parse(n, sql)).collect();
+    let queries: Vec<SavedQuery> = BUNDLED
+        .iter()
+        .map(|(n, sql)| SavedQuery::parse(n, sql))
+        .collect();
     let width = queries.iter().map(|q| q.name.len()).max().unwrap_or(0);
     for q in &queries {
         let params: Vec<String> = q
@@ -110,10 +157,17 @@ pub fn list(out: &mut impl std::io::Write) -> std::io::Result<()> {
                 None => format!("${name} (required)"),
             })
             .collect();
-        let params = if params.is_empty() { String::new() } else { format!("  [{}]", params.join(", ")) };
+        let params = if params.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", params.join(", "))
+        };
         writeln!(out, "{:width$}  {}{params}", q.name, q.description)?;
     }
-    writeln!(out, "\nRun one with: logsql -f NAME [--param NAME=VALUE]... PATH...")
+    writeln!(
+        out,
+        "\nRun one with: logsql -f NAME [--param NAME=VALUE]... PATH..."
+    )
 }
 
 /// The value of a `--param`: an integer if it parses as one, else a string. DataFusion
@@ -127,7 +181,11 @@ pub fn scalar(value: &str) -> ScalarValue {
 
 /// Binds `values` to the `$name` placeholders of `plan`; a placeholder without a value is an
 /// error naming it. Names of the values used are added to `used`.
-pub fn bind(plan: LogicalPlan, values: &HashMap<String, String>, used: &mut Vec<String>) -> Result<LogicalPlan> {
+pub fn bind(
+    plan: LogicalPlan,
+    values: &HashMap<String, String>,
+    used: &mut Vec<String>,
+) -> Result<LogicalPlan> {
     let wanted = plan.get_parameter_types()?;
     if wanted.is_empty() {
         return Ok(plan);
@@ -158,7 +216,10 @@ mod tests {
             assert!(sql.contains("-- Needs:"), "{name}");
             for p in ["$limit", "$since"] {
                 if sql.lines().any(|l| !l.starts_with("--") && l.contains(p)) {
-                    assert!(q.params.contains_key(&p[1..]), "{name} uses {p} without declaring it");
+                    assert!(
+                        q.params.contains_key(&p[1..]),
+                        "{name} uses {p} without declaring it"
+                    );
                 }
             }
         }
@@ -169,8 +230,17 @@ mod tests {
         let q = SavedQuery::bundled("requests_since").unwrap();
         assert_eq!(q.params.get("since"), Some(&None));
         assert_eq!(q.params.get("limit"), Some(&Some("100".to_string())));
-        assert_eq!(SavedQuery::bundled("top_404.sql").unwrap().params.get("limit"), Some(&Some("10".into())));
+        assert_eq!(
+            SavedQuery::bundled("top_404.sql")
+                .unwrap()
+                .params
+                .get("limit"),
+            Some(&Some("10".into()))
+        );
         assert_eq!(scalar("20"), ScalarValue::Int64(Some(20)));
-        assert_eq!(scalar("x' OR 1=1 --"), ScalarValue::Utf8(Some("x' OR 1=1 --".into())));
+        assert_eq!(
+            scalar("x' OR 1=1 --"),
+            ScalarValue::Utf8(Some("x' OR 1=1 --".into()))
+        );
     }
 }

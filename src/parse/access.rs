@@ -99,7 +99,10 @@ pub fn parse_access_line(
     // user: everything up to " [" (some users contain spaces).
     let user_start = ident_end + 1;
     let bracket = user_start
-        + line[user_start..].iter().position(|&b| b == b'[').ok_or(RejectReason::MissingTimestamp)?;
+        + line[user_start..]
+            .iter()
+            .position(|&b| b == b'[')
+            .ok_or(RejectReason::MissingTimestamp)?;
     if bracket == user_start || line[bracket - 1] != b' ' {
         return Err(RejectReason::MissingTimestamp);
     }
@@ -111,7 +114,10 @@ pub fn parse_access_line(
     if line.len() <= time_end || line[time_end] != b']' {
         return Err(RejectReason::BadTimestamp);
     }
-    rec.ts_nanos = rec.time_cache.parse(&line[time_start..time_end]).ok_or(RejectReason::BadTimestamp)?;
+    rec.ts_nanos = rec
+        .time_cache
+        .parse(&line[time_start..time_end])
+        .ok_or(RejectReason::BadTimestamp)?;
     rec.set(Field::Time, time_start, time_end);
 
     // "request"
@@ -198,7 +204,8 @@ fn quoted(
     let mut i = start;
     let mut escaped = false;
     loop {
-        let rel = memchr::memchr2(b'"', b'\\', &line[i..]).ok_or(RejectReason::UnterminatedQuote)?;
+        let rel =
+            memchr::memchr2(b'"', b'\\', &line[i..]).ok_or(RejectReason::UnterminatedQuote)?;
         let at = i + rel;
         if line[at] == b'\\' {
             escaped = true;
@@ -230,7 +237,9 @@ fn parse_status(s: &[u8]) -> Result<Option<i32>, RejectReason> {
     if s.is_empty() || s.len() > 3 || !s.iter().all(u8::is_ascii_digit) {
         return Err(RejectReason::BadStatus);
     }
-    Ok(Some(s.iter().fold(0i32, |n, d| n * 10 + i32::from(d - b'0'))))
+    Ok(Some(
+        s.iter().fold(0i32, |n, d| n * 10 + i32::from(d - b'0')),
+    ))
 }
 
 /// Response size: digits, or `-` for none.
@@ -242,7 +251,9 @@ fn parse_bytes(s: &[u8]) -> Result<Option<i64>, RejectReason> {
     if s.is_empty() || s.len() > 18 || !s.iter().all(u8::is_ascii_digit) {
         return Err(RejectReason::BadBytes);
     }
-    Ok(Some(s.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'))))
+    Ok(Some(
+        s.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')),
+    ))
 }
 
 #[cfg(test)]
@@ -275,9 +286,18 @@ mod tests {
         assert_eq!(field(&rec, COMBINED, Field::Client), "203.0.113.9");
         assert_eq!(field(&rec, COMBINED, Field::Ident), "-");
         assert_eq!(field(&rec, COMBINED, Field::User), "alice");
-        assert_eq!(field(&rec, COMBINED, Field::Request), "GET /apache_pb.gif HTTP/1.0");
-        assert_eq!(field(&rec, COMBINED, Field::Referer), "http://www.example.com/start.html");
-        assert_eq!(field(&rec, COMBINED, Field::UserAgent), "Mozilla/4.08 [en] (Win98; I ;Nav)");
+        assert_eq!(
+            field(&rec, COMBINED, Field::Request),
+            "GET /apache_pb.gif HTTP/1.0"
+        );
+        assert_eq!(
+            field(&rec, COMBINED, Field::Referer),
+            "http://www.example.com/start.html"
+        );
+        assert_eq!(
+            field(&rec, COMBINED, Field::UserAgent),
+            "Mozilla/4.08 [en] (Win98; I ;Nav)"
+        );
         assert_eq!((rec.status, rec.bytes), (Some(200), Some(2326)));
         assert_eq!(rec.ts_nanos, 971_211_336 * 1_000_000_000);
     }
@@ -290,7 +310,8 @@ mod tests {
 
     #[test]
     fn nasa_dns_client_and_http09() {
-        let line = r#"piweba3y.prodigy.com - - [01/Aug/1995:00:00:01 -0400] "GET /ksc.html" 200 7280"#;
+        let line =
+            r#"piweba3y.prodigy.com - - [01/Aug/1995:00:00:01 -0400] "GET /ksc.html" 200 7280"#;
         let rec = ok(Common, line);
         assert_eq!(field(&rec, line, Field::Client), "piweba3y.prodigy.com");
         assert_eq!(field(&rec, line, Field::Request), "GET /ksc.html");
@@ -310,10 +331,16 @@ mod tests {
     fn escaped_quotes_inside_fields() {
         let line = r#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET /q?a=\"x\" HTTP/1.1" 200 5 "-" "UA \"quoted\" \\ end""#;
         let rec = ok(Combined, line);
-        assert_eq!(field(&rec, line, Field::Request), r#"GET /q?a=\"x\" HTTP/1.1"#);
+        assert_eq!(
+            field(&rec, line, Field::Request),
+            r#"GET /q?a=\"x\" HTTP/1.1"#
+        );
         assert!(rec.is_escaped(Field::Request));
         assert!(!rec.is_escaped(Field::Referer));
-        assert_eq!(field(&rec, line, Field::UserAgent), r#"UA \"quoted\" \\ end"#);
+        assert_eq!(
+            field(&rec, line, Field::UserAgent),
+            r#"UA \"quoted\" \\ end"#
+        );
     }
 
     #[test]
@@ -365,10 +392,18 @@ mod tests {
             (br#" - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-""#, RejectReason::MissingClient),
         ];
         for (line, want) in cases {
-            assert_eq!(err(Combined, line), *want, "{}", String::from_utf8_lossy(line));
+            assert_eq!(
+                err(Combined, line),
+                *want,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
         }
         assert_eq!(
-            err(Common, br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1x"#),
+            err(
+                Common,
+                br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1x"#
+            ),
             RejectReason::BadBytes
         );
     }
@@ -376,7 +411,10 @@ mod tests {
     #[test]
     fn common_line_cut_after_status() {
         assert_eq!(
-            err(Common, br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200"#),
+            err(
+                Common,
+                br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200"#
+            ),
             RejectReason::MissingBytes
         );
     }

@@ -54,7 +54,9 @@ impl std::str::FromStr for FormatChoice {
         match s.to_ascii_lowercase().as_str() {
             "auto" => Ok(FormatChoice::Auto),
             "common" | "clf" | "ncsa" => Ok(FormatChoice::Fixed(LogFormat::Common)),
-            "combined" | "nginx" | "nginx_main" | "main" => Ok(FormatChoice::Fixed(LogFormat::Combined)),
+            "combined" | "nginx" | "nginx_main" | "main" => {
+                Ok(FormatChoice::Fixed(LogFormat::Combined))
+            }
             _ => Err(format!(
                 "unknown format '{s}' (known: auto, {})",
                 LogFormat::ALL.map(LogFormat::name).join(", ")
@@ -97,21 +99,35 @@ pub fn detect<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Detection {
     } else {
         scores.iter().find(|(_, s)| *s * 2 >= best).map(|(f, _)| *f)
     };
-    Detection { format, sampled, scores }
+    Detection {
+        format,
+        sampled,
+        scores,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const COMBINED: &[u8] = br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "curl""#;
+    const COMBINED: &[u8] =
+        br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "curl""#;
     const COMMON: &[u8] = br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1"#;
 
     #[test]
     fn detects_combined_and_common() {
-        assert_eq!(detect([COMBINED, COMBINED]).format, Some(LogFormat::Combined));
-        assert_eq!(detect([COMMON, COMMON, COMBINED]).format, Some(LogFormat::Common));
-        assert_eq!(detect([COMBINED, b"junk".as_slice(), COMBINED]).format, Some(LogFormat::Combined));
+        assert_eq!(
+            detect([COMBINED, COMBINED]).format,
+            Some(LogFormat::Combined)
+        );
+        assert_eq!(
+            detect([COMMON, COMMON, COMBINED]).format,
+            Some(LogFormat::Common)
+        );
+        assert_eq!(
+            detect([COMBINED, b"junk".as_slice(), COMBINED]).format,
+            Some(LogFormat::Combined)
+        );
     }
 
     #[test]
@@ -123,8 +139,14 @@ mod tests {
 
     #[test]
     fn names_parse() {
-        assert_eq!("Combined".parse(), Ok(FormatChoice::Fixed(LogFormat::Combined)));
+        assert_eq!(
+            "Combined".parse(),
+            Ok(FormatChoice::Fixed(LogFormat::Combined))
+        );
         assert_eq!("auto".parse(), Ok(FormatChoice::Auto));
-        assert!("xml".parse::<FormatChoice>().unwrap_err().contains("known: auto, combined, common"));
+        assert!("xml"
+            .parse::<FormatChoice>()
+            .unwrap_err()
+            .contains("known: auto, combined, common"));
     }
 }

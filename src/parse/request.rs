@@ -24,13 +24,17 @@ pub fn split_request(req: &[u8]) -> Option<RequestParts> {
     let method = &req[..method_end];
     if method.is_empty()
         || method.len() > 32
-        || !method.iter().all(|b| b.is_ascii_uppercase() || *b == b'-' || *b == b'_')
+        || !method
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || *b == b'-' || *b == b'_')
     {
         return None;
     }
     let target_start = method_end + 1;
     let (target_end, protocol) = match memchr::memrchr(b' ', req) {
-        Some(sp) if sp > method_end && is_protocol(&req[sp + 1..]) => (sp, Some((sp + 1, req.len()))),
+        Some(sp) if sp > method_end && is_protocol(&req[sp + 1..]) => {
+            (sp, Some((sp + 1, req.len())))
+        }
         _ => (req.len(), None),
     };
     if target_end <= target_start {
@@ -49,7 +53,13 @@ pub fn split_request(req: &[u8]) -> Option<RequestParts> {
         Some(q) => (target_start + q, true),
         None => (target_end, false),
     };
-    Some(RequestParts { method: (0, method_end), uri: (target_start, target_end), path_end, has_query, protocol })
+    Some(RequestParts {
+        method: (0, method_end),
+        uri: (target_start, target_end),
+        path_end,
+        has_query,
+        protocol,
+    })
 }
 
 fn is_protocol(p: &[u8]) -> bool {
@@ -81,7 +91,10 @@ mod tests {
     #[test]
     fn full_request() {
         let (m, u, p, q, pr) = parts("GET /a/b?x=1&y=2 HTTP/1.1").unwrap();
-        assert_eq!((m.as_str(), u.as_str(), p.as_str()), ("GET", "/a/b?x=1&y=2", "/a/b"));
+        assert_eq!(
+            (m.as_str(), u.as_str(), p.as_str()),
+            ("GET", "/a/b?x=1&y=2", "/a/b")
+        );
         assert_eq!(q.as_deref(), Some("x=1&y=2"));
         assert_eq!(pr.as_deref(), Some("HTTP/1.1"));
     }
@@ -95,7 +108,10 @@ mod tests {
     #[test]
     fn http09_has_no_protocol() {
         let (m, u, _, q, pr) = parts("GET /ksc.html").unwrap();
-        assert_eq!((m.as_str(), u.as_str(), q, pr), ("GET", "/ksc.html", None, None));
+        assert_eq!(
+            (m.as_str(), u.as_str(), q, pr),
+            ("GET", "/ksc.html", None, None)
+        );
     }
 
     #[test]
@@ -107,7 +123,16 @@ mod tests {
 
     #[test]
     fn unsplittable_requests() {
-        for bad in ["-", "", "\u{16}\u{3}\u{1}\u{0}", "GET", "get / HTTP/1.1", "GET  HTTP/1.1", "GET /a b", "GET <script> HTTP/1.1"] {
+        for bad in [
+            "-",
+            "",
+            "\u{16}\u{3}\u{1}\u{0}",
+            "GET",
+            "get / HTTP/1.1",
+            "GET  HTTP/1.1",
+            "GET /a b",
+            "GET <script> HTTP/1.1",
+        ] {
             assert_eq!(split_request(bad.as_bytes()), None, "{bad:?}");
         }
     }
@@ -115,7 +140,13 @@ mod tests {
     #[test]
     fn http2_and_absolute_targets() {
         assert_eq!(parts("PRI * HTTP/2.0").unwrap().1, "*");
-        assert_eq!(parts("CONNECT example.com:443 HTTP/1.1").unwrap().1, "example.com:443");
-        assert_eq!(parts("GET http://x.test/ HTTP/1.1").unwrap().2, "http://x.test/");
+        assert_eq!(
+            parts("CONNECT example.com:443 HTTP/1.1").unwrap().1,
+            "example.com:443"
+        );
+        assert_eq!(
+            parts("GET http://x.test/ HTTP/1.1").unwrap().2,
+            "http://x.test/"
+        );
     }
 }

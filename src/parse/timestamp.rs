@@ -35,7 +35,10 @@ impl ClfTimeCache {
         if s.len() != CLF_TIME_LEN {
             return None;
         }
-        let hit = self.entries.iter().find(|e| e.valid && s[..11] == e.date && s[20..26] == e.zone);
+        let hit = self
+            .entries
+            .iter()
+            .find(|e| e.valid && s[..11] == e.date && s[20..26] == e.zone);
         if let Some(entry) = hit {
             if s[11] != b':' || s[14] != b':' || s[17] != b':' {
                 return None;
@@ -50,7 +53,11 @@ impl ClfTimeCache {
             return Some(entry.midnight + secs * NANOS_PER_SEC);
         }
         let nanos = parse_clf_time(s)?;
-        let local_secs = i64::from(two_digits(s[12], s[13])? * 3600 + two_digits(s[15], s[16])? * 60 + two_digits(s[18], s[19])?);
+        let local_secs = i64::from(
+            two_digits(s[12], s[13])? * 3600
+                + two_digits(s[15], s[16])? * 60
+                + two_digits(s[18], s[19])?,
+        );
         let entry = &mut self.entries[self.next];
         entry.date.copy_from_slice(&s[..11]);
         entry.zone.copy_from_slice(&s[20..26]);
@@ -136,7 +143,11 @@ pub fn month_number(m: &[u8]) -> Option<u32> {
     if m.len() != 3 {
         return None;
     }
-    let key = [m[0].to_ascii_lowercase(), m[1].to_ascii_lowercase(), m[2].to_ascii_lowercase()];
+    let key = [
+        m[0].to_ascii_lowercase(),
+        m[1].to_ascii_lowercase(),
+        m[2].to_ascii_lowercase(),
+    ];
     Some(match &key {
         b"jan" => 1,
         b"feb" => 2,
@@ -183,7 +194,9 @@ fn two_digits(a: u8, b: u8) -> Option<u32> {
 }
 
 fn four_digits(s: &[u8]) -> Option<i64> {
-    Some(i64::from(two_digits(s[0], s[1])? * 100 + two_digits(s[2], s[3])?))
+    Some(i64::from(
+        two_digits(s[0], s[1])? * 100 + two_digits(s[2], s[3])?,
+    ))
 }
 
 #[cfg(test)]
@@ -203,7 +216,10 @@ mod tests {
     #[test]
     fn half_hour_offset_is_subtracted() {
         // 03:56:14 at +03:30 is 00:26:14 UTC.
-        assert_eq!(secs("22/Jan/2019:03:56:14 +0330"), Some(1_548_129_374 - 3 * 3600 - 1800));
+        assert_eq!(
+            secs("22/Jan/2019:03:56:14 +0330"),
+            Some(1_548_129_374 - 3 * 3600 - 1800)
+        );
     }
 
     #[test]
@@ -243,7 +259,10 @@ mod tests {
 
     #[test]
     fn month_names_are_case_insensitive() {
-        assert_eq!(secs("01/JAN/2025:00:00:00 +0000"), secs("01/jan/2025:00:00:00 +0000"));
+        assert_eq!(
+            secs("01/JAN/2025:00:00:00 +0000"),
+            secs("01/jan/2025:00:00:00 +0000")
+        );
     }
 
     #[test]
@@ -266,7 +285,11 @@ mod tests {
             "01/Aug/1995:15:00:00 +0330",
             "01/Aug/1995:16:00:00 -0400",
         ] {
-            assert_eq!(cache.parse(s.as_bytes()), parse_clf_time(s.as_bytes()), "{s}");
+            assert_eq!(
+                cache.parse(s.as_bytes()),
+                parse_clf_time(s.as_bytes()),
+                "{s}"
+            );
         }
     }
 

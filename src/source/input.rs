@@ -64,10 +64,18 @@ pub fn open_decoded(path: &Path, compression: Compression) -> io::Result<Box<dyn
     let file = File::open(path)?;
     Ok(match compression {
         Compression::None => Box::new(file),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, file))),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+            1 << 16,
+            file,
+        ))),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file)?),
-        Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(BufReader::with_capacity(1 << 16, file))),
-        Compression::Xz => Box::new(xz2::read::XzDecoder::new_multi_decoder(BufReader::with_capacity(1 << 16, file))),
+        Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(BufReader::with_capacity(
+            1 << 16,
+            file,
+        ))),
+        Compression::Xz => Box::new(xz2::read::XzDecoder::new_multi_decoder(
+            BufReader::with_capacity(1 << 16, file),
+        )),
     })
 }
 
@@ -89,7 +97,11 @@ impl LogFile {
             return Err(Error::IsDirectory(path.to_path_buf()));
         }
         let compression = Compression::of_file(path).map_err(|e| Error::io(path, e))?;
-        Ok(LogFile { path: path.to_path_buf(), name: name.into(), compression })
+        Ok(LogFile {
+            path: path.to_path_buf(),
+            name: name.into(),
+            compression,
+        })
     }
 
     /// The decoded bytes of the whole file.
@@ -108,7 +120,10 @@ pub struct DirFilter {
 impl DirFilter {
     pub fn new(include: Option<&str>) -> Result<DirFilter> {
         let include = include
-            .map(|p| glob::Pattern::new(p).map_err(|e| Error::BadInput(format!("bad --include pattern '{p}': {e}"))))
+            .map(|p| {
+                glob::Pattern::new(p)
+                    .map_err(|e| Error::BadInput(format!("bad --include pattern '{p}': {e}")))
+            })
             .transpose()?;
         Ok(DirFilter { include })
     }
@@ -126,8 +141,12 @@ pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>
     for arg in args {
         let text = arg.to_string_lossy();
         if !arg.exists() && text.contains(['*', '?', '[']) {
-            let paths = glob::glob(&text).map_err(|e| Error::BadInput(format!("bad pattern '{text}': {e}")))?;
-            let mut matched: Vec<PathBuf> = paths.filter_map(|p| p.ok()).filter(|p| p.is_file()).collect();
+            let paths = glob::glob(&text)
+                .map_err(|e| Error::BadInput(format!("bad pattern '{text}': {e}")))?;
+            let mut matched: Vec<PathBuf> = paths
+                .filter_map(|p| p.ok())
+                .filter(|p| p.is_file())
+                .collect();
             if matched.is_empty() {
                 return Err(Error::BadInput(format!("no files match '{text}'")));
             }
@@ -137,7 +156,10 @@ pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>
             let before = out.len();
             walk(arg, filter, &mut out)?;
             if out.len() == before {
-                return Err(Error::BadInput(format!("{}: no log files in this directory", arg.display())));
+                return Err(Error::BadInput(format!(
+                    "{}: no log files in this directory",
+                    arg.display()
+                )));
             }
         } else {
             out.push(arg.clone());
@@ -154,7 +176,10 @@ fn walk(dir: &Path, filter: &DirFilter, out: &mut Vec<PathBuf>) -> Result<()> {
         .collect();
     entries.sort();
     for path in entries {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if path.is_dir() {
             if !name.starts_with('.') {
                 walk(&path, filter, out)?;
@@ -172,10 +197,19 @@ mod tests {
 
     #[test]
     fn magic_numbers() {
-        assert_eq!(Compression::from_magic(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
-        assert_eq!(Compression::from_magic(&[0x28, 0xb5, 0x2f, 0xfd, 0]), Compression::Zstd);
+        assert_eq!(
+            Compression::from_magic(&[0x1f, 0x8b, 8, 0]),
+            Compression::Gzip
+        );
+        assert_eq!(
+            Compression::from_magic(&[0x28, 0xb5, 0x2f, 0xfd, 0]),
+            Compression::Zstd
+        );
         assert_eq!(Compression::from_magic(b"BZh91AY"), Compression::Bzip2);
-        assert_eq!(Compression::from_magic(&[0xfd, b'7', b'z', b'X', b'Z', 0]), Compression::Xz);
+        assert_eq!(
+            Compression::from_magic(&[0xfd, b'7', b'z', b'X', b'Z', 0]),
+            Compression::Xz
+        );
         assert_eq!(Compression::from_magic(b"1.2.3.4 - -"), Compression::None);
         assert_eq!(Compression::from_magic(b""), Compression::None);
     }
@@ -183,20 +217,49 @@ mod tests {
     #[test]
     fn directory_walk_filters_and_sorts() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["access.log.2", "access.log", "error.log", ".hidden", "sub/access.log.1"] {
+        for name in [
+            "access.log.2",
+            "access.log",
+            "error.log",
+            ".hidden",
+            "sub/access.log.1",
+        ] {
             let p = dir.path().join(name);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, b"x\n").unwrap();
         }
         let all = expand_paths(&[dir.path().to_path_buf()], &DirFilter::default()).unwrap();
-        let names: Vec<String> =
-            all.iter().map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
-        assert_eq!(names, ["access.log", "access.log.2", "error.log", "sub/access.log.1"]);
+        let names: Vec<String> = all
+            .iter()
+            .map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "access.log",
+                "access.log.2",
+                "error.log",
+                "sub/access.log.1"
+            ]
+        );
         let filter = DirFilter::new(Some("access.log*")).unwrap();
-        assert_eq!(expand_paths(&[dir.path().to_path_buf()], &filter).unwrap().len(), 3);
+        assert_eq!(
+            expand_paths(&[dir.path().to_path_buf()], &filter)
+                .unwrap()
+                .len(),
+            3
+        );
         let pattern = dir.path().join("access.log*");
-        assert_eq!(expand_paths(&[pattern], &DirFilter::default()).unwrap().len(), 2);
+        assert_eq!(
+            expand_paths(&[pattern], &DirFilter::default())
+                .unwrap()
+                .len(),
+            2
+        );
         let none = dir.path().join("nothing*");
-        assert!(expand_paths(&[none], &DirFilter::default()).unwrap_err().to_string().contains("no files match"));
+        assert!(expand_paths(&[none], &DirFilter::default())
+            .unwrap_err()
+            .to_string()
+            .contains("no files match"));
     }
 }

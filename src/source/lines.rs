@@ -149,7 +149,10 @@ mod tests {
         let lines = all_lines(b"a\r\nbb\n\nccc", 0, u64::MAX);
         let text: Vec<&[u8]> = lines.iter().map(|(_, l)| l.as_slice()).collect();
         assert_eq!(text, [b"a".as_slice(), b"bb", b"", b"ccc"]);
-        assert_eq!(lines.iter().map(|(o, _)| *o).collect::<Vec<_>>(), [0, 3, 6, 7]);
+        assert_eq!(
+            lines.iter().map(|(o, _)| *o).collect::<Vec<_>>(),
+            [0, 3, 6, 7]
+        );
     }
 
     #[test]

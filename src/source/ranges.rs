@@ -17,19 +17,31 @@ pub struct FileRange {
 /// Distributes files of the given sizes over at most `partitions` partitions of roughly equal
 /// bytes. Plain files larger than `min_split` are cut into byte ranges (line alignment happens
 /// when reading). Every partition returned is non-empty.
-pub fn plan_partitions(files: &[(LogFile, u64)], partitions: usize, min_split: u64) -> Vec<Vec<FileRange>> {
+pub fn plan_partitions(
+    files: &[(LogFile, u64)],
+    partitions: usize,
+    min_split: u64,
+) -> Vec<Vec<FileRange>> {
     let partitions = partitions.max(1);
     let total: u64 = files.iter().map(|(_, len)| *len).sum();
     let target = (total / partitions as u64).max(min_split).max(1);
     let mut pieces = Vec::new();
     for (file, len) in files {
         let splittable = file.compression.is_splittable();
-        let n = if splittable && *len > min_split { len.div_ceil(target).max(1) } else { 1 };
+        let n = if splittable && *len > min_split {
+            len.div_ceil(target).max(1)
+        } else {
+            1
+        };
         let step = len.div_ceil(n).max(1);
         let mut start = 0;
         loop {
             let end = (start + step).min(*len);
-            pieces.push(FileRange { file: file.clone(), start, end: if end >= *len { u64::MAX } else { end } });
+            pieces.push(FileRange {
+                file: file.clone(),
+                start,
+                end: if end >= *len { u64::MAX } else { end },
+            });
             if end >= *len {
                 break;
             }
@@ -37,14 +49,22 @@ pub fn plan_partitions(files: &[(LogFile, u64)], partitions: usize, min_split: u
         }
     }
     // Greedy: each piece to the partition with the fewest bytes so far.
-    let mut groups: Vec<(u64, Vec<FileRange>)> = vec![(0, Vec::new()); partitions.min(pieces.len()).max(1)];
+    let mut groups: Vec<(u64, Vec<FileRange>)> =
+        vec![(0, Vec::new()); partitions.min(pieces.len()).max(1)];
     for piece in pieces {
         let size = piece.end.min(total).saturating_sub(piece.start);
-        let slot = groups.iter_mut().min_by_key(|(bytes, _)| *bytes).expect("at least one group");
+        let slot = groups
+            .iter_mut()
+            .min_by_key(|(bytes, _)| *bytes)
+            .expect("at least one group");
         slot.0 += size;
         slot.1.push(piece);
     }
-    groups.into_iter().map(|(_, g)| g).filter(|g| !g.is_empty()).collect()
+    groups
+        .into_iter()
+        .map(|(_, g)| g)
+        .filter(|g| !g.is_empty())
+        .collect()
 }
 
 #[cfg(test)]
@@ -54,14 +74,21 @@ mod tests {
     use crate::source::Compression;
 
     fn p(name: &str) -> LogFile {
-        LogFile { path: name.into(), name: name.into(), compression: Compression::None }
+        LogFile {
+            path: name.into(),
+            name: name.into(),
+            compression: Compression::None,
+        }
     }
 
     #[test]
     fn small_files_are_whole() {
         let plan = plan_partitions(&[(p("a"), 10), (p("b"), 20)], 4, 100);
         assert_eq!(plan.len(), 2);
-        assert!(plan.iter().flatten().all(|r| r.start == 0 && r.end == u64::MAX));
+        assert!(plan
+            .iter()
+            .flatten()
+            .all(|r| r.start == 0 && r.end == u64::MAX));
     }
 
     #[test]
@@ -79,7 +106,10 @@ mod tests {
 
     #[test]
     fn compressed_files_are_never_split() {
-        let gz = LogFile { compression: Compression::Gzip, ..p("a.gz") };
+        let gz = LogFile {
+            compression: Compression::Gzip,
+            ..p("a.gz")
+        };
         let plan = plan_partitions(&[(gz, 1000)], 4, 10);
         assert_eq!(plan.len(), 1);
         assert_eq!((plan[0][0].start, plan[0][0].end), (0, u64::MAX));

@@ -35,7 +35,9 @@ pub struct AccessBatchBuilder {
 impl AccessBatchBuilder {
     /// A builder for `columns`, in that order (the projected schema's order).
     pub fn new(columns: &[Column], capacity: usize) -> Self {
-        let schema = Arc::new(Schema::new(columns.iter().map(|c| c.field()).collect::<Vec<_>>()));
+        let schema = Arc::new(Schema::new(
+            columns.iter().map(|c| c.field()).collect::<Vec<_>>(),
+        ));
         let mut this = AccessBatchBuilder {
             columns: Vec::new(),
             schema,
@@ -44,7 +46,10 @@ impl AccessBatchBuilder {
             scratch: Vec::new(),
             request: Vec::new(),
         };
-        this.columns = columns.iter().map(|c| (*c, new_builder(*c, capacity))).collect();
+        this.columns = columns
+            .iter()
+            .map(|c| (*c, new_builder(*c, capacity)))
+            .collect();
         this
     }
 
@@ -87,8 +92,12 @@ impl AccessBatchBuilder {
                 (Column::Bytes, Builder::I64(b)) => b.append_option(rec.bytes),
                 (Column::Ts, Builder::Ts(b)) => b.append_value(rec.ts_nanos),
                 (Column::Client, Builder::Str(b)) => append_text(b, rec.raw(line, Field::Client)),
-                (Column::Ident, Builder::Str(b)) => append_dash_null(b, rec.raw(line, Field::Ident)),
-                (Column::RemoteUser, Builder::Str(b)) => append_dash_null(b, rec.raw(line, Field::User)),
+                (Column::Ident, Builder::Str(b)) => {
+                    append_dash_null(b, rec.raw(line, Field::Ident))
+                }
+                (Column::RemoteUser, Builder::Str(b)) => {
+                    append_dash_null(b, rec.raw(line, Field::User))
+                }
                 (Column::Request, Builder::Str(b)) => {
                     append_quoted(b, &mut self.scratch, line, rec, Field::Request, false)
                 }
@@ -175,7 +184,11 @@ fn append_quoted(
 }
 
 #[inline]
-fn append_request_part(b: &mut StringBuilder, column: Column, parts: Option<&(&[u8], RequestParts)>) {
+fn append_request_part(
+    b: &mut StringBuilder,
+    column: Column,
+    parts: Option<&(&[u8], RequestParts)>,
+) {
     let Some((req, p)) = parts else {
         b.append_null();
         return;

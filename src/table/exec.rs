@@ -29,9 +29,16 @@ use crate::source::{FileRange, LogFile};
 #[derive(Debug, Clone)]
 pub enum ScanKind {
     /// Parsed rows; one partition per group of byte ranges.
-    Rows { spec: ScanSpec, partitions: Vec<Vec<FileRange>> },
+    Rows {
+        spec: ScanSpec,
+        partitions: Vec<Vec<FileRange>>,
+    },
     /// Rejected lines; one partition per file (line numbers need the whole file).
-    Rejects { format: crate::parse::LogFormat, files: Vec<LogFile>, limit: Option<usize> },
+    Rejects {
+        format: crate::parse::LogFormat,
+        files: Vec<LogFile>,
+        limit: Option<usize>,
+    },
 }
 
 /// Streams a log table (or its rejects) as Arrow batches.
@@ -56,7 +63,13 @@ impl LogScanExec {
             EmissionType::Incremental,
             Boundedness::Bounded,
         );
-        LogScanExec { kind, schema, stats, properties: Arc::new(properties), metrics: Default::default() }
+        LogScanExec {
+            kind,
+            schema,
+            stats,
+            properties: Arc::new(properties),
+            metrics: Default::default(),
+        }
     }
 
     pub fn kind(&self) -> &ScanKind {
@@ -86,7 +99,12 @@ impl DisplayAs for LogScanExec {
                 Ok(())
             }
             ScanKind::Rejects { format, files, .. } => {
-                write!(f, "LogScanExec: rejects, format={}, files={}", format.name(), files.len())
+                write!(
+                    f,
+                    "LogScanExec: rejects, format={}, files={}",
+                    format.name(),
+                    files.len()
+                )
             }
         }
     }
@@ -120,7 +138,9 @@ impl ExecutionPlan for LogScanExec {
         if children.is_empty() {
             Ok(self)
         } else {
-            Err(DataFusionError::Internal("LogScanExec has no children".into()))
+            Err(DataFusionError::Internal(
+                "LogScanExec has no children".into(),
+            ))
         }
     }
 
@@ -129,14 +149,21 @@ impl ExecutionPlan for LogScanExec {
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        self.replace_children(children, ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute))
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+        )
     }
 
     fn metrics(&self) -> Option<MetricsSet> {
         Some(self.metrics.clone_inner())
     }
 
-    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         let batch_size = context.session_config().batch_size();
         let baseline = BaselineMetrics::new(&self.metrics, partition);
         let mut builder = RecordBatchReceiverStreamBuilder::new(self.schema.clone(), 2);
@@ -148,14 +175,23 @@ impl ExecutionPlan for LogScanExec {
         match &self.kind {
             ScanKind::Rows { spec, partitions } => {
                 let ranges = partitions.get(partition).cloned().unwrap_or_default();
-                let spec = ScanSpec { batch_size, ..spec.clone() };
+                let spec = ScanSpec {
+                    batch_size,
+                    ..spec.clone()
+                };
                 let stats = self.stats.clone();
                 builder.spawn_blocking(move || Ok(scan_rows(&spec, &ranges, &stats, emit)?));
             }
-            ScanKind::Rejects { format, files, limit } => {
+            ScanKind::Rejects {
+                format,
+                files,
+                limit,
+            } => {
                 let files: Vec<LogFile> = files.get(partition).cloned().into_iter().collect();
                 let (format, limit) = (*format, *limit);
-                builder.spawn_blocking(move || Ok(scan_rejects(format, &files, batch_size, limit, emit)?));
+                builder.spawn_blocking(move || {
+                    Ok(scan_rejects(format, &files, batch_size, limit, emit)?)
+                });
             }
         }
         Ok(builder.build())

@@ -19,7 +19,10 @@ pub struct Range {
 }
 
 impl Range {
-    const ALL: Range = Range { min: i64::MIN, max: i64::MAX };
+    const ALL: Range = Range {
+        min: i64::MIN,
+        max: i64::MAX,
+    };
 
     fn contains(self, v: i64) -> bool {
         self.min <= v && v <= self.max
@@ -46,7 +49,9 @@ pub struct RowFilter {
 impl RowFilter {
     /// Builds the filter from the expressions DataFusion pushed (all accepted by [`accepts`]).
     pub fn from_exprs(exprs: &[Expr]) -> RowFilter {
-        RowFilter { predicates: exprs.iter().filter_map(predicate).collect() }
+        RowFilter {
+            predicates: exprs.iter().filter_map(predicate).collect(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -99,21 +104,51 @@ fn predicate(expr: &Expr) -> Option<Predicate> {
                 _ => return None,
             };
             let range = match op {
-                Operator::Eq => Range { min: value, max: value },
-                Operator::Lt => Range { max: value.checked_sub(1)?, ..Range::ALL },
-                Operator::LtEq => Range { max: value, ..Range::ALL },
-                Operator::Gt => Range { min: value.checked_add(1)?, ..Range::ALL },
-                Operator::GtEq => Range { min: value, ..Range::ALL },
+                Operator::Eq => Range {
+                    min: value,
+                    max: value,
+                },
+                Operator::Lt => Range {
+                    max: value.checked_sub(1)?,
+                    ..Range::ALL
+                },
+                Operator::LtEq => Range {
+                    max: value,
+                    ..Range::ALL
+                },
+                Operator::Gt => Range {
+                    min: value.checked_add(1)?,
+                    ..Range::ALL
+                },
+                Operator::GtEq => Range {
+                    min: value,
+                    ..Range::ALL
+                },
                 _ => return None,
             };
             Some(ranged(col, range))
         }
-        Expr::Between(Between { expr, negated: false, low, high }) => {
+        Expr::Between(Between {
+            expr,
+            negated: false,
+            low,
+            high,
+        }) => {
             let col = column(expr)?;
-            Some(ranged(col, Range { min: literal(low, col)?, max: literal(high, col)? }))
+            Some(ranged(
+                col,
+                Range {
+                    min: literal(low, col)?,
+                    max: literal(high, col)?,
+                },
+            ))
         }
         Expr::InList(list) if !list.negated && column(&list.expr) == Some(Col::Status) => {
-            let values = list.list.iter().map(|e| literal(e, Col::Status)).collect::<Option<Vec<_>>>()?;
+            let values = list
+                .list
+                .iter()
+                .map(|e| literal(e, Col::Status))
+                .collect::<Option<Vec<_>>>()?;
             Some(Predicate::StatusIn(values))
         }
         _ => None,
@@ -132,7 +167,10 @@ fn column(expr: &Expr) -> Option<Col> {
     match expr {
         Expr::Column(c) if c.name == "status" => Some(Col::Status),
         Expr::Column(c) if c.name == "ts" => Some(Col::Ts),
-        Expr::Cast(cast) if matches!(column(&cast.expr), Some(Col::Status)) && cast.field.data_type().is_integer() => {
+        Expr::Cast(cast)
+            if matches!(column(&cast.expr), Some(Col::Status))
+                && cast.field.data_type().is_integer() =>
+        {
             Some(Col::Status)
         }
         _ => None,
@@ -141,7 +179,9 @@ fn column(expr: &Expr) -> Option<Col> {
 
 /// A non-NULL literal of the column's kind, as `i64` (nanoseconds for timestamps).
 fn literal(expr: &Expr, col: Col) -> Option<i64> {
-    let Expr::Literal(value, _) = expr else { return None };
+    let Expr::Literal(value, _) = expr else {
+        return None;
+    };
     match (col, value) {
         (Col::Status, ScalarValue::Int8(Some(v))) => Some(i64::from(*v)),
         (Col::Status, ScalarValue::Int16(Some(v))) => Some(i64::from(*v)),
@@ -171,7 +211,10 @@ mod tests {
 
     #[test]
     fn status_comparisons() {
-        let f = RowFilter::from_exprs(&[col("status").gt_eq(lit(400i64)), lit(500i32).gt(col("status"))]);
+        let f = RowFilter::from_exprs(&[
+            col("status").gt_eq(lit(400i64)),
+            lit(500i32).gt(col("status")),
+        ]);
         assert_eq!(f.predicates.len(), 2);
         assert!(f.matches(&rec(Some(404), 0)));
         assert!(!f.matches(&rec(Some(500), 0)));
@@ -181,7 +224,8 @@ mod tests {
 
     #[test]
     fn in_list_and_between() {
-        let f = RowFilter::from_exprs(&[col("status").in_list(vec![lit(404i32), lit(410i32)], false)]);
+        let f =
+            RowFilter::from_exprs(&[col("status").in_list(vec![lit(404i32), lit(410i32)], false)]);
         assert!(f.matches(&rec(Some(410), 0)) && !f.matches(&rec(Some(200), 0)));
         let f = RowFilter::from_exprs(&[col("ts").between(
             lit(ScalarValue::TimestampSecond(Some(10), None)),

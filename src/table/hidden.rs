@@ -8,8 +8,8 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::parser::{CopyToSource, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::{
-    ExcludeSelectItem, Ident, ObjectName, Query, SelectItem, SetExpr, TableFactor, VisitMut, VisitorMut,
-    WildcardAdditionalOptions,
+    ExcludeSelectItem, Ident, ObjectName, Query, SelectItem, SetExpr, TableFactor, VisitMut,
+    VisitorMut, WildcardAdditionalOptions,
 };
 
 /// Names of the hidden columns, in table order.
@@ -51,17 +51,27 @@ impl Hider<'_> {
         match body {
             SetExpr::Select(select) => {
                 // Only a lone table: with joins, EXCLUDE of an unqualified name is ambiguous.
-                let [from] = select.from.as_slice() else { return };
-                let TableFactor::Table { name, alias, .. } = &from.relation else { return };
+                let [from] = select.from.as_slice() else {
+                    return;
+                };
+                let TableFactor::Table { name, alias, .. } = &from.relation else {
+                    return;
+                };
                 if !from.joins.is_empty() || !self.is_log_table(&name.to_string()) {
                     return;
                 }
-                let table_names = [Some(name.to_string()), alias.as_ref().map(|a| a.name.value.clone())];
+                let table_names = [
+                    Some(name.to_string()),
+                    alias.as_ref().map(|a| a.name.value.clone()),
+                ];
                 for item in &mut select.projection {
                     let options = match item {
                         SelectItem::Wildcard(options) => options,
                         SelectItem::QualifiedWildcard(kind, options)
-                            if table_names.iter().flatten().any(|n| qualifier_is(&kind.to_string(), n)) =>
+                            if table_names
+                                .iter()
+                                .flatten()
+                                .any(|n| qualifier_is(&kind.to_string(), n)) =>
                         {
                             options
                         }
@@ -86,13 +96,19 @@ impl Hider<'_> {
 
 /// Whether the qualifier of `q.*` (displayed with or without the `.*`) names table `n`.
 fn qualifier_is(qualifier: &str, n: &str) -> bool {
-    qualifier.trim_end_matches(".*").trim_matches('"').eq_ignore_ascii_case(n.trim_matches('"'))
+    qualifier
+        .trim_end_matches(".*")
+        .trim_matches('"')
+        .eq_ignore_ascii_case(n.trim_matches('"'))
 }
 
 fn exclude_hidden(options: &mut WildcardAdditionalOptions) {
     if options.opt_exclude.is_none() && options.opt_except.is_none() {
         options.opt_exclude = Some(ExcludeSelectItem::Multiple(
-            HIDDEN_COLUMNS.iter().map(|c| ObjectName::from(vec![Ident::new(*c)])).collect(),
+            HIDDEN_COLUMNS
+                .iter()
+                .map(|c| ObjectName::from(vec![Ident::new(*c)]))
+                .collect(),
         ));
     }
 }
@@ -111,16 +127,29 @@ mod tests {
 
     #[test]
     fn wildcards_over_a_log_table_exclude_hidden_columns() {
-        assert_eq!(rewrite("SELECT * FROM logs"), "SELECT * EXCLUDE (_file, _line) FROM logs");
-        assert_eq!(rewrite("SELECT l.* FROM logs AS l"), "SELECT l.* EXCLUDE (_file, _line) FROM logs AS l");
-        assert!(rewrite("SELECT * FROM (SELECT * FROM logs) t").contains("(SELECT * EXCLUDE (_file, _line) FROM logs)"));
+        assert_eq!(
+            rewrite("SELECT * FROM logs"),
+            "SELECT * EXCLUDE (_file, _line) FROM logs"
+        );
+        assert_eq!(
+            rewrite("SELECT l.* FROM logs AS l"),
+            "SELECT l.* EXCLUDE (_file, _line) FROM logs AS l"
+        );
+        assert!(rewrite("SELECT * FROM (SELECT * FROM logs) t")
+            .contains("(SELECT * EXCLUDE (_file, _line) FROM logs)"));
         assert!(rewrite("EXPLAIN SELECT * FROM logs").contains("EXCLUDE (_file, _line)"));
     }
 
     #[test]
     fn other_queries_are_untouched() {
-        assert_eq!(rewrite("SELECT _file, _line FROM logs"), "SELECT _file, _line FROM logs");
+        assert_eq!(
+            rewrite("SELECT _file, _line FROM logs"),
+            "SELECT _file, _line FROM logs"
+        );
         assert_eq!(rewrite("SELECT * FROM other"), "SELECT * FROM other");
-        assert_eq!(rewrite("SELECT * EXCLUDE (ts) FROM logs"), "SELECT * EXCLUDE (ts) FROM logs");
+        assert_eq!(
+            rewrite("SELECT * EXCLUDE (ts) FROM logs"),
+            "SELECT * EXCLUDE (ts) FROM logs"
+        );
     }
 }

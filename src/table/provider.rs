@@ -88,7 +88,11 @@ impl LogTable {
 
     /// The companion table listing the lines of these files that are not rows.
     pub fn rejects_table(&self) -> RejectsTable {
-        RejectsTable { files: self.files.clone(), format: self.format, stats: self.stats.clone() }
+        RejectsTable {
+            files: self.files.clone(),
+            format: self.format,
+            stats: self.stats.clone(),
+        }
     }
 
     /// Builds the scan for `projection` (indices into the schema), any `limit`, over
@@ -111,15 +115,31 @@ impl LogTable {
         };
         let mut sized = Vec::with_capacity(self.files.len());
         for file in &self.files {
-            let len = std::fs::metadata(&file.path).map_err(|e| Error::io(&file.path, e))?.len();
+            let len = std::fs::metadata(&file.path)
+                .map_err(|e| Error::io(&file.path, e))?
+                .len();
             sized.push((file.clone(), len));
         }
         // Line numbers need each file read from its top: no splitting then.
-        let min_split = if AccessBatchBuilder::needs_line_numbers(&columns) { u64::MAX } else { self.min_split };
+        let min_split = if AccessBatchBuilder::needs_line_numbers(&columns) {
+            u64::MAX
+        } else {
+            self.min_split
+        };
         let partitions = plan_partitions(&sized, target_partitions, min_split);
         let filter = RowFilter::from_exprs(filters);
-        let spec = ScanSpec { format: self.format, columns, batch_size: 8192, limit, filter };
-        Ok(LogScanExec::new(ScanKind::Rows { spec, partitions }, schema, self.stats.clone()))
+        let spec = ScanSpec {
+            format: self.format,
+            columns,
+            batch_size: 8192,
+            limit,
+            filter,
+        };
+        Ok(LogScanExec::new(
+            ScanKind::Rows { spec, partitions },
+            schema,
+            self.stats.clone(),
+        ))
     }
 }
 
@@ -141,12 +161,20 @@ impl TableProvider for LogTable {
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let partitions = state.config().target_partitions();
-        Ok(Arc::new(self.scan_plan(projection.map(|p| p.as_slice()), filters, limit, partitions)?))
+        Ok(Arc::new(self.scan_plan(
+            projection.map(|p| p.as_slice()),
+            filters,
+            limit,
+            partitions,
+        )?))
     }
 
     /// `status` and `ts` comparisons are applied exactly in the scan; the rest is left to
     /// DataFusion.
-    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> DfResult<Vec<TableProviderFilterPushDown>> {
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
         Ok(filters
             .iter()
             .map(|f| {
@@ -185,10 +213,18 @@ impl TableProvider for RejectsTable {
         _filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let kind = ScanKind::Rejects { format: self.format, files: self.files.clone(), limit };
-        let exec: Arc<dyn ExecutionPlan> = Arc::new(LogScanExec::new(kind, rejects_schema(), self.stats.clone()));
+        let kind = ScanKind::Rejects {
+            format: self.format,
+            files: self.files.clone(),
+            limit,
+        };
+        let exec: Arc<dyn ExecutionPlan> =
+            Arc::new(LogScanExec::new(kind, rejects_schema(), self.stats.clone()));
         match projection {
-            Some(p) if p.len() != rejects_schema().fields().len() || p.iter().enumerate().any(|(i, &c)| i != c) => {
+            Some(p)
+                if p.len() != rejects_schema().fields().len()
+                    || p.iter().enumerate().any(|(i, &c)| i != c) =>
+            {
                 project(exec, p)
             }
             _ => Ok(exec),

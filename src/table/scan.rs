@@ -58,7 +58,8 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
             if !self.filter.matches(&self.rec) {
                 continue;
             }
-            self.builder.append(line, &self.rec, &file.name, line_number);
+            self.builder
+                .append(line, &self.rec, &file.name, line_number);
             self.remaining -= 1;
             if self.builder.len() >= self.batch_size || self.remaining == 0 {
                 let bytes = reader.bytes_read();
@@ -70,7 +71,8 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
                 }
             }
         }
-        self.stats.add(lines, rejected, reader.bytes_read() - reported_bytes);
+        self.stats
+            .add(lines, rejected, reader.bytes_read() - reported_bytes);
         Ok(go_on)
     }
 
@@ -107,8 +109,8 @@ pub fn scan_rows(
         // A plain file is read from a seek to its range; a compressed one is decoded whole.
         let go_on = if file.compression.is_splittable() {
             let handle = File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
-            let reader =
-                LineReader::for_range(handle, range.start, range.end).map_err(|e| Error::io(&file.path, e))?;
+            let reader = LineReader::for_range(handle, range.start, range.end)
+                .map_err(|e| Error::io(&file.path, e))?;
             scanner.scan(reader, file)?
         } else {
             scanner.scan(LineReader::new(file.reader()?), file)?

@@ -81,7 +81,10 @@ impl Column {
     /// Client, timestamp and the raw request are always present; every other field can be
     /// `-`, missing or unsplittable.
     pub fn nullable(self) -> bool {
-        !matches!(self, Column::Client | Column::Ts | Column::Request | Column::File | Column::Line)
+        !matches!(
+            self,
+            Column::Client | Column::Ts | Column::Request | Column::File | Column::Line
+        )
     }
 
     pub fn field(self) -> Field {
@@ -90,7 +93,10 @@ impl Column {
 
     /// Whether the column is derived from splitting the request line.
     pub fn from_request_split(self) -> bool {
-        matches!(self, Column::Method | Column::Uri | Column::Path | Column::Query | Column::Protocol)
+        matches!(
+            self,
+            Column::Method | Column::Uri | Column::Path | Column::Query | Column::Protocol
+        )
     }
 }
 
@@ -103,11 +109,13 @@ pub fn timestamp_type() -> DataType {
 pub fn columns_of(format: LogFormat) -> &'static [Column] {
     use Column::*;
     const COMBINED: [Column; 16] = [
-        Client, Ident, RemoteUser, Ts, Request, Method, Uri, Path, Query, Protocol, Status, Bytes, Referer,
-        UserAgent, File, Line,
+        Client, Ident, RemoteUser, Ts, Request, Method, Uri, Path, Query, Protocol, Status, Bytes,
+        Referer, UserAgent, File, Line,
     ];
-    const COMMON: [Column; 14] =
-        [Client, Ident, RemoteUser, Ts, Request, Method, Uri, Path, Query, Protocol, Status, Bytes, File, Line];
+    const COMMON: [Column; 14] = [
+        Client, Ident, RemoteUser, Ts, Request, Method, Uri, Path, Query, Protocol, Status, Bytes,
+        File, Line,
+    ];
     match format {
         LogFormat::Combined => &COMBINED,
         LogFormat::Common => &COMMON,
@@ -122,7 +130,12 @@ pub fn visible_columns_of(format: LogFormat) -> &'static [Column] {
 
 /// The Arrow schema of a table of `format`.
 pub fn schema_of(format: LogFormat) -> SchemaRef {
-    Arc::new(Schema::new(columns_of(format).iter().map(|c| c.field()).collect::<Vec<_>>()))
+    Arc::new(Schema::new(
+        columns_of(format)
+            .iter()
+            .map(|c| c.field())
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// The companion table that holds the lines that were not rows.

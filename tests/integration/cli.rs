@@ -6,16 +6,27 @@ use logsql::LogFormat;
 use crate::util::{logsql, query_csv, Scratch};
 
 fn gen_opts(lines: u64, seed: u64) -> GenOptions {
-    GenOptions { lines, seed, ..GenOptions::default() }
+    GenOptions {
+        lines,
+        seed,
+        ..GenOptions::default()
+    }
 }
 
 #[test]
 fn status_counts_match_the_generator() {
     let dir = Scratch::new("status");
     let (log, truth) = dir.generated("access.log", &gen_opts(4000, 1));
-    let run = query_csv(&[&log], &[], "SELECT status, count(*) AS n FROM logs GROUP BY status ORDER BY status");
-    let got: Vec<(i32, u64)> =
-        run.csv_rows().iter().map(|r| (r[0].parse().unwrap(), r[1].parse().unwrap())).collect();
+    let run = query_csv(
+        &[&log],
+        &[],
+        "SELECT status, count(*) AS n FROM logs GROUP BY status ORDER BY status",
+    );
+    let got: Vec<(i32, u64)> = run
+        .csv_rows()
+        .iter()
+        .map(|r| (r[0].parse().unwrap(), r[1].parse().unwrap()))
+        .collect();
     let want: Vec<(i32, u64)> = truth.status.iter().map(|(s, n)| (*s, *n)).collect();
     assert_eq!(got, want);
 }
@@ -54,16 +65,24 @@ fn rejects_are_counted_reported_and_queryable() {
     let run = query_csv(&[&log], &[], "SELECT count(*) FROM logs");
     assert_eq!(run.csv_rows()[0][0], truth.rows.to_string());
     assert!(
-        run.stderr.contains(&format!("skipped {} lines", truth.rejects)) && run.stderr.contains("logs_rejects"),
+        run.stderr
+            .contains(&format!("skipped {} lines", truth.rejects))
+            && run.stderr.contains("logs_rejects"),
         "stderr: {}",
         run.stderr
     );
 
-    let run = query_csv(&[&log], &[], "SELECT line_number, reason, file FROM logs_rejects ORDER BY line_number");
+    let run = query_csv(
+        &[&log],
+        &[],
+        "SELECT line_number, reason, file FROM logs_rejects ORDER BY line_number",
+    );
     let rows = run.csv_rows();
     let numbers: Vec<u64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
     assert_eq!(numbers, truth.reject_lines);
-    assert!(rows.iter().all(|r| !r[1].is_empty() && r[2].ends_with("access.log")));
+    assert!(rows
+        .iter()
+        .all(|r| !r[1].is_empty() && r[2].ends_with("access.log")));
 }
 
 #[test]
@@ -75,7 +94,11 @@ fn top_404_uris() {
         &["--format", "combined"],
         "SELECT path, count(*) AS n FROM logs WHERE status = 404 GROUP BY path ORDER BY n DESC, path LIMIT 10",
     );
-    let got: Vec<(String, u64)> = run.csv_rows().into_iter().map(|r| (r[0].clone(), r[1].parse().unwrap())).collect();
+    let got: Vec<(String, u64)> = run
+        .csv_rows()
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+        .collect();
     let mut want: Vec<(String, u64)> = truth.not_found_paths.into_iter().collect();
     want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     want.truncate(10);
@@ -85,13 +108,22 @@ fn top_404_uris() {
 #[test]
 fn common_format_has_twelve_columns_and_same_answers() {
     let dir = Scratch::new("common");
-    let opts = GenOptions { format: LogFormat::Common, ..gen_opts(2000, 5) };
+    let opts = GenOptions {
+        format: LogFormat::Common,
+        ..gen_opts(2000, 5)
+    };
     let (log, truth) = dir.generated("common.log", &opts);
     let run = query_csv(&[&log], &[], "SELECT * FROM logs LIMIT 1");
     let header = run.ok().lines().next().unwrap().to_string();
-    assert_eq!(header, "client,ident,remote_user,ts,request,method,uri,path,query,protocol,status,bytes");
+    assert_eq!(
+        header,
+        "client,ident,remote_user,ts,request,method,uri,path,query,protocol,status,bytes"
+    );
     let run = query_csv(&[&log], &[], "SELECT count(*), sum(bytes) FROM logs");
-    assert_eq!(run.csv_rows()[0], [truth.rows.to_string(), truth.bytes_sum.to_string()]);
+    assert_eq!(
+        run.csv_rows()[0],
+        [truth.rows.to_string(), truth.bytes_sum.to_string()]
+    );
 }
 
 #[test]
@@ -109,8 +141,18 @@ fn several_files_are_one_table() {
 fn projection_in_any_order_gives_the_same_values() {
     let dir = Scratch::new("proj");
     let (log, _) = dir.generated("access.log", &gen_opts(1500, 8));
-    let a = query_csv(&[&log], &["--partitions", "1"], "SELECT client, status, bytes, user_agent, ts FROM logs").csv_rows();
-    let b = query_csv(&[&log], &["--partitions", "1"], "SELECT ts, user_agent, bytes, status, client FROM logs").csv_rows();
+    let a = query_csv(
+        &[&log],
+        &["--partitions", "1"],
+        "SELECT client, status, bytes, user_agent, ts FROM logs",
+    )
+    .csv_rows();
+    let b = query_csv(
+        &[&log],
+        &["--partitions", "1"],
+        "SELECT ts, user_agent, bytes, status, client FROM logs",
+    )
+    .csv_rows();
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {
         let mut y = y.clone();
@@ -123,9 +165,17 @@ fn projection_in_any_order_gives_the_same_values() {
 fn table_name_is_configurable() {
     let dir = Scratch::new("tname");
     let (log, truth) = dir.generated("access.log", &gen_opts(500, 9));
-    let run = query_csv(&[&log], &["--table", "access"], "SELECT count(*) FROM access");
+    let run = query_csv(
+        &[&log],
+        &["--table", "access"],
+        "SELECT count(*) FROM access",
+    );
     assert_eq!(run.csv_rows()[0][0], truth.rows.to_string());
-    let run = query_csv(&[&log], &["--table", "access"], "SELECT count(*) FROM access_rejects");
+    let run = query_csv(
+        &[&log],
+        &["--table", "access"],
+        "SELECT count(*) FROM access_rejects",
+    );
     assert_eq!(run.csv_rows()[0][0], truth.rejects.to_string());
 }
 
@@ -133,7 +183,11 @@ fn table_name_is_configurable() {
 fn several_statements_run_in_order() {
     let dir = Scratch::new("multi-stmt");
     let (log, truth) = dir.generated("access.log", &gen_opts(300, 10));
-    let run = query_csv(&[&log], &[], "SELECT count(*) AS a FROM logs; SELECT 1 + 1 AS b");
+    let run = query_csv(
+        &[&log],
+        &[],
+        "SELECT count(*) AS a FROM logs; SELECT 1 + 1 AS b",
+    );
     assert_eq!(run.ok(), format!("a\n{}\nb\n2\n", truth.rows));
 }
 
@@ -150,14 +204,23 @@ fn output_formats() {
 
     let csv = logsql(&[&log, "--out-format", "csv", "-e", sql]);
     let mut reader = csv::Reader::from_reader(csv.ok().as_bytes());
-    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), ["uri", "status", "bytes", "referer", "user_agent", "ts"]);
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["uri", "status", "bytes", "referer", "user_agent", "ts"]
+    );
     let row = reader.records().next().unwrap().unwrap();
     assert_eq!(&row[0], r#"/a,b?x="y""#);
     assert_eq!(&row[3], "");
     assert_eq!(&row[4], "UA, with comma");
     assert!(row[5].starts_with("2025-02-14T10:00:00"), "{}", &row[5]);
 
-    let tsv = logsql(&[&log, "--out-format", "tsv", "-e", "SELECT status, bytes FROM logs"]);
+    let tsv = logsql(&[
+        &log,
+        "--out-format",
+        "tsv",
+        "-e",
+        "SELECT status, bytes FROM logs",
+    ]);
     assert_eq!(tsv.ok(), "status\tbytes\n200\t5\n");
 
     let json = logsql(&[&log, "--out-format", "json", "-e", sql]);
@@ -166,15 +229,34 @@ fn output_formats() {
     assert_eq!(v[0]["status"], 200);
     assert!(v[0]["referer"].is_null());
 
-    let nd = logsql(&[&log, "--out-format", "ndjson", "-e", "SELECT status FROM logs UNION ALL SELECT 404"]);
-    let lines: Vec<serde_json::Value> = nd.ok().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let nd = logsql(&[
+        &log,
+        "--out-format",
+        "ndjson",
+        "-e",
+        "SELECT status FROM logs UNION ALL SELECT 404",
+    ]);
+    let lines: Vec<serde_json::Value> = nd
+        .ok()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2);
 
     let table = logsql(&[&log, "-e", "SELECT status, bytes FROM logs"]);
     let out = table.ok();
-    assert!(out.contains("| status | bytes |") && out.contains("| 200    | 5     |"), "{out}");
+    assert!(
+        out.contains("| status | bytes |") && out.contains("| 200    | 5     |"),
+        "{out}"
+    );
 
-    let empty = logsql(&[&log, "--out-format", "csv", "-e", "SELECT status FROM logs WHERE status = 999"]);
+    let empty = logsql(&[
+        &log,
+        "--out-format",
+        "csv",
+        "-e",
+        "SELECT status FROM logs WHERE status = 999",
+    ]);
     assert_eq!(empty.ok(), "status\n");
 }
 
@@ -184,25 +266,42 @@ fn errors_are_one_line_and_exit_non_zero() {
     let (log, _) = dir.generated("access.log", &gen_opts(100, 11));
     let log = log.display().to_string();
     let missing = dir.path("missing.log").display().to_string();
-    let junk = dir.write("junk.log", b"hello\nworld\n").display().to_string();
+    let junk = dir
+        .write("junk.log", b"hello\nworld\n")
+        .display()
+        .to_string();
     let empty_dir = dir.path("empty");
     std::fs::create_dir(&empty_dir).unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec![&missing, "-e", "SELECT 1"], "No such file"),
-        (vec![&log, "--format", "xml", "-e", "SELECT 1"], "unknown format 'xml'"),
+        (
+            vec![&log, "--format", "xml", "-e", "SELECT 1"],
+            "unknown format 'xml'",
+        ),
         (vec![&log, "-e", "SELECT nope FROM logs"], "nope"),
         (vec![&log, "-e", "SELEC status FROM logs"], "SELEC"),
         (vec![&log, "-e", "SELECT * FROM other"], "other"),
         (vec![&junk, "-e", "SELECT 1"], "no known log format"),
-        (vec![empty_dir.to_str().unwrap(), "-e", "SELECT 1"], "no log files"),
-        (vec![&log, "--memory-limit", "lots", "-e", "SELECT 1"], "invalid size"),
+        (
+            vec![empty_dir.to_str().unwrap(), "-e", "SELECT 1"],
+            "no log files",
+        ),
+        (
+            vec![&log, "--memory-limit", "lots", "-e", "SELECT 1"],
+            "invalid size",
+        ),
         (vec![&log], "no query given"),
     ];
     for (args, needle) in cases {
         let run = logsql(&args);
         assert_ne!(run.status, 0, "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains("error: "), "{args:?}: {}", run.stderr);
-        assert_eq!(run.stderr.trim_end().lines().count(), 1, "{args:?}: {}", run.stderr);
+        assert_eq!(
+            run.stderr.trim_end().lines().count(),
+            1,
+            "{args:?}: {}",
+            run.stderr
+        );
         assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     }
@@ -213,9 +312,17 @@ fn explicit_format_wins_over_detection() {
     let dir = Scratch::new("fmt");
     let (log, truth) = dir.generated("access.log", &gen_opts(500, 12));
     // Combined lines read as common: same rows, no referer/user_agent columns.
-    let run = query_csv(&[&log], &["--format", "common"], "SELECT count(*) FROM logs");
+    let run = query_csv(
+        &[&log],
+        &["--format", "common"],
+        "SELECT count(*) FROM logs",
+    );
     assert_eq!(run.csv_rows()[0][0], truth.rows.to_string());
-    let run = query_csv(&[&log], &["--format", "common"], "SELECT user_agent FROM logs");
+    let run = query_csv(
+        &[&log],
+        &["--format", "common"],
+        "SELECT user_agent FROM logs",
+    );
     assert_eq!(run.status, 1);
 }
 
@@ -236,7 +343,11 @@ fn memory_limit_fails_cleanly_instead_of_exhausting_the_machine() {
     let sql = "SELECT count(DISTINCT request), count(DISTINCT client) FROM logs";
     let run = query_csv(&[&log], &["--memory-limit", "100K"], sql);
     assert_eq!(run.status, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("more memory than --memory-limit"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("more memory than --memory-limit"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.stderr.trim_end().lines().count(), 1);
     // The same query within a sensible limit answers.
     query_csv(&[&log], &["--memory-limit", "512M"], sql).ok();

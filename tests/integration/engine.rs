@@ -11,8 +11,11 @@ use logsql::{register_table, FormatChoice, LogTable};
 use crate::util::Scratch;
 
 async fn answer(path: &Path, partitions: usize, min_split: u64, sql: &str) -> String {
-    let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(partitions));
-    let table = LogTable::open(&[path.to_path_buf()], FormatChoice::Auto).unwrap().with_min_split_bytes(min_split);
+    let ctx =
+        SessionContext::new_with_config(SessionConfig::new().with_target_partitions(partitions));
+    let table = LogTable::open(&[path.to_path_buf()], FormatChoice::Auto)
+        .unwrap()
+        .with_min_split_bytes(min_split);
     register_table(&ctx, "logs", Arc::new(table)).unwrap();
     let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
     pretty_format_batches(&batches).unwrap().to_string()
@@ -21,7 +24,14 @@ async fn answer(path: &Path, partitions: usize, min_split: u64, sql: &str) -> St
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partitioned_scans_equal_the_single_partition_scan() {
     let dir = Scratch::new("partitions");
-    let (log, truth) = dir.generated("access.log", &GenOptions { lines: 6000, seed: 21, ..Default::default() });
+    let (log, truth) = dir.generated(
+        "access.log",
+        &GenOptions {
+            lines: 6000,
+            seed: 21,
+            ..Default::default()
+        },
+    );
     let queries = [
         "SELECT count(*), sum(bytes), min(ts), max(ts), count(DISTINCT client) FROM logs",
         "SELECT status, count(*) FROM logs GROUP BY status ORDER BY status",
@@ -31,7 +41,10 @@ async fn partitioned_scans_equal_the_single_partition_scan() {
         let single = answer(&log, 1, u64::MAX, sql).await;
         for (partitions, split) in [(2, 4096), (3, 1000), (7, 333), (16, 1)] {
             let parallel = answer(&log, partitions, split, sql).await;
-            assert!(parallel == single, "{partitions} partitions differ on {sql}");
+            assert!(
+                parallel == single,
+                "{partitions} partitions differ on {sql}"
+            );
         }
     }
     let count = answer(&log, 4, 1000, "SELECT count(*) AS n FROM logs").await;
@@ -41,21 +54,44 @@ async fn partitioned_scans_equal_the_single_partition_scan() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn limit_stops_reading_early() {
     let dir = Scratch::new("limit");
-    let (log, _) = dir.generated("big.log", &GenOptions { lines: 200_000, seed: 22, ..Default::default() });
+    let (log, _) = dir.generated(
+        "big.log",
+        &GenOptions {
+            lines: 200_000,
+            seed: 22,
+            ..Default::default()
+        },
+    );
     let size = std::fs::metadata(&log).unwrap().len();
     let ctx = SessionContext::new();
     let table = Arc::new(LogTable::open(std::slice::from_ref(&log), FormatChoice::Auto).unwrap());
     register_table(&ctx, "logs", table.clone()).unwrap();
-    let batches = ctx.sql("SELECT * FROM logs LIMIT 10").await.unwrap().collect().await.unwrap();
+    let batches = ctx
+        .sql("SELECT * FROM logs LIMIT 10")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
     assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 10);
     let read = table.stats().bytes();
-    assert!(read > 0 && read < size / 20, "read {read} of {size} bytes for LIMIT 10");
+    assert!(
+        read > 0 && read < size / 20,
+        "read {read} of {size} bytes for LIMIT 10"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rejects_table_projection_and_filter() {
     let dir = Scratch::new("rejects-proj");
-    let (log, truth) = dir.generated("access.log", &GenOptions { lines: 3000, seed: 23, ..Default::default() });
+    let (log, truth) = dir.generated(
+        "access.log",
+        &GenOptions {
+            lines: 3000,
+            seed: 23,
+            ..Default::default()
+        },
+    );
     let out = answer(
         &log,
         2,
@@ -71,7 +107,14 @@ async fn rejects_table_projection_and_filter() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushed_filters_give_the_same_rows_as_unpushed_ones() {
     let dir = Scratch::new("filters");
-    let (log, truth) = dir.generated("access.log", &GenOptions { lines: 5000, seed: 24, ..Default::default() });
+    let (log, truth) = dir.generated(
+        "access.log",
+        &GenOptions {
+            lines: 5000,
+            seed: 24,
+            ..Default::default()
+        },
+    );
     // Each pair: a filter the scan takes, and an equivalent one it cannot (abs(), date_trunc()).
     let pairs = [
         ("status = 404", "abs(status) = 404"),
@@ -89,17 +132,47 @@ async fn pushed_filters_give_the_same_rows_as_unpushed_ones() {
         ("status = 404 OR status = 500", "abs(status) = 404 OR abs(status) = 500"),
     ];
     for (pushed, plain) in pairs {
-        let sql = |w: &str| format!("SELECT count(*), sum(bytes), min(ts), max(client) FROM logs WHERE {w}");
+        let sql = |w: &str| {
+            format!("SELECT count(*), sum(bytes), min(ts), max(client) FROM logs WHERE {w}")
+        };
         let want = answer(&log, 1, u64::MAX, &sql(plain)).await;
         for (partitions, split) in [(1, u64::MAX), (3, 1000)] {
-            assert_eq!(answer(&log, partitions, split, &sql(pushed)).await, want, "{pushed}");
+            assert_eq!(
+                answer(&log, partitions, split, &sql(pushed)).await,
+                want,
+                "{pushed}"
+            );
         }
     }
-    let n404 = answer(&log, 2, 1000, "SELECT count(*) AS n FROM logs WHERE status = 404").await;
-    assert!(n404.contains(&format!("| {} ", truth.status[&404])), "{n404}");
+    let n404 = answer(
+        &log,
+        2,
+        1000,
+        "SELECT count(*) AS n FROM logs WHERE status = 404",
+    )
+    .await;
+    assert!(
+        n404.contains(&format!("| {} ", truth.status[&404])),
+        "{n404}"
+    );
 
-    let plan = answer(&log, 2, 1000, "EXPLAIN SELECT client FROM logs WHERE status = 500 LIMIT 3").await;
-    assert!(plan.contains("filter=[status in [500, 500]], limit=3"), "{plan}");
-    let rows = answer(&log, 2, 1000, "SELECT status FROM logs WHERE status = 500 LIMIT 3").await;
+    let plan = answer(
+        &log,
+        2,
+        1000,
+        "EXPLAIN SELECT client FROM logs WHERE status = 500 LIMIT 3",
+    )
+    .await;
+    assert!(
+        plan.contains("filter=[status in [500, 500]], limit=3"),
+        "{plan}"
+    );
+    let rows = answer(
+        &log,
+        2,
+        1000,
+        "SELECT status FROM logs WHERE status = 500 LIMIT 3",
+    )
+    .await;
     assert_eq!(rows.matches("| 500 ").count(), 3, "{rows}");
 }

@@ -17,8 +17,10 @@ fn run(log: &Path, extra: &[&str]) -> crate::util::Run {
 
 /// Files in `dir` (to check that nothing, not even a temporary file, was left behind).
 fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> =
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     v.sort();
     v
 }
@@ -32,10 +34,21 @@ fn csv_export_round_trips_quotes_commas_and_newlines() {
                UNION ALL SELECT 'multi' || chr(10) || 'line', 'a,b', 0, NULL, 'say \"hi\"', ''";
     let run = run(&log, &["-e", sql, "-o", out.to_str().unwrap()]);
     run.ok();
-    assert!(run.stderr.contains(&format!("wrote {} rows", rows.len() + 1)), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("wrote {} rows", rows.len() + 1)),
+        "{}",
+        run.stderr
+    );
     let mut reader = csv::Reader::from_path(&out).unwrap();
-    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), ["client", "uri", "status", "bytes", "referer", "user_agent"]);
-    let mut got: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["client", "uri", "status", "bytes", "referer", "user_agent"]
+    );
+    let mut got: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut want: Vec<Vec<String>> = rows
         .iter()
@@ -50,11 +63,20 @@ fn csv_export_round_trips_quotes_commas_and_newlines() {
             ]
         })
         .collect();
-    want.push(vec!["multi\nline".into(), "a,b".into(), "0".into(), "".into(), "say \"hi\"".into(), "".into()]);
+    want.push(vec![
+        "multi\nline".into(),
+        "a,b".into(),
+        "0".into(),
+        "".into(),
+        "say \"hi\"".into(),
+        "".into(),
+    ]);
     got.sort();
     want.sort();
     assert_eq!(got, want);
-    assert!(want.iter().any(|r| r[5].contains(", like Gecko") && r[5].contains("KHTML")));
+    assert!(want
+        .iter()
+        .any(|r| r[5].contains(", like Gecko") && r[5].contains("KHTML")));
     assert!(want.iter().any(|r| r[5].contains("\"quoted\"")));
 }
 
@@ -63,31 +85,74 @@ fn parquet_export_round_trips_rows_and_types() {
     let dir = Scratch::new("export-parquet");
     let (log, truth, _) = generated(&dir, 3000, 22);
     let out = dir.path("all.parquet");
-    run(&log, &["-e", "SELECT * FROM logs", "-o", out.to_str().unwrap()]).ok();
+    run(
+        &log,
+        &["-e", "SELECT * FROM logs", "-o", out.to_str().unwrap()],
+    )
+    .ok();
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         // DataFusion reads Parquet strings as Utf8View by default; ask for the stored types.
-        let config = datafusion::prelude::SessionConfig::new()
-            .set_bool("datafusion.execution.parquet.schema_force_view_types", false);
+        let config = datafusion::prelude::SessionConfig::new().set_bool(
+            "datafusion.execution.parquet.schema_force_view_types",
+            false,
+        );
         let ctx = SessionContext::new_with_config(config);
         register_log(&ctx, "logs", std::slice::from_ref(&log), FormatChoice::Auto).unwrap();
-        ctx.register_parquet("p", out.to_str().unwrap(), ParquetReadOptions::default()).await.unwrap();
+        ctx.register_parquet("p", out.to_str().unwrap(), ParquetReadOptions::default())
+            .await
+            .unwrap();
         // The library's table also has the hidden _file/_line (only the CLI rewrites `*`).
-        let original = ctx.sql("SELECT * EXCLUDE (_file, _line) FROM logs").await.unwrap();
-        let back = ctx.read_parquet(out.to_str().unwrap(), ParquetReadOptions::default()).await.unwrap();
+        let original = ctx
+            .sql("SELECT * EXCLUDE (_file, _line) FROM logs")
+            .await
+            .unwrap();
+        let back = ctx
+            .read_parquet(out.to_str().unwrap(), ParquetReadOptions::default())
+            .await
+            .unwrap();
         let types = |s: &datafusion::common::DFSchema| -> Vec<(String, String)> {
-            s.fields().iter().map(|f| (f.name().clone(), f.data_type().to_string())).collect()
+            s.fields()
+                .iter()
+                .map(|f| (f.name().clone(), f.data_type().to_string()))
+                .collect()
         };
         assert_eq!(types(back.schema()), types(original.schema()));
         let order = "ORDER BY ts, client, request, status, bytes, referer, user_agent, remote_user";
-        let a = ctx.sql(&format!("SELECT * EXCLUDE (_file, _line) FROM logs {order}")).await.unwrap().collect().await.unwrap();
-        let b = ctx.sql(&format!("SELECT * FROM p {order}")).await.unwrap().collect().await.unwrap();
-        let a = arrow::util::pretty::pretty_format_batches(&a).unwrap().to_string();
-        let b = arrow::util::pretty::pretty_format_batches(&b).unwrap().to_string();
+        let a = ctx
+            .sql(&format!(
+                "SELECT * EXCLUDE (_file, _line) FROM logs {order}"
+            ))
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let b = ctx
+            .sql(&format!("SELECT * FROM p {order}"))
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let a = arrow::util::pretty::pretty_format_batches(&a)
+            .unwrap()
+            .to_string();
+        let b = arrow::util::pretty::pretty_format_batches(&b)
+            .unwrap()
+            .to_string();
         assert!(a == b, "parquet rows differ");
-        let n = ctx.sql("SELECT count(*) FROM p").await.unwrap().collect().await.unwrap();
-        let n = arrow::util::pretty::pretty_format_batches(&n).unwrap().to_string();
+        let n = ctx
+            .sql("SELECT count(*) FROM p")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let n = arrow::util::pretty::pretty_format_batches(&n)
+            .unwrap()
+            .to_string();
         assert!(n.contains(&format!("| {} ", truth.rows)), "{n}");
     });
 }
@@ -105,29 +170,58 @@ fn other_formats_by_extension_and_out_format() {
     ] {
         let out = dir.path(name);
         run(&log, &["-e", sql, "-o", out.to_str().unwrap()]).ok();
-        assert_eq!(std::fs::read_to_string(&out).unwrap().trim_end(), want.trim_end(), "{name}");
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap().trim_end(),
+            want.trim_end(),
+            "{name}"
+        );
     }
     // An unknown extension needs --out-format.
     let out = dir.path("a.dat");
     let r = run(&log, &["-e", sql, "-o", out.to_str().unwrap()]);
     assert_eq!(r.status, 1);
     assert!(r.stderr.contains("--out-format"), "{}", r.stderr);
-    run(&log, &["-e", sql, "-o", out.to_str().unwrap(), "--out-format", "csv"]).ok();
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("n\n{}\n", truth.rows));
+    run(
+        &log,
+        &[
+            "-e",
+            sql,
+            "-o",
+            out.to_str().unwrap(),
+            "--out-format",
+            "csv",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        format!("n\n{}\n", truth.rows)
+    );
     // Parquet never goes to stdout.
     let r = run(&log, &["-e", sql, "--out-format", "parquet"]);
     assert_eq!(r.status, 1);
     assert!(r.stderr.contains("-o"), "{}", r.stderr);
     // With several statements, earlier results print and the last one is written.
     let out = dir.path("last.csv");
-    let r = run(&log, &["-e", "SELECT 1 AS one; SELECT 2 AS two", "-o", out.to_str().unwrap()]);
+    let r = run(
+        &log,
+        &[
+            "-e",
+            "SELECT 1 AS one; SELECT 2 AS two",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
     assert!(r.ok().contains("one"));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "two\n2\n");
     // A bundled query exports the same way.
     let out = dir.path("status.csv");
     run(&log, &["-f", "status_summary", "-o", out.to_str().unwrap()]).ok();
     let mut reader = csv::Reader::from_path(&out).unwrap();
-    let total: u64 = reader.records().map(|r| r.unwrap()[1].parse::<u64>().unwrap()).sum();
+    let total: u64 = reader
+        .records()
+        .map(|r| r.unwrap()[1].parse::<u64>().unwrap())
+        .sum();
     assert_eq!(total, truth.rows);
 }
 
@@ -136,12 +230,37 @@ fn existing_files_are_kept_without_force() {
     let dir = Scratch::new("export-force");
     let (log, truth, _) = generated(&dir, 200, 24);
     let out = dir.write("out.csv", b"precious\n");
-    let r = run(&log, &["-e", "SELECT count(*) AS n FROM logs", "-o", out.to_str().unwrap()]);
+    let r = run(
+        &log,
+        &[
+            "-e",
+            "SELECT count(*) AS n FROM logs",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
     assert_eq!(r.status, 1);
-    assert!(r.stderr.contains("already exists") && r.stderr.contains("--force"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("already exists") && r.stderr.contains("--force"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "precious\n");
-    run(&log, &["-e", "SELECT count(*) AS n FROM logs", "-o", out.to_str().unwrap(), "--force"]).ok();
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("n\n{}\n", truth.rows));
+    run(
+        &log,
+        &[
+            "-e",
+            "SELECT count(*) AS n FROM logs",
+            "-o",
+            out.to_str().unwrap(),
+            "--force",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        format!("n\n{}\n", truth.rows)
+    );
     assert_eq!(listing(&dir.0), ["access.log", "out.csv"]);
 }
 
@@ -150,10 +269,24 @@ fn write_errors_are_one_line_and_leave_no_file() {
     let dir = Scratch::new("export-errors");
     let (log, _, _) = generated(&dir, 500, 25);
     // A full disk.
-    let r = run(&log, &["-e", "SELECT * FROM logs", "-o", "/dev/full", "--out-format", "csv"]);
+    let r = run(
+        &log,
+        &[
+            "-e",
+            "SELECT * FROM logs",
+            "-o",
+            "/dev/full",
+            "--out-format",
+            "csv",
+        ],
+    );
     assert_eq!(r.status, 1);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-    assert!(r.stderr.starts_with("logsql: error:") && r.stderr.contains("No space left on device"), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("logsql: error:") && r.stderr.contains("No space left on device"),
+        "{}",
+        r.stderr
+    );
 
     // A directory that cannot be written (as root, permissions do not stop us: use /proc).
     let locked = dir.path("locked");
@@ -167,7 +300,10 @@ fn write_errors_are_one_line_and_leave_no_file() {
     } else {
         locked.join("out.csv")
     };
-    let r = run(&log, &["-e", "SELECT * FROM logs", "-o", target.to_str().unwrap()]);
+    let r = run(
+        &log,
+        &["-e", "SELECT * FROM logs", "-o", target.to_str().unwrap()],
+    );
     assert_eq!(r.status, 1);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     assert!(r.stderr.contains("cannot write"), "{}", r.stderr);
@@ -175,13 +311,29 @@ fn write_errors_are_one_line_and_leave_no_file() {
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
 
     // A directory that does not exist.
-    let r = run(&log, &["-e", "SELECT 1", "-o", dir.path("nope/out.csv").to_str().unwrap()]);
+    let r = run(
+        &log,
+        &[
+            "-e",
+            "SELECT 1",
+            "-o",
+            dir.path("nope/out.csv").to_str().unwrap(),
+        ],
+    );
     assert_eq!(r.status, 1);
     assert!(r.stderr.contains("cannot write"), "{}", r.stderr);
 
     // A query that fails half-way: nothing under the target name, no temporary file left.
     let out = dir.path("half.csv");
-    let r = run(&log, &["-e", "SELECT uri, CAST(CASE WHEN status = 404 THEN 'x' ELSE '1' END AS INT) FROM logs", "-o", out.to_str().unwrap()]);
+    let r = run(
+        &log,
+        &[
+            "-e",
+            "SELECT uri, CAST(CASE WHEN status = 404 THEN 'x' ELSE '1' END AS INT) FROM logs",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
     assert_eq!(r.status, 1, "{}", r.stdout);
     assert!(!out.exists());
     assert_eq!(listing(&dir.0), ["access.log", "locked"]);
@@ -204,15 +356,23 @@ fn copy_to_writes_csv_json_and_parquet() {
     );
     run(&log, &["-e", &sql]).ok();
     let mut reader = csv::Reader::from_path(&csv_out).unwrap();
-    let got: Vec<(i32, u64)> =
-        reader.records().map(|r| r.unwrap()).map(|r| (r[0].parse().unwrap(), r[1].parse().unwrap())).collect();
+    let got: Vec<(i32, u64)> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| (r[0].parse().unwrap(), r[1].parse().unwrap()))
+        .collect();
     let want: Vec<(i32, u64)> = truth.status.iter().map(|(s, n)| (*s, *n)).collect();
     assert_eq!(got, want);
-    assert!(std::fs::read_to_string(&json_out).unwrap().contains("\"status\":200"));
+    assert!(std::fs::read_to_string(&json_out)
+        .unwrap()
+        .contains("\"status\":200"));
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let ctx = SessionContext::new();
-        let df = ctx.read_parquet(pq_out.to_str().unwrap(), ParquetReadOptions::default()).await.unwrap();
+        let df = ctx
+            .read_parquet(pq_out.to_str().unwrap(), ParquetReadOptions::default())
+            .await
+            .unwrap();
         assert_eq!(df.count().await.unwrap(), truth.status.len());
     });
 }
@@ -220,7 +380,11 @@ fn copy_to_writes_csv_json_and_parquet() {
 #[test]
 fn report_text_and_html() {
     let dir = Scratch::new("report");
-    let opts = logsql::generate::GenOptions { lines: 3000, seed: 27, ..Default::default() };
+    let opts = logsql::generate::GenOptions {
+        lines: 3000,
+        seed: 27,
+        ..Default::default()
+    };
     let (log, truth) = dir.generated("access.log", &opts);
     let group = |n: u64| {
         let s = n.to_string();
@@ -235,21 +399,63 @@ fn report_text_and_html() {
     };
     let r = logsql(&["report", log.to_str().unwrap()]);
     let text = r.ok();
-    assert!(text.contains(&format!("requests          {}", group(truth.rows))), "{text}");
-    assert!(text.contains(&format!("rejected lines    {}", truth.rejects)), "{text}");
-    assert!(text.contains("Top 404s") && text.contains("Errors per hour"), "{text}");
+    assert!(
+        text.contains(&format!("requests          {}", group(truth.rows))),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("rejected lines    {}", truth.rejects)),
+        "{text}"
+    );
+    assert!(
+        text.contains("Top 404s") && text.contains("Errors per hour"),
+        "{text}"
+    );
 
     let html = dir.path("report.html");
-    logsql(&["report", log.to_str().unwrap(), "-o", html.to_str().unwrap()]).ok();
+    logsql(&[
+        "report",
+        log.to_str().unwrap(),
+        "-o",
+        html.to_str().unwrap(),
+    ])
+    .ok();
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.starts_with("<!DOCTYPE html>"));
-    assert!(page.contains(&format!("<div class=\"value\">{}</div>", group(truth.rows))), "requests total");
-    assert!(page.contains(&format!("<div class=\"note\">{}</div>", group(truth.bytes_sum as u64))), "bytes total");
-    assert!(page.contains(&format!("<div class=\"value\">{}</div>", truth.rejects)), "rejects");
+    assert!(
+        page.contains(&format!("<div class=\"value\">{}</div>", group(truth.rows))),
+        "requests total"
+    );
+    assert!(
+        page.contains(&format!(
+            "<div class=\"note\">{}</div>",
+            group(truth.bytes_sum as u64)
+        )),
+        "bytes total"
+    );
+    assert!(
+        page.contains(&format!("<div class=\"value\">{}</div>", truth.rejects)),
+        "rejects"
+    );
     assert!(page.contains("<svg") && page.contains("Top 404s") && page.contains("Status classes"));
-    assert!(!page.contains("<script") && !page.contains("src="), "self-contained: no scripts, nothing fetched");
+    assert!(
+        !page.contains("<script") && !page.contains("src="),
+        "self-contained: no scripts, nothing fetched"
+    );
     // No overwrite without --force.
-    let again = logsql(&["report", log.to_str().unwrap(), "-o", html.to_str().unwrap()]);
+    let again = logsql(&[
+        "report",
+        log.to_str().unwrap(),
+        "-o",
+        html.to_str().unwrap(),
+    ]);
     assert_eq!(again.status, 1);
-    logsql(&["report", log.to_str().unwrap(), "-o", html.to_str().unwrap(), "--force"]).ok();
+    logsql(&[
+        "report",
+        log.to_str().unwrap(),
+        "-o",
+        html.to_str().unwrap(),
+        "--force",
+    ])
+    .ok();
 }

@@ -19,7 +19,14 @@ struct Expected {
 fn expected(path: &Path, combined: bool) -> Expected {
     let data = std::fs::read(path).unwrap();
     let reference = Reference::new(combined);
-    let mut e = Expected { rows: 0, rejects: 0, status: BTreeMap::new(), min_ts: i64::MAX, max_ts: i64::MIN, bytes: 0 };
+    let mut e = Expected {
+        rows: 0,
+        rejects: 0,
+        status: BTreeMap::new(),
+        min_ts: i64::MAX,
+        max_ts: i64::MIN,
+        bytes: 0,
+    };
     let data = data.strip_suffix(b"\n").unwrap_or(&data);
     for line in data.split(|b| *b == b'\n') {
         match reference.parse(line) {
@@ -38,7 +45,9 @@ fn expected(path: &Path, combined: bool) -> Expected {
 }
 
 fn check(name: &str, combined: bool, format: &str) {
-    let Some(path) = real_fixture(name) else { return };
+    let Some(path) = real_fixture(name) else {
+        return;
+    };
     let want = expected(&path, combined);
     let run = query_csv(
         &[&path],
@@ -49,19 +58,35 @@ fn check(name: &str, combined: bool, format: &str) {
     let row = &run.csv_rows()[0];
     assert_eq!(
         row,
-        &[want.rows.to_string(), want.min_ts.to_string(), want.max_ts.to_string(), want.bytes.to_string()],
+        &[
+            want.rows.to_string(),
+            want.min_ts.to_string(),
+            want.max_ts.to_string(),
+            want.bytes.to_string()
+        ],
         "{name}"
     );
 
-    let run = query_csv(&[&path], &[], "SELECT status, count(*) FROM logs GROUP BY status ORDER BY status");
-    let got: BTreeMap<String, u64> = run.csv_rows().into_iter().map(|r| (r[0].clone(), r[1].parse().unwrap())).collect();
+    let run = query_csv(
+        &[&path],
+        &[],
+        "SELECT status, count(*) FROM logs GROUP BY status ORDER BY status",
+    );
+    let got: BTreeMap<String, u64> = run
+        .csv_rows()
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+        .collect();
     assert_eq!(got, want.status, "{name}");
 
     let run = query_csv(&[&path], &[], "SELECT count(*) FROM logs_rejects");
     assert_eq!(run.csv_rows()[0][0], want.rejects.to_string(), "{name}");
 
     let run = query_csv(&[&path], &[], "EXPLAIN SELECT count(*) FROM logs");
-    assert!(run.ok().contains(&format!("format={format}")), "{name}: detected format");
+    assert!(
+        run.ok().contains(&format!("format={format}")),
+        "{name}: detected format"
+    );
 }
 
 #[test]
@@ -76,8 +101,14 @@ fn nginx_main_log() {
 
 #[test]
 fn nasa_cut_off_last_line_is_the_only_reject() {
-    let Some(path) = real_fixture("nasa_aug95_common.log") else { return };
-    let run = query_csv(&[&path], &[], "SELECT line_number, line, reason FROM logs_rejects");
+    let Some(path) = real_fixture("nasa_aug95_common.log") else {
+        return;
+    };
+    let run = query_csv(
+        &[&path],
+        &[],
+        "SELECT line_number, line, reason FROM logs_rejects",
+    );
     let rows = run.csv_rows();
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0][0], "1881");
@@ -86,7 +117,9 @@ fn nasa_cut_off_last_line_is_the_only_reject() {
 
 #[test]
 fn nasa_http09_requests_split_without_protocol() {
-    let Some(path) = real_fixture("nasa_aug95_common.log") else { return };
+    let Some(path) = real_fixture("nasa_aug95_common.log") else {
+        return;
+    };
     let run = query_csv(
         &[&path],
         &[],
@@ -100,9 +133,15 @@ fn nasa_http09_requests_split_without_protocol() {
 
 #[test]
 fn nginx_half_hour_offset_is_applied() {
-    let Some(path) = real_fixture("nginx_main_shop.log") else { return };
+    let Some(path) = real_fixture("nginx_main_shop.log") else {
+        return;
+    };
     // The first line is 22/Jan/2019:03:56:14 +0330, i.e. 00:26:14 UTC.
-    let run = query_csv(&[&path], &["--partitions", "1"], "SELECT ts, client FROM logs LIMIT 1");
+    let run = query_csv(
+        &[&path],
+        &["--partitions", "1"],
+        "SELECT ts, client FROM logs LIMIT 1",
+    );
     let rows = run.csv_rows();
     assert!(rows[0][0].starts_with("2019-01-22T00:26:14"), "{rows:?}");
     assert_eq!(rows[0][1], "54.36.149.41");

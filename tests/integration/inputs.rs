@@ -15,7 +15,10 @@ const QUERIES: [&str; 3] = [
 ];
 
 fn answers(paths: &[&Path], extra: &[&str]) -> Vec<Vec<Vec<String>>> {
-    QUERIES.iter().map(|q| query_csv(paths, extra, q).csv_rows()).collect()
+    QUERIES
+        .iter()
+        .map(|q| query_csv(paths, extra, q).csv_rows())
+        .collect()
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
@@ -29,7 +32,12 @@ fn rotations(dir: &Scratch) -> Vec<Vec<u8>> {
     let parts: Vec<Vec<u8>> = (0..5u64)
         .map(|i| {
             let mut buf = Vec::new();
-            let opts = GenOptions { lines: 700, seed: 100 + i, no_final_newline: false, ..Default::default() };
+            let opts = GenOptions {
+                lines: 700,
+                seed: 100 + i,
+                no_final_newline: false,
+                ..Default::default()
+            };
             logsql::generate::generate(&opts, &mut buf).unwrap();
             buf
         })
@@ -42,7 +50,11 @@ fn rotations(dir: &Scratch) -> Vec<Vec<u8>> {
     let mut multi = gzip(a);
     multi.extend(gzip(b));
     std::fs::write(logs.join("access.log.1.gz"), multi).unwrap();
-    std::fs::write(logs.join("access.log.2.zst"), zstd::encode_all(&parts[2][..], 3).unwrap()).unwrap();
+    std::fs::write(
+        logs.join("access.log.2.zst"),
+        zstd::encode_all(&parts[2][..], 3).unwrap(),
+    )
+    .unwrap();
     let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
     bz.write_all(&parts[3]).unwrap();
     std::fs::write(logs.join("access.log.3.bz2"), bz.finish().unwrap()).unwrap();
@@ -59,7 +71,10 @@ fn compressed_rotations_in_a_directory_equal_the_plain_concatenation() {
     let parts = rotations(&dir);
     let all = dir.write("all.log", &parts.concat());
     let want = answers(&[&all], &[]);
-    assert_eq!(answers(&[&dir.path("logs")], &["--include", "access.log*"]), want);
+    assert_eq!(
+        answers(&[&dir.path("logs")], &["--include", "access.log*"]),
+        want
+    );
     let glob = dir.path("logs/access.log*");
     assert_eq!(answers(&[&glob], &[]), want);
 }
@@ -69,7 +84,10 @@ fn a_single_compressed_file_is_detected_by_content() {
     let dir = Scratch::new("gz-content");
     let parts = rotations(&dir);
     // No telling extension: the content says gzip.
-    let renamed = dir.write("mystery", &std::fs::read(dir.path("logs/access.log.1.gz")).unwrap());
+    let renamed = dir.write(
+        "mystery",
+        &std::fs::read(dir.path("logs/access.log.1.gz")).unwrap(),
+    );
     let plain = dir.write("plain.log", &parts[1]);
     assert_eq!(answers(&[&renamed], &[]), answers(&[&plain], &[]));
 }
@@ -77,7 +95,14 @@ fn a_single_compressed_file_is_detected_by_content() {
 #[test]
 fn stdin_gives_the_same_answers_as_the_file() {
     let dir = Scratch::new("stdin");
-    let (log, _) = dir.generated("access.log", &GenOptions { lines: 2000, seed: 41, ..Default::default() });
+    let (log, _) = dir.generated(
+        "access.log",
+        &GenOptions {
+            lines: 2000,
+            seed: 41,
+            ..Default::default()
+        },
+    );
     let data = std::fs::read(&log).unwrap();
     for sql in QUERIES {
         let mut child = Command::new(env!("CARGO_BIN_EXE_logsql"))
@@ -89,9 +114,17 @@ fn stdin_gives_the_same_answers_as_the_file() {
             .unwrap();
         child.stdin.take().unwrap().write_all(&data).unwrap();
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let file_answer = query_csv(&[&log], &[], sql);
-        assert_eq!(String::from_utf8_lossy(&out.stdout), file_answer.ok(), "{sql}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            file_answer.ok(),
+            "{sql}"
+        );
     }
 }
 
@@ -101,9 +134,17 @@ fn damaged_compressed_data_is_a_clear_error() {
     let parts = rotations(&dir);
     let gz = gzip(&parts[0]);
     let cut = dir.write("cut.log.gz", &gz[..gz.len() / 2]);
-    let run = query_csv(&[&cut], &["--format", "combined"], "SELECT count(*) FROM logs");
+    let run = query_csv(
+        &[&cut],
+        &["--format", "combined"],
+        "SELECT count(*) FROM logs",
+    );
     assert_ne!(run.status, 0);
-    assert!(run.stderr.starts_with("logsql: error: ") && run.stderr.contains("cut.log.gz"), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("logsql: error: ") && run.stderr.contains("cut.log.gz"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
 }
 
@@ -119,9 +160,18 @@ fn hidden_file_and_line_columns_point_at_the_source_line() {
     );
     let rows = run.csv_rows();
     assert!(!rows.is_empty());
-    let names = ["access.log", "access.log.1.gz", "access.log.2.zst", "access.log.3.bz2", "access.log.4.xz"];
+    let names = [
+        "access.log",
+        "access.log.1.gz",
+        "access.log.2.zst",
+        "access.log.3.bz2",
+        "access.log.4.xz",
+    ];
     for row in &rows {
-        let index = names.iter().position(|n| row[0].ends_with(n)).expect("a known file");
+        let index = names
+            .iter()
+            .position(|n| row[0].ends_with(n))
+            .expect("a known file");
         let number: usize = row[1].parse().unwrap();
         let text = String::from_utf8_lossy(&parts[index]).into_owned();
         let line = text.lines().nth(number - 1).unwrap();
@@ -129,8 +179,16 @@ fn hidden_file_and_line_columns_point_at_the_source_line() {
         assert!(line.contains(&format!("\" 503 {} ", row[4])), "{line}");
     }
     // Not in SELECT *, and not built unless asked for.
-    let star = query_csv(&[&logs], &["--include", "access.log*"], "SELECT * FROM logs LIMIT 1");
+    let star = query_csv(
+        &[&logs],
+        &["--include", "access.log*"],
+        "SELECT * FROM logs LIMIT 1",
+    );
     assert!(!star.ok().lines().next().unwrap().contains("_file"));
-    let plan = query_csv(&[&logs], &["--include", "access.log*"], "EXPLAIN SELECT count(*) FROM logs");
+    let plan = query_csv(
+        &[&logs],
+        &["--include", "access.log*"],
+        "EXPLAIN SELECT count(*) FROM logs",
+    );
     assert!(!plan.ok().contains("_line"), "{}", plan.stdout);
 }

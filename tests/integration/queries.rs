@@ -25,10 +25,19 @@ pub struct Row {
 
 /// A generated combined log without bad lines, its truth, and its rows parsed here.
 pub fn generated(dir: &Scratch, lines: u64, seed: u64) -> (PathBuf, Truth, Vec<Row>) {
-    let opts = GenOptions { lines, seed, bad_lines: false, ..GenOptions::default() };
+    let opts = GenOptions {
+        lines,
+        seed,
+        bad_lines: false,
+        ..GenOptions::default()
+    };
     let (log, truth) = dir.generated("access.log", &opts);
     let rows = parse_log(&log);
-    assert_eq!(rows.len() as u64, truth.rows, "the test's own parser disagrees with the generator");
+    assert_eq!(
+        rows.len() as u64,
+        truth.rows,
+        "the test's own parser disagrees with the generator"
+    );
     (log, truth, rows)
 }
 
@@ -97,10 +106,15 @@ fn parse_line(line: &[u8]) -> Row {
     // [14/Feb/2025:00:00:00 +0330]
     let open = line.iter().position(|b| *b == b'[').unwrap();
     let t = std::str::from_utf8(&line[open + 1..open + 27]).unwrap();
-    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let month = months.iter().position(|m| *m == &t[3..6]).unwrap() as i64 + 1;
     let n = |r: std::ops::Range<usize>| t[r].parse::<i64>().unwrap();
-    let local = days_from_civil(n(7..11), month, n(0..2)) * 86_400 + n(12..14) * 3600 + n(15..17) * 60 + n(18..20);
+    let local = days_from_civil(n(7..11), month, n(0..2)) * 86_400
+        + n(12..14) * 3600
+        + n(15..17) * 60
+        + n(18..20);
     let offset = (n(22..24) * 3600 + n(24..26) * 60) * if &t[21..22] == "-" { -1 } else { 1 };
     let ts = local - offset;
     at = open + 29;
@@ -124,7 +138,9 @@ fn parse_line(line: &[u8]) -> Row {
         };
         (Some(method.to_string()), Some(target.to_string()))
     };
-    let path = uri.as_ref().map(|u| u.split('?').next().unwrap().to_string());
+    let path = uri
+        .as_ref()
+        .map(|u| u.split('?').next().unwrap().to_string());
     Row {
         client,
         ts,
@@ -155,7 +171,8 @@ fn top<K: Ord + Clone>(counts: &BTreeMap<K, i64>, limit: usize) -> Vec<(K, i64)>
 }
 
 fn int(s: &str) -> i64 {
-    s.parse().unwrap_or_else(|_| panic!("not an integer: {s:?}"))
+    s.parse()
+        .unwrap_or_else(|_| panic!("not an integer: {s:?}"))
 }
 
 fn hour_prefix(t: i64) -> String {
@@ -185,9 +202,13 @@ fn every_bundled_query_is_listed_and_described() {
     let mut files = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        let Some(stem) = name.strip_suffix(".sql") else { continue };
+        let Some(stem) = name.strip_suffix(".sql") else {
+            continue;
+        };
         files += 1;
-        let line = out.lines().find(|l| l.split_whitespace().next() == Some(stem));
+        let line = out
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(stem));
         let line = line.unwrap_or_else(|| panic!("{stem} not listed:\n{out}"));
         assert!(line.len() > stem.len() + 20, "no description: {line}");
     }
@@ -200,31 +221,48 @@ fn bundled_queries_give_the_right_answers() {
     let (log, truth, rows) = generated(&dir, 6000, 11);
 
     // status_summary: the generator's own counts.
-    let got: Vec<(i64, i64)> =
-        run_query(&log, "status_summary", &[]).csv_rows().iter().map(|r| (int(&r[0]), int(&r[1]))).collect();
-    let mut want: Vec<(i64, i64)> = truth.status.iter().map(|(s, n)| (*s as i64, *n as i64)).collect();
+    let got: Vec<(i64, i64)> = run_query(&log, "status_summary", &[])
+        .csv_rows()
+        .iter()
+        .map(|r| (int(&r[0]), int(&r[1])))
+        .collect();
+    let mut want: Vec<(i64, i64)> = truth
+        .status
+        .iter()
+        .map(|(s, n)| (*s as i64, *n as i64))
+        .collect();
     want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     assert_eq!(got, want, "status_summary");
 
     // top_404: default limit 10, and --param limit=3.
     let mut not_found: BTreeMap<String, i64> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.status == 404) {
-        *not_found.entry(r.uri.clone().unwrap_or_default()).or_default() += 1;
+        *not_found
+            .entry(r.uri.clone().unwrap_or_default())
+            .or_default() += 1;
     }
     for (extra, limit) in [(&[][..], 10), (&["--param", "limit=3"][..], 3)] {
-        let got: Vec<(String, i64)> =
-            run_query(&log, "top_404", extra).csv_rows().iter().map(|r| (r[0].clone(), int(&r[1]))).collect();
+        let got: Vec<(String, i64)> = run_query(&log, "top_404", extra)
+            .csv_rows()
+            .iter()
+            .map(|r| (r[0].clone(), int(&r[1])))
+            .collect();
         assert_eq!(got, top(&not_found, limit), "top_404 {extra:?}");
     }
     // Its 404 total agrees with the generator's per-path truth.
     // (The generator counts only 404s whose request line has a path.)
-    let with_path = rows.iter().filter(|r| r.status == 404 && r.uri.is_some()).count() as u64;
+    let with_path = rows
+        .iter()
+        .filter(|r| r.status == 404 && r.uri.is_some())
+        .count() as u64;
     assert_eq!(with_path, truth.not_found_paths.values().sum::<u64>());
 
     // top_5xx: uri, hits, min and max status.
     let mut fives: BTreeMap<String, (i64, i32, i32)> = BTreeMap::new();
     for r in rows.iter().filter(|r| (500..=599).contains(&r.status)) {
-        let e = fives.entry(r.uri.clone().unwrap_or_default()).or_insert((0, i32::MAX, i32::MIN));
+        let e = fives
+            .entry(r.uri.clone().unwrap_or_default())
+            .or_insert((0, i32::MAX, i32::MIN));
         e.0 += 1;
         e.1 = e.1.min(r.status);
         e.2 = e.2.max(r.status);
@@ -232,7 +270,14 @@ fn bundled_queries_give_the_right_answers() {
     let counts: BTreeMap<String, i64> = fives.iter().map(|(k, v)| (k.clone(), v.0)).collect();
     let want: Vec<Vec<String>> = top(&counts, 10)
         .into_iter()
-        .map(|(u, n)| vec![u.clone(), n.to_string(), fives[&u].1.to_string(), fives[&u].2.to_string()])
+        .map(|(u, n)| {
+            vec![
+                u.clone(),
+                n.to_string(),
+                fives[&u].1.to_string(),
+                fives[&u].2.to_string(),
+            ]
+        })
         .collect();
     assert_eq!(run_query(&log, "top_5xx", &[]).csv_rows(), want, "top_5xx");
 
@@ -247,9 +292,20 @@ fn bundled_queries_give_the_right_answers() {
     let counts: BTreeMap<String, i64> = clients.iter().map(|(k, v)| (k.clone(), v.0)).collect();
     let want: Vec<Vec<String>> = top(&counts, 5)
         .into_iter()
-        .map(|(c, n)| vec![c.clone(), n.to_string(), clients[&c].1.to_string(), clients[&c].2.to_string()])
+        .map(|(c, n)| {
+            vec![
+                c.clone(),
+                n.to_string(),
+                clients[&c].1.to_string(),
+                clients[&c].2.to_string(),
+            ]
+        })
         .collect();
-    assert_eq!(run_query(&log, "top_clients", &["--param", "limit=5"]).csv_rows(), want, "top_clients");
+    assert_eq!(
+        run_query(&log, "top_clients", &["--param", "limit=5"]).csv_rows(),
+        want,
+        "top_clients"
+    );
 
     // Per hour: error_rate and bandwidth_per_hour.
     let mut hours: BTreeMap<i64, (i64, i64, i64, i64)> = BTreeMap::new();
@@ -263,21 +319,47 @@ fn bundled_queries_give_the_right_answers() {
     let got = run_query(&log, "error_rate", &[]).csv_rows();
     assert_eq!(got.len(), hours.len(), "error_rate hours");
     for (row, (hour, (n, e4, e5, _))) in got.iter().zip(&hours) {
-        assert!(row[0].starts_with(&hour_prefix(*hour)), "{} vs {}", row[0], hour_prefix(*hour));
+        assert!(
+            row[0].starts_with(&hour_prefix(*hour)),
+            "{} vs {}",
+            row[0],
+            hour_prefix(*hour)
+        );
         assert_eq!([int(&row[1]), int(&row[2]), int(&row[3])], [*n, *e4, *e5]);
         let pct: f64 = row[4].parse().unwrap();
-        assert!((pct - 100.0 * (e4 + e5) as f64 / *n as f64).abs() < 0.006, "{row:?}");
+        assert!(
+            (pct - 100.0 * (e4 + e5) as f64 / *n as f64).abs() < 0.006,
+            "{row:?}"
+        );
     }
     // $since keeps the hours from that instant on.
     let since = truth.min_ts + 3 * 86_400;
     let since_hour = since.div_euclid(3600) * 3600;
-    let got = run_query(&log, "error_rate", &["--param", &format!("since={}:00:00Z", hour_prefix(since_hour))]).csv_rows();
-    assert_eq!(got.len(), hours.range(since_hour..).count(), "error_rate since");
+    let got = run_query(
+        &log,
+        "error_rate",
+        &[
+            "--param",
+            &format!("since={}:00:00Z", hour_prefix(since_hour)),
+        ],
+    )
+    .csv_rows();
+    assert_eq!(
+        got.len(),
+        hours.range(since_hour..).count(),
+        "error_rate since"
+    );
     assert!(got[0][0].starts_with(&hour_prefix(since_hour)));
 
     let got = run_query(&log, "bandwidth_per_hour", &[]).csv_rows();
     let want: Vec<(i64, i64)> = hours.values().map(|h| (h.0, h.3)).collect();
-    assert_eq!(got.iter().map(|r| (int(&r[1]), int(&r[2]))).collect::<Vec<_>>(), want, "bandwidth_per_hour");
+    assert_eq!(
+        got.iter()
+            .map(|r| (int(&r[1]), int(&r[2])))
+            .collect::<Vec<_>>(),
+        want,
+        "bandwidth_per_hour"
+    );
     assert_eq!(want.iter().map(|w| w.1).sum::<i64>(), truth.bytes_sum);
 
     // busiest_minutes: requests and distinct clients.
@@ -288,9 +370,18 @@ fn bundled_queries_give_the_right_answers() {
         e.1.insert(r.client.clone());
     }
     let counts: BTreeMap<i64, i64> = minutes.iter().map(|(k, v)| (*k, v.0)).collect();
-    let want: Vec<(i64, usize)> = top(&counts, 10).into_iter().map(|(m, n)| (n, minutes[&m].1.len())).collect();
+    let want: Vec<(i64, usize)> = top(&counts, 10)
+        .into_iter()
+        .map(|(m, n)| (n, minutes[&m].1.len()))
+        .collect();
     let got = run_query(&log, "busiest_minutes", &[]).csv_rows();
-    assert_eq!(got.iter().map(|r| (int(&r[1]), int(&r[2]) as usize)).collect::<Vec<_>>(), want, "busiest_minutes");
+    assert_eq!(
+        got.iter()
+            .map(|r| (int(&r[1]), int(&r[2]) as usize))
+            .collect::<Vec<_>>(),
+        want,
+        "busiest_minutes"
+    );
 
     // daily_summary.
     let mut days: BTreeMap<i64, (i64, BTreeSet<String>, i64, i64, i64)> = BTreeMap::new();
@@ -303,8 +394,14 @@ fn bundled_queries_give_the_right_answers() {
         e.4 += i64::from((500..=599).contains(&r.status));
     }
     let got = run_query(&log, "daily_summary", &[]).csv_rows();
-    let got: Vec<Vec<i64>> = got.iter().map(|r| r[1..].iter().map(|v| int(v)).collect()).collect();
-    let want: Vec<Vec<i64>> = days.values().map(|d| vec![d.0, d.1.len() as i64, d.2, d.3, d.4]).collect();
+    let got: Vec<Vec<i64>> = got
+        .iter()
+        .map(|r| r[1..].iter().map(|v| int(v)).collect())
+        .collect();
+    let want: Vec<Vec<i64>> = days
+        .values()
+        .map(|d| vec![d.0, d.1.len() as i64, d.2, d.3, d.4])
+        .collect();
     assert_eq!(got, want, "daily_summary");
 
     // methods: NULL (unsplittable requests) last among ties.
@@ -314,26 +411,47 @@ fn bundled_queries_give_the_right_answers() {
     }
     let got = run_query(&log, "methods", &[]).csv_rows();
     let mut want: Vec<(Option<String>, i64)> = methods.into_iter().collect();
-    want.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| match (&a.0, &b.0) {
-        (None, None) => std::cmp::Ordering::Equal,
-        (None, _) => std::cmp::Ordering::Greater,
-        (_, None) => std::cmp::Ordering::Less,
-        (x, y) => x.cmp(y),
-    }));
+    want.sort_by(|a, b| {
+        b.1.cmp(&a.1).then_with(|| match (&a.0, &b.0) {
+            (None, None) => std::cmp::Ordering::Equal,
+            (None, _) => std::cmp::Ordering::Greater,
+            (_, None) => std::cmp::Ordering::Less,
+            (x, y) => x.cmp(y),
+        })
+    });
     let got_pairs: Vec<(String, i64)> = got.iter().map(|r| (r[0].clone(), int(&r[1]))).collect();
-    let want_pairs: Vec<(String, i64)> = want.iter().map(|(m, n)| (m.clone().unwrap_or_default(), *n)).collect();
+    let want_pairs: Vec<(String, i64)> = want
+        .iter()
+        .map(|(m, n)| (m.clone().unwrap_or_default(), *n))
+        .collect();
     assert_eq!(got_pairs, want_pairs, "methods");
-    assert_eq!(want.iter().find(|w| w.0.is_none()).map_or(0, |w| w.1) as u64, truth.method_null);
+    assert_eq!(
+        want.iter().find(|w| w.0.is_none()).map_or(0, |w| w.1) as u64,
+        truth.method_null
+    );
 
     // crawlers: agents announcing a bot or a scripted client.
     let bot = |ua: &str| {
         let ua = ua.to_lowercase();
-        ["bot", "crawl", "spider", "slurp", "curl/", "wget/", "python-requests", "go-http-client", "java/"]
-            .iter()
-            .any(|p| ua.contains(p))
+        [
+            "bot",
+            "crawl",
+            "spider",
+            "slurp",
+            "curl/",
+            "wget/",
+            "python-requests",
+            "go-http-client",
+            "java/",
+        ]
+        .iter()
+        .any(|p| ua.contains(p))
     };
     let mut crawlers: BTreeMap<String, (i64, BTreeSet<String>)> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.user_agent.as_deref().is_some_and(bot)) {
+    for r in rows
+        .iter()
+        .filter(|r| r.user_agent.as_deref().is_some_and(bot))
+    {
         let e = crawlers.entry(r.user_agent.clone().unwrap()).or_default();
         e.0 += 1;
         e.1.insert(r.client.clone());
@@ -344,19 +462,34 @@ fn bundled_queries_give_the_right_answers() {
         .map(|(ua, n)| vec![ua.clone(), n.to_string(), crawlers[&ua].1.len().to_string()])
         .collect();
     assert_eq!(want.len(), 4, "Googlebot, bingbot, curl, python-requests");
-    assert_eq!(run_query(&log, "crawlers", &[]).csv_rows(), want, "crawlers");
+    assert_eq!(
+        run_query(&log, "crawlers", &[]).csv_rows(),
+        want,
+        "crawlers"
+    );
 
     // attack_scans: /wp-login.php, /.env and `..` traversal (the generator's probes).
     let attack = |p: &str| {
         let l = p.to_lowercase();
         p.contains("..")
-            || ["/wp-login.php", "/xmlrpc.php", "/.env", "/.git/config", "/phpmyadmin/", "/shell.php"].contains(&l.as_str())
+            || [
+                "/wp-login.php",
+                "/xmlrpc.php",
+                "/.env",
+                "/.git/config",
+                "/phpmyadmin/",
+                "/shell.php",
+            ]
+            .contains(&l.as_str())
             || l.starts_with("/wp-admin")
             || l.ends_with("/.env")
             || l.contains("/.git/")
     };
     let mut scans: BTreeMap<String, (i64, BTreeSet<String>, i64)> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.path.as_deref().is_some_and(attack)) {
+    for r in rows
+        .iter()
+        .filter(|r| r.path.as_deref().is_some_and(attack))
+    {
         let e = scans.entry(r.path.clone().unwrap()).or_default();
         e.0 += 1;
         e.1.insert(r.client.clone());
@@ -365,18 +498,35 @@ fn bundled_queries_give_the_right_answers() {
     let counts: BTreeMap<String, i64> = scans.iter().map(|(k, v)| (k.clone(), v.0)).collect();
     let want: Vec<Vec<String>> = top(&counts, usize::MAX)
         .into_iter()
-        .map(|(p, n)| vec![p.clone(), n.to_string(), scans[&p].1.len().to_string(), scans[&p].2.to_string()])
+        .map(|(p, n)| {
+            vec![
+                p.clone(),
+                n.to_string(),
+                scans[&p].1.len().to_string(),
+                scans[&p].2.to_string(),
+            ]
+        })
         .collect();
     assert_eq!(want.len(), 3, "{want:?}");
-    assert_eq!(run_query(&log, "attack_scans", &[]).csv_rows(), want, "attack_scans");
+    assert_eq!(
+        run_query(&log, "attack_scans", &[]).csv_rows(),
+        want,
+        "attack_scans"
+    );
 
     // top_referrers: no NULL (`-`) or empty referers.
     let mut referers: BTreeMap<String, i64> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.referer.as_deref().is_some_and(|s| !s.is_empty())) {
+    for r in rows
+        .iter()
+        .filter(|r| r.referer.as_deref().is_some_and(|s| !s.is_empty()))
+    {
         *referers.entry(r.referer.clone().unwrap()).or_default() += 1;
     }
-    let got: Vec<(String, i64)> =
-        run_query(&log, "top_referrers", &[]).csv_rows().iter().map(|r| (r[0].clone(), int(&r[1]))).collect();
+    let got: Vec<(String, i64)> = run_query(&log, "top_referrers", &[])
+        .csv_rows()
+        .iter()
+        .map(|r| (r[0].clone(), int(&r[1])))
+        .collect();
     assert_eq!(got, top(&referers, 10), "top_referrers");
 
     // user_agents: NULL last among ties; the quoted agent comes back unescaped.
@@ -389,21 +539,50 @@ fn bundled_queries_give_the_right_answers() {
         }
     }
     let got = run_query(&log, "user_agents", &["--param", "limit=20"]).csv_rows();
-    let got_named: Vec<(String, i64)> = got.iter().filter(|r| !r[0].is_empty()).map(|r| (r[0].clone(), int(&r[1]))).collect();
+    let got_named: Vec<(String, i64)> = got
+        .iter()
+        .filter(|r| !r[0].is_empty())
+        .map(|r| (r[0].clone(), int(&r[1])))
+        .collect();
     assert_eq!(got_named, top(&agents, 20), "user_agents");
-    assert_eq!(got.iter().find(|r| r[0].is_empty()).map(|r| int(&r[1])), Some(null_agents));
+    assert_eq!(
+        got.iter().find(|r| r[0].is_empty()).map(|r| int(&r[1])),
+        Some(null_agents)
+    );
 
     // requests_since: everything from an instant on.
     let since = truth.max_ts - 6 * 3600;
     let want = rows.iter().filter(|r| r.ts >= since).count();
-    let got = run_query(&log, "requests_since", &["--param", &format!("since={}", rfc3339(since)), "--param", "limit=100000"]);
+    let got = run_query(
+        &log,
+        "requests_since",
+        &[
+            "--param",
+            &format!("since={}", rfc3339(since)),
+            "--param",
+            "limit=100000",
+        ],
+    );
     assert_eq!(got.csv_rows().len(), want, "requests_since");
-    let got = run_query(&log, "requests_since", &["--param", &format!("since={}", rfc3339(since))]);
-    assert_eq!(got.csv_rows().len(), want.min(100), "requests_since default limit");
+    let got = run_query(
+        &log,
+        "requests_since",
+        &["--param", &format!("since={}", rfc3339(since))],
+    );
+    assert_eq!(
+        got.csv_rows().len(),
+        want.min(100),
+        "requests_since default limit"
+    );
 }
 
 fn rfc3339(t: i64) -> String {
-    format!("{}:{:02}:{:02}Z", hour_prefix(t), t.rem_euclid(3600) / 60, t.rem_euclid(60))
+    format!(
+        "{}:{:02}:{:02}Z",
+        hour_prefix(t),
+        t.rem_euclid(3600) / 60,
+        t.rem_euclid(60)
+    )
 }
 
 #[test]
@@ -412,7 +591,11 @@ fn slow_requests_needs_a_duration_column() {
     let (log, _, _) = generated(&dir, 200, 12);
     let run = run_query(&log, "slow_requests", &[]);
     assert_eq!(run.status, 1);
-    assert!(run.stderr.contains("duration_ms") && run.stderr.lines().count() == 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("duration_ms") && run.stderr.lines().count() == 1,
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -423,11 +606,23 @@ fn a_missing_parameter_is_named() {
     assert_eq!(run.status, 1);
     assert!(run.stdout.is_empty());
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
-    assert!(run.stderr.contains("missing parameter $since") && run.stderr.contains("--param since="), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("missing parameter $since") && run.stderr.contains("--param since="),
+        "{}",
+        run.stderr
+    );
     // The same for -e.
-    let run = logsql(&[log.to_str().unwrap(), "-e", "SELECT count(*) FROM logs WHERE status = $code"]);
+    let run = logsql(&[
+        log.to_str().unwrap(),
+        "-e",
+        "SELECT count(*) FROM logs WHERE status = $code",
+    ]);
     assert_eq!(run.status, 1);
-    assert!(run.stderr.contains("missing parameter $code"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("missing parameter $code"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -436,14 +631,28 @@ fn parameter_values_are_values_not_sql() {
     let (log, _, rows) = generated(&dir, 2000, 14);
     let file = dir.write("by_path.sql", b"-- Requests for one path.\n-- Needs: path.\nSELECT count(*) AS n FROM logs WHERE path = $p;\n");
     let count = |value: &str| -> Vec<Vec<String>> {
-        run_query(&log, file.to_str().unwrap(), &["--param", &format!("p={value}")]).csv_rows()
+        run_query(
+            &log,
+            file.to_str().unwrap(),
+            &["--param", &format!("p={value}")],
+        )
+        .csv_rows()
     };
-    let about = rows.iter().filter(|r| r.path.as_deref() == Some("/about")).count();
+    let about = rows
+        .iter()
+        .filter(|r| r.path.as_deref() == Some("/about"))
+        .count();
     assert!(about > 0);
     assert_eq!(count("/about"), [[about.to_string()]]);
     let harmless = count("no-such-path");
     assert_eq!(harmless, [["0".to_string()]]);
-    for evil in ["x' OR 1=1 --", "/about' OR '1'='1", "'; DROP TABLE logs; --", "$p", "\"/about\""] {
+    for evil in [
+        "x' OR 1=1 --",
+        "/about' OR '1'='1",
+        "'; DROP TABLE logs; --",
+        "$p",
+        "\"/about\"",
+    ] {
         assert_eq!(count(evil), harmless, "{evil}");
     }
     // A bundled query's $limit given as text is a value too: a clear error, never SQL.
@@ -460,11 +669,23 @@ fn file_of_several_statements_and_unused_parameters() {
         "two.sql",
         b"-- Two answers.\nSELECT count(*) AS n FROM logs;\nSELECT sum(bytes) AS b FROM logs WHERE bytes >= $min;\n",
     );
-    let run = run_query(&log, file.to_str().unwrap(), &["--param", "min=0", "--param", "unused=1"]);
-    assert_eq!(run.ok(), format!("n\n{}\nb\n{}\n", truth.rows, truth.bytes_sum));
+    let run = run_query(
+        &log,
+        file.to_str().unwrap(),
+        &["--param", "min=0", "--param", "unused=1"],
+    );
+    assert_eq!(
+        run.ok(),
+        format!("n\n{}\nb\n{}\n", truth.rows, truth.bytes_sum)
+    );
     assert!(run.stderr.contains("--param unused"), "{}", run.stderr);
     // A name that is neither a file nor a bundled query.
     let run = run_query(&log, "no_such_query", &[]);
     assert_eq!(run.status, 1);
-    assert!(run.stderr.contains("no such file or bundled query: no_such_query"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no such file or bundled query: no_such_query"),
+        "{}",
+        run.stderr
+    );
 }

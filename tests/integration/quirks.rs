@@ -25,13 +25,17 @@ fn escaped_bytes_are_decoded_then_made_valid_text() {
         &[br#"1.2.3.4 - - [14/Feb/2025:10:00:00 +0000] "GET /caf\xc3\xa9?q=\"x\" HTTP/1.1" 200 5 "-" "a\\b""#],
         "SELECT path, query, user_agent, request FROM logs",
     );
-    assert_eq!(rows, [["/café", "q=\"x\"", "a\\b", "GET /café?q=\"x\" HTTP/1.1"]]);
+    assert_eq!(
+        rows,
+        [["/café", "q=\"x\"", "a\\b", "GET /café?q=\"x\" HTTP/1.1"]]
+    );
 }
 
 #[test]
 fn very_long_uri() {
     let uri = format!("/search?q={}", "a".repeat(20_000));
-    let line = format!(r#"1.2.3.4 - - [14/Feb/2025:10:00:00 +0000] "GET {uri} HTTP/1.1" 200 5 "-" "-""#);
+    let line =
+        format!(r#"1.2.3.4 - - [14/Feb/2025:10:00:00 +0000] "GET {uri} HTTP/1.1" 200 5 "-" "-""#);
     let rows = rows_of(&[line.as_bytes()], "SELECT uri, length(query) FROM logs");
     assert_eq!(rows, [[uri, "20002".to_string()]]);
 }
@@ -80,7 +84,10 @@ fn dash_and_empty_fields() {
         &[br#"::1 - - [14/Feb/2025:10:00:00 +0000] "GET / HTTP/1.1" - - "" "-""#],
         "SELECT ident IS NULL, remote_user IS NULL, status IS NULL, bytes IS NULL, referer, referer IS NULL, user_agent IS NULL FROM logs",
     );
-    assert_eq!(rows, [["true", "true", "true", "true", "", "false", "true"]]);
+    assert_eq!(
+        rows,
+        [["true", "true", "true", "true", "", "false", "true"]]
+    );
 }
 
 #[test]
@@ -101,7 +108,14 @@ fn a_file_damaged_by_copying_loses_no_line() {
     // A newline inserted every 4096 bytes splits records in two: the halves are rejects, the
     // rest are rows, and every line of the damaged file is one or the other.
     let dir = Scratch::new("damaged");
-    let (log, truth) = dir.generated("orig.log", &GenOptions { lines: 2000, seed: 31, ..Default::default() });
+    let (log, truth) = dir.generated(
+        "orig.log",
+        &GenOptions {
+            lines: 2000,
+            seed: 31,
+            ..Default::default()
+        },
+    );
     let data = std::fs::read(&log).unwrap();
     let mut damaged = Vec::with_capacity(data.len() + data.len() / 4096 + 1);
     for chunk in data.chunks(4096) {
@@ -112,22 +126,43 @@ fn a_file_damaged_by_copying_loses_no_line() {
     let path = dir.write("damaged.log", &damaged);
     let lines = damaged.split(|b| *b == b'\n').count() as u64 - u64::from(damaged.ends_with(b"\n"));
 
-    let run = query_csv(&[&path], &[], "SELECT (SELECT count(*) FROM logs) AS r, (SELECT count(*) FROM logs_rejects) AS j");
-    let row: Vec<u64> = run.csv_rows()[0].iter().map(|v| v.parse().unwrap()).collect();
+    let run = query_csv(
+        &[&path],
+        &[],
+        "SELECT (SELECT count(*) FROM logs) AS r, (SELECT count(*) FROM logs_rejects) AS j",
+    );
+    let row: Vec<u64> = run.csv_rows()[0]
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
     let (rows, rejects) = (row[0], row[1]);
     assert_eq!(rows + rejects, lines, "every line is a row or a reject");
-    assert!(rows <= truth.rows && rows + cuts >= truth.rows, "rows {rows}, original {}", truth.rows);
+    assert!(
+        rows <= truth.rows && rows + cuts >= truth.rows,
+        "rows {rows}, original {}",
+        truth.rows
+    );
 }
 
 #[test]
 fn a_file_of_only_rejects_and_an_empty_file() {
     let dir = Scratch::new("only-rejects");
     let bad = dir.write("bad.log", b"junk one\njunk two\n");
-    let run = query_csv(&[&bad], &["--format", "common"], "SELECT count(*) FROM logs");
+    let run = query_csv(
+        &[&bad],
+        &["--format", "common"],
+        "SELECT count(*) FROM logs",
+    );
     assert_eq!(run.csv_rows(), [["0"]]);
     assert!(run.stderr.contains("skipped 2 lines"), "{}", run.stderr);
 
     let empty = dir.write("empty.log", b"");
-    let run = logsql(&[empty.to_str().unwrap(), "--out-format", "csv", "-e", "SELECT count(*) AS n FROM logs"]);
+    let run = logsql(&[
+        empty.to_str().unwrap(),
+        "--out-format",
+        "csv",
+        "-e",
+        "SELECT count(*) AS n FROM logs",
+    ]);
     assert_eq!(run.ok(), "n\n0\n");
 }

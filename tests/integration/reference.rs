@@ -18,11 +18,17 @@ pub struct Reference {
 impl Reference {
     pub fn new(combined: bool) -> Reference {
         let quoted = r#""((?:[^"\\]|\\.)*)""#;
-        let tail = if combined { format!(" {quoted} {quoted}(?: .*)?") } else { "(?: .*)?".to_string() };
+        let tail = if combined {
+            format!(" {quoted} {quoted}(?: .*)?")
+        } else {
+            "(?: .*)?".to_string()
+        };
         let re = format!(
             r#"(?s-u)^(\S+) (\S+) (.*?) \[(\d\d)/(\w\w\w)/(\d{{4}}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)\] {quoted} (\d{{1,3}}|-) (\d+|-){tail}$"#
         );
-        Reference { re: Regex::new(&re).unwrap() }
+        Reference {
+            re: Regex::new(&re).unwrap(),
+        }
     }
 
     pub fn parse(&self, line: &[u8]) -> Option<RefRow> {
@@ -30,9 +36,11 @@ impl Reference {
         let c = self.re.captures(line)?;
         let s = |i: usize| std::str::from_utf8(&c[i]).unwrap().to_string();
         let n = |i: usize| s(i).parse::<i64>().unwrap();
-        let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-            .iter()
-            .position(|m| *m == s(5))? as i64
+        let month = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ]
+        .iter()
+        .position(|m| *m == s(5))? as i64
             + 1;
         let offset = (n(11) * 3600 + n(12) * 60) * if &c[10] == b"-" { -1 } else { 1 };
         let ts = epoch_seconds(n(6), month, n(4), n(7), n(8), n(9))? - offset;

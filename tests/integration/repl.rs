@@ -52,13 +52,20 @@ fn quit_with_ctrl_d(mut p: Shell) {
     p.send(ControlCode::EndOfTransmission).unwrap();
     p.expect(Eof).expect("the shell should exit on Ctrl-D");
     let status = p.get_process().wait().unwrap();
-    assert!(format!("{status:?}").contains("Exited") && format!("{status:?}").ends_with(", 0)"), "{status:?}");
+    assert!(
+        format!("{status:?}").contains("Exited") && format!("{status:?}").ends_with(", 0)"),
+        "{status:?}"
+    );
 }
 
 #[test]
 fn multi_line_query_completion_modes_output_and_ctrl_d() {
     let dir = Scratch::new("repl");
-    let opts = GenOptions { lines: 800, seed: 61, ..GenOptions::default() };
+    let opts = GenOptions {
+        lines: 800,
+        seed: 61,
+        ..GenOptions::default()
+    };
     let (log, truth) = dir.generated("access.log", &opts);
     let mut p = shell(&dir, &[log.to_str().unwrap()]);
 
@@ -67,7 +74,10 @@ fn multi_line_query_completion_modes_output_and_ctrl_d() {
     enter(&mut p, "  count(*) AS hits");
     enter(&mut p, "FROM logs GROUP BY status ORDER BY status;");
     let footer = wait(&mut p, r"\d+ rows? \(\d+\.\d+ s\)");
-    assert!(footer.starts_with(&truth.status.len().to_string()), "{footer}");
+    assert!(
+        footer.starts_with(&truth.status.len().to_string()),
+        "{footer}"
+    );
 
     // Tab completes a column name.
     p.expect("logsql> ").unwrap();
@@ -76,7 +86,10 @@ fn multi_line_query_completion_modes_output_and_ctrl_d() {
     wait(&mut p, "user_agent");
     enter(&mut p, ") AS with_ua FROM logs;");
     let got = wait(&mut p, r"1 row \(|Error[^\r\n]*");
-    assert!(got.starts_with("1 row"), "completion did not give a valid query: {got}");
+    assert!(
+        got.starts_with("1 row"),
+        "completion did not give a valid query: {got}"
+    );
 
     // .mode csv prints CSV.
     p.expect("logsql> ").unwrap();
@@ -90,7 +103,10 @@ fn multi_line_query_completion_modes_output_and_ctrl_d() {
     p.expect("logsql> ").unwrap();
     enter(&mut p, &format!(".output {}", out.display()));
     p.expect("logsql> ").unwrap();
-    enter(&mut p, "SELECT status, count(*) AS n FROM logs GROUP BY status ORDER BY status;");
+    enter(
+        &mut p,
+        "SELECT status, count(*) AS n FROM logs GROUP BY status ORDER BY status;",
+    );
     wait(&mut p, "rows written to");
     p.expect("logsql> ").unwrap();
     enter(&mut p, ".output");
@@ -119,7 +135,11 @@ fn multi_line_query_completion_modes_output_and_ctrl_d() {
 #[test]
 fn ctrl_c_cancels_a_long_query_and_the_shell_goes_on() {
     let dir = Scratch::new("repl-cancel");
-    let opts = GenOptions { lines: 3000, seed: 62, ..GenOptions::default() };
+    let opts = GenOptions {
+        lines: 3000,
+        seed: 62,
+        ..GenOptions::default()
+    };
     let (log, _) = dir.generated("access.log", &opts);
     let mut p = shell(&dir, &[log.to_str().unwrap()]);
 
@@ -133,7 +153,10 @@ fn ctrl_c_cancels_a_long_query_and_the_shell_goes_on() {
     p.send(ControlCode::EndOfText).unwrap();
     wait(&mut p, "cancelled");
     p.expect("logsql> ").unwrap();
-    enter(&mut p, "SELECT count(*) AS n FROM logs WHERE status IS NOT NULL OR status IS NULL;");
+    enter(
+        &mut p,
+        "SELECT count(*) AS n FROM logs WHERE status IS NOT NULL OR status IS NULL;",
+    );
     wait(&mut p, r"1 row \(");
 
     // Ctrl-C at the prompt drops the half-typed line.
@@ -149,7 +172,14 @@ fn ctrl_c_cancels_a_long_query_and_the_shell_goes_on() {
 #[test]
 fn dot_quit_and_backslash_commands() {
     let dir = Scratch::new("repl-meta");
-    let (log, _) = dir.generated("access.log", &GenOptions { lines: 200, seed: 63, ..GenOptions::default() });
+    let (log, _) = dir.generated(
+        "access.log",
+        &GenOptions {
+            lines: 200,
+            seed: 63,
+            ..GenOptions::default()
+        },
+    );
     let mut p = shell(&dir, &[log.to_str().unwrap()]);
     enter(&mut p, "\\d logs");
     wait(&mut p, "rejected lines: \\d+");
@@ -172,7 +202,12 @@ fn piped(dir: &Scratch, args: &[&str], stdin: &str) -> (i32, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     (
         out.status.code().unwrap_or(-1),
@@ -184,7 +219,14 @@ fn piped(dir: &Scratch, args: &[&str], stdin: &str) -> (i32, String, String) {
 #[test]
 fn statements_piped_on_stdin() {
     let dir = Scratch::new("repl-pipe");
-    let (log, truth) = dir.generated("access.log", &GenOptions { lines: 500, seed: 64, ..GenOptions::default() });
+    let (log, truth) = dir.generated(
+        "access.log",
+        &GenOptions {
+            lines: 500,
+            seed: 64,
+            ..GenOptions::default()
+        },
+    );
     let log = log.to_str().unwrap();
 
     let script = ".mode csv\n-- how many\nSELECT count(*) AS n\n  FROM logs;\nSELECT 'a;b' AS s;\n";
@@ -196,6 +238,9 @@ fn statements_piped_on_stdin() {
     let (status, stdout, stderr) = piped(&dir, &[log, "--out-format", "csv"], script);
     assert_eq!(status, 1, "{stderr}");
     assert_eq!(stdout, "one\n1\ntwo\n2\n");
-    assert!(stderr.contains("SELEC") && stderr.contains("Line: 1, Column"), "{stderr}");
+    assert!(
+        stderr.contains("SELEC") && stderr.contains("Line: 1, Column"),
+        "{stderr}"
+    );
     assert!(stderr.contains("1 statement failed"), "{stderr}");
 }

@@ -59,7 +59,11 @@ impl Run {
     /// Asserts success and returns stdout, printing everything on failure.
     #[track_caller]
     pub fn ok(&self) -> &str {
-        assert_eq!(self.status, 0, "logsql failed:\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.status, 0,
+            "logsql failed:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         &self.stdout
     }
 
@@ -67,7 +71,10 @@ impl Run {
     #[track_caller]
     pub fn csv_rows(&self) -> Vec<Vec<String>> {
         let mut reader = csv::Reader::from_reader(self.ok().as_bytes());
-        reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
+        reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
     }
 }
 
@@ -95,11 +102,16 @@ pub fn query_csv(files: &[&Path], extra: &[&str], sql: &str) -> Run {
 
 /// `../shared/fixtures/real/<name>`, or `None` (and a note) on machines without it.
 pub fn real_fixture(name: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real").join(name);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/real")
+        .join(name);
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipping: {} not present (../shared/ is only beside the repository in CI)", p.display());
+        eprintln!(
+            "skipping: {} not present (../shared/ is only beside the repository in CI)",
+            p.display()
+        );
         None
     }
 }

@@ -15,7 +15,11 @@ use super::{Mode, Repl};
 pub enum Command {
     Tables,
     Schema(Option<String>),
-    Open { paths: Vec<PathBuf>, name: String, format: String },
+    Open {
+        paths: Vec<PathBuf>,
+        name: String,
+        format: String,
+    },
     Mode(Option<Mode>),
     Output(Option<PathBuf>),
     Timer(Option<bool>),
@@ -29,21 +33,50 @@ pub enum Command {
 /// `(names, arguments, what it does)`; the first name is the one `.help` shows first.
 pub const HELP: &[(&[&str], &str, &str)] = &[
     (&[".tables", "\\d"], "", "list tables"),
-    (&[".schema", "\\d NAME"], "[TABLE]", "columns and types; for a log table also files, format and rejects"),
-    (&[".open"], "PATH... [AS NAME] [FORMAT F]", "register log files as a table (default name logs)"),
-    (&[".mode"], "table|csv|tsv|json|ndjson|markdown", "how results are printed"),
-    (&[".output"], "[FILE]", "send results to FILE; alone: back to the screen"),
+    (
+        &[".schema", "\\d NAME"],
+        "[TABLE]",
+        "columns and types; for a log table also files, format and rejects",
+    ),
+    (
+        &[".open"],
+        "PATH... [AS NAME] [FORMAT F]",
+        "register log files as a table (default name logs)",
+    ),
+    (
+        &[".mode"],
+        "table|csv|tsv|json|ndjson|markdown",
+        "how results are printed",
+    ),
+    (
+        &[".output"],
+        "[FILE]",
+        "send results to FILE; alone: back to the screen",
+    ),
     (&[".timer"], "on|off", "show how long each statement took"),
-    (&[".maxrows"], "N", "rows shown in table and markdown modes (0: all; default 40)"),
-    (&[".read", "\\i"], "FILE", "run the statements and commands in FILE"),
-    (&[".formats"], "", "log formats logsql reads, with their columns"),
+    (
+        &[".maxrows"],
+        "N",
+        "rows shown in table and markdown modes (0: all; default 40)",
+    ),
+    (
+        &[".read", "\\i"],
+        "FILE",
+        "run the statements and commands in FILE",
+    ),
+    (
+        &[".formats"],
+        "",
+        "log formats logsql reads, with their columns",
+    ),
     (&[".help", "\\?"], "", "this help"),
     (&[".quit", "\\q"], "", "leave (Ctrl-D also does)"),
 ];
 
 /// Every word that starts a meta command, for completion.
 pub fn names() -> impl Iterator<Item = &'static str> {
-    HELP.iter().flat_map(|(names, _, _)| names.iter().map(|n| n.split(' ').next().unwrap()))
+    HELP.iter()
+        .flat_map(|(names, _, _)| names.iter().map(|n| n.split(' ').next().unwrap()))
 }
 
 /// Splits arguments like a shell would, minus expansion: blanks separate, quotes group.
@@ -87,7 +120,13 @@ impl Command {
         let line = line.trim().trim_end_matches(';').trim_end();
         let (head, tail) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         let args = words(tail)?;
-        let no_args = |c: Command| if args.is_empty() { Ok(c) } else { Err(anyhow!("{head} takes no arguments")) };
+        let no_args = |c: Command| {
+            if args.is_empty() {
+                Ok(c)
+            } else {
+                Err(anyhow!("{head} takes no arguments"))
+            }
+        };
         let one = |what: &str| match args.as_slice() {
             [a] => Ok(a.clone()),
             _ => Err(anyhow!("usage: {head} {what}")),
@@ -120,7 +159,10 @@ impl Command {
             ".timer" => on_off().map(Command::Timer),
             ".maxrows" => match args.as_slice() {
                 [] => Ok(Command::MaxRows(None)),
-                [n] => n.parse().map(|n| Command::MaxRows(Some(n))).map_err(|_| anyhow!("usage: .maxrows N (0 for all)")),
+                [n] => n
+                    .parse()
+                    .map(|n| Command::MaxRows(Some(n)))
+                    .map_err(|_| anyhow!("usage: .maxrows N (0 for all)")),
                 _ => bail!("usage: .maxrows N"),
             },
             ".read" | "\\i" => one("FILE").map(|f| Command::Read(f.into())),
@@ -139,9 +181,15 @@ fn parse_open(args: &[String]) -> Result<Command> {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         if a.eq_ignore_ascii_case("as") {
-            name = it.next().ok_or_else(|| anyhow!(".open: AS needs a table name"))?.clone();
+            name = it
+                .next()
+                .ok_or_else(|| anyhow!(".open: AS needs a table name"))?
+                .clone();
         } else if a.eq_ignore_ascii_case("format") {
-            format = it.next().ok_or_else(|| anyhow!(".open: FORMAT needs a format name"))?.clone();
+            format = it
+                .next()
+                .ok_or_else(|| anyhow!(".open: FORMAT needs a format name"))?
+                .clone();
         } else {
             paths.push(PathBuf::from(a));
         }
@@ -149,7 +197,11 @@ fn parse_open(args: &[String]) -> Result<Command> {
     if paths.is_empty() {
         bail!("usage: .open PATH... [AS NAME] [FORMAT F]");
     }
-    Ok(Command::Open { paths, name, format })
+    Ok(Command::Open {
+        paths,
+        name,
+        format,
+    })
 }
 
 /// The `.help` text.
@@ -164,13 +216,19 @@ pub fn help_text() -> String {
             (usage, *what)
         })
         .collect();
-    let width = rows.iter().map(|(u, _)| u.chars().count()).max().unwrap_or(0);
+    let width = rows
+        .iter()
+        .map(|(u, _)| u.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut s = String::new();
     for (usage, what) in rows {
         s.push_str(&format!("{usage:width$}  {what}\n"));
     }
     s.push_str("\nSQL statements end with ';' and may span lines. Tab completes keywords, tables, columns,\n");
-    s.push_str("functions, commands and (inside quotes) file names. Ctrl-C cancels a running query.\n");
+    s.push_str(
+        "functions, commands and (inside quotes) file names. Ctrl-C cancels a running query.\n",
+    );
     s
 }
 
@@ -188,9 +246,18 @@ impl Repl {
                 let text = self.schema_text(table.as_deref()).await?;
                 self.say(&text);
             }
-            Command::Open { paths, name, format } => {
+            Command::Open {
+                paths,
+                name,
+                format,
+            } => {
                 let table = self.session.open(&name, &paths, &format)?;
-                let size: u64 = table.files().iter().filter_map(|f| std::fs::metadata(&f.path).ok()).map(|m| m.len()).sum();
+                let size: u64 = table
+                    .files()
+                    .iter()
+                    .filter_map(|f| std::fs::metadata(&f.path).ok())
+                    .map(|m| m.len())
+                    .sum();
                 let n = table.files().len();
                 self.say(&format!(
                     "table {name}: {n} file{}, {} format, {}; lines that do not parse are in {}\n",
@@ -201,19 +268,26 @@ impl Repl {
                 ));
                 self.refresh_completion().await;
             }
-            Command::Mode(None) => self.say(&format!("mode: {}\n", super::mode_name(self.settings.mode))),
+            Command::Mode(None) => {
+                self.say(&format!("mode: {}\n", super::mode_name(self.settings.mode)))
+            }
             Command::Mode(Some(m)) => self.settings.mode = m,
             Command::Output(None) => self.settings.output = None,
             Command::Output(Some(path)) => {
-                let file = std::fs::File::create(&path).map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
+                let file = std::fs::File::create(&path)
+                    .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
                 self.settings.output = Some((path, std::io::BufWriter::new(file)));
             }
-            Command::Timer(None) => self.say(&format!("timer: {}\n", if self.settings.timer { "on" } else { "off" })),
+            Command::Timer(None) => self.say(&format!(
+                "timer: {}\n",
+                if self.settings.timer { "on" } else { "off" }
+            )),
             Command::Timer(Some(on)) => self.settings.timer = on,
             Command::MaxRows(None) => self.say(&format!("maxrows: {}\n", self.settings.max_rows)),
             Command::MaxRows(Some(n)) => self.settings.max_rows = n,
             Command::Read(path) => {
-                let text = std::fs::read_to_string(&path).map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
                 self.depth += 1;
                 let result = if self.depth > 16 {
                     Err(anyhow!(".read nested too deeply"))
@@ -238,8 +312,17 @@ impl Repl {
         for name in names {
             let what = if let Some((_, t)) = self.session.tables.iter().find(|(n, _)| *n == name) {
                 let n = t.files().len();
-                format!("{} log, {n} file{}", t.format().name(), if n == 1 { "" } else { "s" })
-            } else if let Some(base) = self.session.tables.iter().find(|(n, _)| rejects_name(n) == name) {
+                format!(
+                    "{} log, {n} file{}",
+                    t.format().name(),
+                    if n == 1 { "" } else { "s" }
+                )
+            } else if let Some(base) = self
+                .session
+                .tables
+                .iter()
+                .find(|(n, _)| rejects_name(n) == name)
+            {
                 format!("lines of {} that did not parse", base.0)
             } else {
                 "table".into()
@@ -253,35 +336,75 @@ impl Repl {
         let Some(name) = table else {
             let mut s = String::new();
             for name in self.table_names() {
-                let schema = self.session.ctx.table_provider(name.as_str()).await?.schema();
-                let cols: Vec<String> =
-                    schema.fields().iter().map(|f| format!("{} {}", f.name(), type_name(f.data_type()))).collect();
+                let schema = self
+                    .session
+                    .ctx
+                    .table_provider(name.as_str())
+                    .await?
+                    .schema();
+                let cols: Vec<String> = schema
+                    .fields()
+                    .iter()
+                    .map(|f| format!("{} {}", f.name(), type_name(f.data_type())))
+                    .collect();
                 s.push_str(&format!("{name}({})\n", cols.join(", ")));
             }
             return Ok(s);
         };
-        let provider = self.session.ctx.table_provider(name).await.map_err(|_| anyhow!("no table named {name}"))?;
+        let provider = self
+            .session
+            .ctx
+            .table_provider(name)
+            .await
+            .map_err(|_| anyhow!("no table named {name}"))?;
         let schema = provider.schema();
-        let width = schema.fields().iter().map(|f| f.name().chars().count()).max().unwrap_or(0).max(6);
+        let width = schema
+            .fields()
+            .iter()
+            .map(|f| f.name().chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(6);
         let mut s = format!("{:width$}  type\n", "column");
         for f in schema.fields() {
             let null = if f.is_nullable() { "" } else { "  not null" };
-            s.push_str(&format!("{:width$}  {}{null}\n", f.name(), type_name(f.data_type())));
+            s.push_str(&format!(
+                "{:width$}  {}{null}\n",
+                f.name(),
+                type_name(f.data_type())
+            ));
         }
         if let Some((_, t)) = self.session.tables.iter().find(|(n, _)| n == name) {
-            s.push_str(&format!("\nformat: {} ({})\nfiles:\n", t.format().name(), t.format().description()));
+            s.push_str(&format!(
+                "\nformat: {} ({})\nfiles:\n",
+                t.format().name(),
+                t.format().description()
+            ));
             for f in t.files() {
-                let size = std::fs::metadata(&f.path).map(|m| super::progress::human_bytes(m.len())).unwrap_or_default();
-                s.push_str(&format!("  {} ({}, {size})\n", f.name, f.compression.name()));
+                let size = std::fs::metadata(&f.path)
+                    .map(|m| super::progress::human_bytes(m.len()))
+                    .unwrap_or_default();
+                s.push_str(&format!(
+                    "  {} ({}, {size})\n",
+                    f.name,
+                    f.compression.name()
+                ));
             }
             let rejects = rejects_name(name);
             let sql = format!("SELECT count(*) FROM \"{rejects}\"");
             let batches = self.session.ctx.sql(&sql).await?.collect().await?;
             let count = batches
                 .first()
-                .and_then(|b| b.column(0).as_any().downcast_ref::<arrow::array::Int64Array>().map(|a| a.value(0)))
+                .and_then(|b| {
+                    b.column(0)
+                        .as_any()
+                        .downcast_ref::<arrow::array::Int64Array>()
+                        .map(|a| a.value(0))
+                })
                 .unwrap_or(0);
-            s.push_str(&format!("rejected lines: {count} (SELECT * FROM {rejects})\n"));
+            s.push_str(&format!(
+                "rejected lines: {count} (SELECT * FROM {rejects})\n"
+            ));
         }
         Ok(s)
     }
@@ -324,7 +447,12 @@ fn formats_text() -> String {
     let mut s = String::new();
     for f in LogFormat::ALL {
         let cols: Vec<&str> = columns_of(f).iter().map(|c| c.name()).collect();
-        s.push_str(&format!("{}: {}\n  columns: {}\n", f.name(), f.description(), cols.join(", ")));
+        s.push_str(&format!(
+            "{}: {}\n  columns: {}\n",
+            f.name(),
+            f.description(),
+            cols.join(", ")
+        ));
     }
     s.push_str("auto (the default) picks one from the first lines of the files.\n");
     s
@@ -338,13 +466,28 @@ mod tests {
     fn parses_commands_and_backslash_forms() {
         assert_eq!(Command::parse(".tables").unwrap(), Command::Tables);
         assert_eq!(Command::parse("\\d").unwrap(), Command::Tables);
-        assert_eq!(Command::parse("\\d logs").unwrap(), Command::Schema(Some("logs".into())));
+        assert_eq!(
+            Command::parse("\\d logs").unwrap(),
+            Command::Schema(Some("logs".into()))
+        );
         assert_eq!(Command::parse("\\q").unwrap(), Command::Quit);
         assert_eq!(Command::parse("\\?").unwrap(), Command::Help);
-        assert_eq!(Command::parse("\\i a.sql").unwrap(), Command::Read("a.sql".into()));
-        assert_eq!(Command::parse(".mode csv").unwrap(), Command::Mode(Some(Mode::Csv)));
-        assert_eq!(Command::parse(".timer OFF").unwrap(), Command::Timer(Some(false)));
-        assert_eq!(Command::parse(".maxrows 5").unwrap(), Command::MaxRows(Some(5)));
+        assert_eq!(
+            Command::parse("\\i a.sql").unwrap(),
+            Command::Read("a.sql".into())
+        );
+        assert_eq!(
+            Command::parse(".mode csv").unwrap(),
+            Command::Mode(Some(Mode::Csv))
+        );
+        assert_eq!(
+            Command::parse(".timer OFF").unwrap(),
+            Command::Timer(Some(false))
+        );
+        assert_eq!(
+            Command::parse(".maxrows 5").unwrap(),
+            Command::MaxRows(Some(5))
+        );
         assert!(Command::parse(".mode nope").is_err());
         assert!(Command::parse(".frobnicate").is_err());
     }
@@ -361,7 +504,11 @@ mod tests {
         );
         assert_eq!(
             Command::parse(".open a.log").unwrap(),
-            Command::Open { paths: vec!["a.log".into()], name: "logs".into(), format: "auto".into() }
+            Command::Open {
+                paths: vec!["a.log".into()],
+                name: "logs".into(),
+                format: "auto".into()
+            }
         );
         assert!(Command::parse(".open").is_err());
     }

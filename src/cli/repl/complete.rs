@@ -16,13 +16,85 @@ use super::splitter::StatementValidator;
 
 /// Common SQL keywords (the parser knows hundreds; these are the ones people type).
 pub const KEYWORDS: &[&str] = &[
-    "ALL", "AND", "ANY", "AS", "ASC", "BETWEEN", "BY", "CASE", "CAST", "COPY", "CREATE", "CROSS", "CURRENT_DATE",
-    "CURRENT_TIMESTAMP", "DATE", "DESC", "DESCRIBE", "DISTINCT", "DROP", "ELSE", "END", "EXCEPT", "EXISTS", "EXPLAIN",
-    "EXTERNAL", "FALSE", "FILTER", "FIRST", "FOLLOWING", "FROM", "FULL", "GROUP", "HAVING", "ILIKE", "IN", "INNER",
-    "INSERT", "INTERSECT", "INTERVAL", "INTO", "IS", "JOIN", "LAST", "LEFT", "LIKE", "LIMIT", "NOT", "NULL", "NULLS",
-    "OFFSET", "ON", "OR", "ORDER", "OUTER", "OVER", "PARTITION", "PRECEDING", "RANGE", "RECURSIVE", "RIGHT", "ROWS",
-    "SELECT", "SET", "SHOW", "SIMILAR", "TABLE", "TABLES", "THEN", "TIMESTAMP", "TRUE", "UNBOUNDED", "UNION",
-    "USING", "VALUES", "VIEW", "WHEN", "WHERE", "WINDOW", "WITH",
+    "ALL",
+    "AND",
+    "ANY",
+    "AS",
+    "ASC",
+    "BETWEEN",
+    "BY",
+    "CASE",
+    "CAST",
+    "COPY",
+    "CREATE",
+    "CROSS",
+    "CURRENT_DATE",
+    "CURRENT_TIMESTAMP",
+    "DATE",
+    "DESC",
+    "DESCRIBE",
+    "DISTINCT",
+    "DROP",
+    "ELSE",
+    "END",
+    "EXCEPT",
+    "EXISTS",
+    "EXPLAIN",
+    "EXTERNAL",
+    "FALSE",
+    "FILTER",
+    "FIRST",
+    "FOLLOWING",
+    "FROM",
+    "FULL",
+    "GROUP",
+    "HAVING",
+    "ILIKE",
+    "IN",
+    "INNER",
+    "INSERT",
+    "INTERSECT",
+    "INTERVAL",
+    "INTO",
+    "IS",
+    "JOIN",
+    "LAST",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "NOT",
+    "NULL",
+    "NULLS",
+    "OFFSET",
+    "ON",
+    "OR",
+    "ORDER",
+    "OUTER",
+    "OVER",
+    "PARTITION",
+    "PRECEDING",
+    "RANGE",
+    "RECURSIVE",
+    "RIGHT",
+    "ROWS",
+    "SELECT",
+    "SET",
+    "SHOW",
+    "SIMILAR",
+    "TABLE",
+    "TABLES",
+    "THEN",
+    "TIMESTAMP",
+    "TRUE",
+    "UNBOUNDED",
+    "UNION",
+    "USING",
+    "VALUES",
+    "VIEW",
+    "WHEN",
+    "WHERE",
+    "WINDOW",
+    "WITH",
 ];
 
 const MODES: &[&str] = &["table", "csv", "tsv", "json", "ndjson", "markdown"];
@@ -79,7 +151,11 @@ fn in_string(text: &str) -> bool {
 
 fn matching<'a>(prefix: &str, words: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let lower = prefix.to_lowercase();
-    words.into_iter().filter(|w| w.to_lowercase().starts_with(&lower)).map(str::to_string).collect()
+    words
+        .into_iter()
+        .filter(|w| w.to_lowercase().starts_with(&lower))
+        .map(str::to_string)
+        .collect()
 }
 
 impl Catalog {
@@ -95,7 +171,12 @@ impl Catalog {
         if in_string(before) {
             return Completion::Files;
         }
-        let start = before.char_indices().rev().take_while(|(_, c)| is_word(*c)).last().map_or(pos, |(i, _)| i);
+        let start = before
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| is_word(*c))
+            .last()
+            .map_or(pos, |(i, _)| i);
         let prefix = &before[start..];
         // `t.col`: the columns of table t.
         if before[..start].ends_with('.') {
@@ -107,7 +188,11 @@ impl Catalog {
                 .last()
                 .map_or(qual_end, |(i, _)| i);
             let qualifier = &before[qual_start..qual_end];
-            if let Some((_, cols)) = self.tables.iter().find(|(t, _)| t.eq_ignore_ascii_case(qualifier)) {
+            if let Some((_, cols)) = self
+                .tables
+                .iter()
+                .find(|(t, _)| t.eq_ignore_ascii_case(qualifier))
+            {
                 return Completion::Words(start, matching(prefix, cols.iter().map(String::as_str)));
             }
         }
@@ -115,15 +200,29 @@ impl Catalog {
             return Completion::None;
         }
         // Columns of the tables the statement names; of every table if it names none yet.
-        let words_in_line: Vec<String> =
-            line.split(|c: char| !is_word(c)).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
-        let mut in_scope: Vec<&(String, Vec<String>)> =
-            self.tables.iter().filter(|(t, _)| words_in_line.contains(&t.to_lowercase())).collect();
+        let words_in_line: Vec<String> = line
+            .split(|c: char| !is_word(c))
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let mut in_scope: Vec<&(String, Vec<String>)> = self
+            .tables
+            .iter()
+            .filter(|(t, _)| words_in_line.contains(&t.to_lowercase()))
+            .collect();
         if in_scope.is_empty() {
             in_scope = self.tables.iter().collect();
         }
-        let mut out = matching(prefix, in_scope.iter().flat_map(|(_, cols)| cols.iter().map(String::as_str)));
-        out.extend(matching(prefix, self.tables.iter().map(|(t, _)| t.as_str())));
+        let mut out = matching(
+            prefix,
+            in_scope
+                .iter()
+                .flat_map(|(_, cols)| cols.iter().map(String::as_str)),
+        );
+        out.extend(matching(
+            prefix,
+            self.tables.iter().map(|(t, _)| t.as_str()),
+        ));
         out.extend(matching(prefix, self.functions.iter().map(String::as_str)));
         let upper = prefix.chars().any(|c| c.is_uppercase());
         out.extend(
@@ -146,7 +245,10 @@ impl Catalog {
         let arg = rest.rsplit(char::is_whitespace).next().unwrap_or("");
         let start = pos - arg.len();
         match head {
-            ".schema" | "\\d" => Completion::Words(start, matching(arg, self.tables.iter().map(|(t, _)| t.as_str()))),
+            ".schema" | "\\d" => Completion::Words(
+                start,
+                matching(arg, self.tables.iter().map(|(t, _)| t.as_str())),
+            ),
             ".mode" => Completion::Words(start, matching(arg, MODES.iter().copied())),
             ".timer" => Completion::Words(start, matching(arg, ["on", "off"])),
             ".open" | ".read" | "\\i" | ".output" => Completion::Files,
@@ -164,19 +266,39 @@ pub struct ShellHelper {
 
 impl ShellHelper {
     pub fn new(catalog: Arc<Mutex<Catalog>>) -> Self {
-        ShellHelper { catalog, files: FilenameCompleter::new(), validator: StatementValidator }
+        ShellHelper {
+            catalog,
+            files: FilenameCompleter::new(),
+            validator: StatementValidator,
+        }
     }
 }
 
 impl Completer for ShellHelper {
     type Candidate = Pair;
 
-    fn complete(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let what = self.catalog.lock().map(|c| c.complete(line, pos)).unwrap_or(Completion::None);
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let what = self
+            .catalog
+            .lock()
+            .map(|c| c.complete(line, pos))
+            .unwrap_or(Completion::None);
         match what {
-            Completion::Words(start, words) => {
-                Ok((start, words.into_iter().map(|w| Pair { display: w.clone(), replacement: w }).collect()))
-            }
+            Completion::Words(start, words) => Ok((
+                start,
+                words
+                    .into_iter()
+                    .map(|w| Pair {
+                        display: w.clone(),
+                        replacement: w,
+                    })
+                    .collect(),
+            )),
             Completion::Files => self.files.complete_path(line, pos),
             Completion::None => Ok((pos, Vec::new())),
         }
@@ -204,8 +326,14 @@ mod tests {
     fn catalog() -> Catalog {
         Catalog {
             tables: vec![
-                ("logs".into(), vec!["client".into(), "status".into(), "user_agent".into()]),
-                ("logs_rejects".into(), vec!["file".into(), "line_number".into(), "reason".into()]),
+                (
+                    "logs".into(),
+                    vec!["client".into(), "status".into(), "user_agent".into()],
+                ),
+                (
+                    "logs_rejects".into(),
+                    vec!["file".into(), "line_number".into(), "reason".into()],
+                ),
                 ("other".into(), vec!["status_text".into()]),
             ],
             functions: vec!["count".into(), "date_trunc".into()],

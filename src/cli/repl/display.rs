@@ -3,17 +3,21 @@
 
 use std::io::Write;
 
+use crate::cli::text::formatted_rows;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
-use crate::cli::text::formatted_rows;
 
 /// Cells longer than this (in characters) are cut.
 pub const MAX_CELL: usize = 60;
 
 /// Cuts `s` to at most `max` characters, ending with `…` when cut; line breaks become `↵`.
 pub fn truncate(s: &str, max: usize) -> String {
-    let s = if s.contains(['\n', '\r']) { s.replace("\r\n", "↵").replace(['\n', '\r'], "↵") } else { s.to_string() };
+    let s = if s.contains(['\n', '\r']) {
+        s.replace("\r\n", "↵").replace(['\n', '\r'], "↵")
+    } else {
+        s.to_string()
+    };
     if s.chars().count() <= max {
         return s;
     }
@@ -23,12 +27,28 @@ pub fn truncate(s: &str, max: usize) -> String {
 }
 
 /// Writes an aligned, boxed table of `batches`.
-pub fn write_table(out: &mut dyn Write, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<(), ArrowError> {
-    let header: Vec<String> = schema.fields().iter().map(|f| truncate(f.name(), MAX_CELL)).collect();
-    let right: Vec<bool> = schema.fields().iter().map(|f| f.data_type().is_numeric()).collect();
+pub fn write_table(
+    out: &mut dyn Write,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<(), ArrowError> {
+    let header: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| truncate(f.name(), MAX_CELL))
+        .collect();
+    let right: Vec<bool> = schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type().is_numeric())
+        .collect();
     let rows: Vec<Vec<String>> = formatted_rows(batches)?
         .into_iter()
-        .map(|row| row.into_iter().map(|c| truncate(c.as_deref().unwrap_or("NULL"), MAX_CELL)).collect())
+        .map(|row| {
+            row.into_iter()
+                .map(|c| truncate(c.as_deref().unwrap_or("NULL"), MAX_CELL))
+                .collect()
+        })
         .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
@@ -36,8 +56,15 @@ pub fn write_table(out: &mut dyn Write, schema: &SchemaRef, batches: &[RecordBat
             *w = (*w).max(cell.chars().count());
         }
     }
-    let rule: String = widths.iter().map(|w| format!("+{}", "-".repeat(w + 2))).collect::<String>() + "+";
-    let line = |out: &mut dyn Write, cells: &[String], align: &dyn Fn(usize) -> bool| -> std::io::Result<()> {
+    let rule: String = widths
+        .iter()
+        .map(|w| format!("+{}", "-".repeat(w + 2)))
+        .collect::<String>()
+        + "+";
+    let line = |out: &mut dyn Write,
+                cells: &[String],
+                align: &dyn Fn(usize) -> bool|
+     -> std::io::Result<()> {
         let mut s = String::new();
         for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
             let pad = " ".repeat(w - cell.chars().count());
@@ -90,7 +117,10 @@ mod tests {
         let mut out = Vec::new();
         write_table(&mut out, &schema, &[batch]).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.contains(&format!("{}…", "x".repeat(MAX_CELL - 1))), "{text}");
+        assert!(
+            text.contains(&format!("{}…", "x".repeat(MAX_CELL - 1))),
+            "{text}"
+        );
         assert!(text.contains("| NULL"), "{text}");
         assert!(text.contains("|     5 |"), "{text}");
     }

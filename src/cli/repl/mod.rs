@@ -42,13 +42,17 @@ pub const DEFAULT_MAX_ROWS: usize = 40;
 
 pub fn parse_mode(s: &str) -> Result<Mode> {
     match Mode::from_str(s, true) {
-        Ok(Mode::Parquet) | Err(_) => Err(anyhow!("unknown mode {s:?}: table, csv, tsv, json, ndjson or markdown")),
+        Ok(Mode::Parquet) | Err(_) => Err(anyhow!(
+            "unknown mode {s:?}: table, csv, tsv, json, ndjson or markdown"
+        )),
         Ok(m) => Ok(m),
     }
 }
 
 pub fn mode_name(m: Mode) -> String {
-    m.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+    m.to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
 }
 
 /// What `.mode`, `.output`, `.timer` and `.maxrows` set.
@@ -99,13 +103,20 @@ pub struct Repl {
 
 /// Runs the shell: interactive when stdin is a terminal, else the statements on stdin.
 pub fn run(cli: &Cli) -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let interactive = io::stdin().is_terminal();
     let mut repl = runtime.block_on(async {
         let session = Session::new(cli)?;
         let mut repl = Repl {
             session,
-            settings: Settings { mode: cli.stdout_format(), max_rows: DEFAULT_MAX_ROWS, timer: interactive, output: None },
+            settings: Settings {
+                mode: cli.stdout_format(),
+                max_rows: DEFAULT_MAX_ROWS,
+                timer: interactive,
+                output: None,
+            },
             interactive,
             depth: 0,
             failures: 0,
@@ -121,7 +132,9 @@ pub fn run(cli: &Cli) -> Result<()> {
         return result;
     }
     let mut text = String::new();
-    io::stdin().read_to_string(&mut text).context("reading statements from stdin")?;
+    io::stdin()
+        .read_to_string(&mut text)
+        .context("reading statements from stdin")?;
     let split = splitter::split(&text);
     if split.items.is_empty() && split.rest.is_none() {
         anyhow::bail!(
@@ -213,10 +226,18 @@ impl Repl {
             .iter()
             .map(|(n, t)| {
                 let k = t.files().len();
-                format!("{n} ({}, {k} file{})", t.format().name(), if k == 1 { "" } else { "s" })
+                format!(
+                    "{n} ({}, {k} file{})",
+                    t.format().name(),
+                    if k == 1 { "" } else { "s" }
+                )
             })
             .collect();
-        let tables = if tables.is_empty() { "none yet (.open PATH...)".into() } else { tables.join(", ") };
+        let tables = if tables.is_empty() {
+            "none yet (.open PATH...)".into()
+        } else {
+            tables.join(", ")
+        };
         format!(
             "logsql {}: SQL over log files. Tables: {tables}.\nEnd statements with ';'. .help for commands, Tab completes, Ctrl-D quits.\n",
             env!("CARGO_PKG_VERSION")
@@ -286,27 +307,35 @@ impl Repl {
 
     /// Parses, plans and runs one statement, printing its result in the current mode.
     async fn run_statement(&mut self, sql: &str) -> Result<()> {
-        let statements =
-            DFParser::parse_sql(sql).map_err(|e| ParseFailure(with_position(sql, &e.to_string().replace('\n', " "))))?;
+        let statements = DFParser::parse_sql(sql)
+            .map_err(|e| ParseFailure(with_position(sql, &e.to_string().replace('\n', " "))))?;
         for statement in statements {
             for (_, table) in &self.session.tables {
                 table.stats().reset();
             }
             let started = Instant::now();
-            let progress = progress::Progress::start(self.session.tables.iter().map(|(_, t)| t.clone()).collect());
-            let df = self.session.plan(statement, &Default::default(), &mut Vec::new()).await?;
+            let progress = progress::Progress::start(
+                self.session.tables.iter().map(|(_, t)| t.clone()).collect(),
+            );
+            let df = self
+                .session
+                .plan(statement, &Default::default(), &mut Vec::new())
+                .await?;
             let schema = Arc::new(df.schema().as_arrow().clone());
             let mut stream = df.execute_stream().await?;
             let mode = self.settings.mode;
             let limit = match mode {
-                Mode::Table | Mode::Markdown if self.settings.max_rows > 0 => self.settings.max_rows,
+                Mode::Table | Mode::Markdown if self.settings.max_rows > 0 => {
+                    self.settings.max_rows
+                }
                 _ => usize::MAX,
             };
             let mut rows = 0usize;
             let mut kept: Vec<RecordBatch> = Vec::new();
             let buffered = matches!(mode, Mode::Table | Mode::Markdown);
             {
-                let mut writer = (!buffered).then(|| ResultWriter::new(mode, self.out(), schema.clone()));
+                let mut writer =
+                    (!buffered).then(|| ResultWriter::new(mode, self.out(), schema.clone()));
                 while let Some(batch) = stream.next().await {
                     let batch = batch?;
                     if let Some(w) = writer.as_mut() {
@@ -328,13 +357,22 @@ impl Repl {
                     write_markdown(&mut out, &schema, &kept)?;
                 } else if is_explain(&schema) {
                     // Plans are many long lines: print them whole.
-                    writeln!(out, "{}", arrow::util::pretty::pretty_format_batches(&kept)?)?;
+                    writeln!(
+                        out,
+                        "{}",
+                        arrow::util::pretty::pretty_format_batches(&kept)?
+                    )?;
                 } else {
                     display::write_table(&mut out, &schema, &kept)?;
                 }
                 out.flush()?;
             }
-            self.footer(rows, rows.saturating_sub(limit), schema.fields().is_empty(), elapsed);
+            self.footer(
+                rows,
+                rows.saturating_sub(limit),
+                schema.fields().is_empty(),
+                elapsed,
+            );
             self.session.report_rejects();
         }
         self.refresh_completion().await;
@@ -343,7 +381,11 @@ impl Repl {
 
     /// `12 rows (0.031 s)`, on the screen, for people only.
     fn footer(&self, rows: usize, omitted: usize, no_columns: bool, elapsed: std::time::Duration) {
-        let time = if self.settings.timer { format!(" ({:.3} s)", elapsed.as_secs_f64()) } else { String::new() };
+        let time = if self.settings.timer {
+            format!(" ({:.3} s)", elapsed.as_secs_f64())
+        } else {
+            String::new()
+        };
         if !self.interactive {
             if self.settings.timer {
                 eprintln!("Run time: {:.3} s", elapsed.as_secs_f64());
@@ -356,7 +398,10 @@ impl Repl {
             format!("{rows} row{}", if rows == 1 { "" } else { "s" })
         };
         let shown = if omitted > 0 {
-            format!(", {} shown, {omitted} omitted (.maxrows N to change)", rows - omitted)
+            format!(
+                ", {} shown, {omitted} omitted (.maxrows N to change)",
+                rows - omitted
+            )
         } else {
             String::new()
         };
@@ -394,7 +439,12 @@ impl Repl {
         let mut tables = Vec::new();
         for name in self.table_names() {
             if let Ok(provider) = self.session.ctx.table_provider(name.as_str()).await {
-                let cols = provider.schema().fields().iter().map(|f| f.name().clone()).collect();
+                let cols = provider
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect();
                 tables.push((name, cols));
             }
         }
@@ -422,9 +472,17 @@ fn is_explain(schema: &arrow::datatypes::Schema) -> bool {
 /// Adds the offending line and a caret under the column the parser names
 /// (`... at Line: 2, Column: 8`).
 pub fn with_position(sql: &str, message: &str) -> String {
-    let Some((line, column)) = position(message) else { return message.to_string() };
-    let Some(text) = sql.lines().nth(line.saturating_sub(1)) else { return message.to_string() };
-    let pad: String = text.chars().take(column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    let Some((line, column)) = position(message) else {
+        return message.to_string();
+    };
+    let Some(text) = sql.lines().nth(line.saturating_sub(1)) else {
+        return message.to_string();
+    };
+    let pad: String = text
+        .chars()
+        .take(column.saturating_sub(1))
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
     format!("{message}\n  {text}\n  {pad}^")
 }
 
@@ -434,7 +492,9 @@ fn position(message: &str) -> Option<(usize, usize)> {
     let line_end = rest.find(|c: char| !c.is_ascii_digit())?;
     let line = rest[..line_end].parse().ok()?;
     let rest = rest[line_end..].strip_prefix(", Column: ")?;
-    let col_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    let col_end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
     let column = rest[..col_end].parse().ok()?;
     Some((line, column))
 }
@@ -448,7 +508,10 @@ mod tests {
         let sql = "SELECT status\nFORM logs";
         let msg = "SQL error: ParserError(\"Expected: end of statement, found: logs at Line: 2, Column: 6\")";
         assert_eq!(position(msg), Some((2, 6)));
-        assert_eq!(with_position(sql, msg), format!("{msg}\n  FORM logs\n       ^"));
+        assert_eq!(
+            with_position(sql, msg),
+            format!("{msg}\n  FORM logs\n       ^")
+        );
         assert_eq!(with_position(sql, "no position"), "no position");
     }
 

@@ -23,11 +23,21 @@ impl Progress {
         let drawn = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
         if tables.is_empty() || !std::io::stderr().is_terminal() {
-            return Progress { task: None, drawn, stopped };
+            return Progress {
+                task: None,
+                drawn,
+                stopped,
+            };
         }
         let sizes: Vec<u64> = tables
             .iter()
-            .map(|t| t.files().iter().filter_map(|f| std::fs::metadata(&f.path).ok()).map(|m| m.len()).sum())
+            .map(|t| {
+                t.files()
+                    .iter()
+                    .filter_map(|f| std::fs::metadata(&f.path).ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
             .collect();
         let flag = drawn.clone();
         let stop = stopped.clone();
@@ -48,11 +58,18 @@ impl Progress {
                     let secs = start.elapsed().as_secs_f64();
                     let rate = human_bytes((read as f64 / secs.max(0.001)) as u64);
                     let of = if read <= total {
-                        format!(" of {} ({:.0}%)", human_bytes(total), 100.0 * read as f64 / total.max(1) as f64)
+                        format!(
+                            " of {} ({:.0}%)",
+                            human_bytes(total),
+                            100.0 * read as f64 / total.max(1) as f64
+                        )
                     } else {
                         String::new()
                     };
-                    let line = format!("\r\x1b[2Kread {}{of}, {rate}/s, {secs:.1} s  (Ctrl-C cancels)", human_bytes(read));
+                    let line = format!(
+                        "\r\x1b[2Kread {}{of}, {rate}/s, {secs:.1} s  (Ctrl-C cancels)",
+                        human_bytes(read)
+                    );
                     let mut err = std::io::stderr().lock();
                     // Checked under the lock so nothing is drawn after `drop` erased the line.
                     if stop.load(std::sync::atomic::Ordering::Relaxed) {
@@ -65,7 +82,11 @@ impl Progress {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         });
-        Progress { task: Some(task), drawn, stopped }
+        Progress {
+            task: Some(task),
+            drawn,
+            stopped,
+        }
     }
 }
 
@@ -75,7 +96,8 @@ impl Drop for Progress {
             task.abort();
         }
         let mut err = std::io::stderr().lock();
-        self.stopped.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.stopped
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         if self.drawn.load(std::sync::atomic::Ordering::Relaxed) {
             let _ = err.write_all(b"\r\x1b[2K");
             let _ = err.flush();

@@ -79,7 +79,10 @@ pub fn split(text: &str) -> Split {
                     }
                     _ => {}
                 }
-                if !b.is_ascii_whitespace() && state != State::LineComment && state != State::BlockComment {
+                if !b.is_ascii_whitespace()
+                    && state != State::LineComment
+                    && state != State::BlockComment
+                {
                     has_code = true;
                 }
             }
@@ -103,7 +106,11 @@ pub fn split(text: &str) -> Split {
 
 /// Whether only blanks stand between the statement start (or the line start) and `i`.
 fn at_line_start(bytes: &[u8], start: usize, i: usize) -> bool {
-    bytes[start..i].iter().rev().take_while(|&&c| c != b'\n').all(|c| c.is_ascii_whitespace())
+    bytes[start..i]
+        .iter()
+        .rev()
+        .take_while(|&&c| c != b'\n')
+        .all(|c| c.is_ascii_whitespace())
 }
 
 /// Whether the editor should hand `input` over (Enter) or keep reading lines.
@@ -117,7 +124,11 @@ pub struct StatementValidator;
 
 impl Validator for StatementValidator {
     fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
-        Ok(if is_complete(ctx.input()) { ValidationResult::Valid(None) } else { ValidationResult::Incomplete })
+        Ok(if is_complete(ctx.input()) {
+            ValidationResult::Valid(None)
+        } else {
+            ValidationResult::Incomplete
+        })
     }
 }
 
@@ -159,10 +170,17 @@ mod tests {
     #[test]
     fn multi_line_statement_waits_for_its_semicolon() {
         assert!(!is_complete("SELECT status,\n  count(*)"));
-        assert!(!is_complete("SELECT status,\n  count(*)\nFROM logs\nGROUP BY status"));
+        assert!(!is_complete(
+            "SELECT status,\n  count(*)\nFROM logs\nGROUP BY status"
+        ));
         let text = "SELECT status,\n  count(*)\nFROM logs\nGROUP BY status;";
         assert!(is_complete(text));
-        assert_eq!(split(text).items, [sql("SELECT status,\n  count(*)\nFROM logs\nGROUP BY status")]);
+        assert_eq!(
+            split(text).items,
+            [sql(
+                "SELECT status,\n  count(*)\nFROM logs\nGROUP BY status"
+            )]
+        );
     }
 
     #[test]
@@ -178,7 +196,12 @@ mod tests {
         let s = split(".mode csv\nSELECT 1;\n  \\d logs\nSELECT\n.5;");
         assert_eq!(
             s.items,
-            [Item::Meta(".mode csv".into()), sql("SELECT 1"), Item::Meta("\\d logs".into()), sql("SELECT\n.5")]
+            [
+                Item::Meta(".mode csv".into()),
+                sql("SELECT 1"),
+                Item::Meta("\\d logs".into()),
+                sql("SELECT\n.5")
+            ]
         );
         assert!(is_complete(".tables"));
         assert!(is_complete(".open 'my file.log'"));
