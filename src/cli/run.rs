@@ -9,7 +9,7 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement};
 use futures::StreamExt;
-use logsql::source::{expand_paths, DirFilter, LogFile};
+use logsql::source::{find_log_files, DirFilter, LogFile};
 use logsql::table::hidden::hide_columns;
 use logsql::{register_table, rejects_name, FormatChoice, LogTable};
 
@@ -77,9 +77,10 @@ impl Session {
                 let spooled = self.spool_stdin()?;
                 files.push(LogFile::open(&spooled, "<stdin>")?);
             } else {
-                for found in expand_paths(std::slice::from_ref(path), &self.dir_filter)? {
-                    files.push(LogFile::open(&found, found.display().to_string())?);
-                }
+                files.extend(find_log_files(
+                    std::slice::from_ref(path),
+                    &self.dir_filter,
+                )?);
             }
         }
         let table = Arc::new(LogTable::from_files(files, choice)?);

@@ -168,6 +168,15 @@ pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>
     Ok(out)
 }
 
+/// [`expand_paths`], then each file checked and its compression recognised; files are named
+/// as found.
+pub fn find_log_files(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<LogFile>> {
+    expand_paths(args, filter)?
+        .iter()
+        .map(|p| LogFile::open(p, p.display().to_string()))
+        .collect()
+}
+
 fn walk(dir: &Path, filter: &DirFilter, out: &mut Vec<PathBuf>) -> Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?

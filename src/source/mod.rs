@@ -5,6 +5,6 @@ pub mod input;
 pub mod lines;
 pub mod ranges;
 
-pub use input::{expand_paths, Compression, DirFilter, LogFile};
+pub use input::{expand_paths, find_log_files, Compression, DirFilter, LogFile};
 pub use lines::LineReader;
 pub use ranges::{plan_partitions, FileRange, MIN_SPLIT_BYTES};

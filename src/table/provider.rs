@@ -20,7 +20,7 @@ use super::schema::{columns_of, rejects_schema, schema_of, Column};
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
 use crate::parse::{detect, FormatChoice, LogFormat};
-use crate::source::{expand_paths, plan_partitions, DirFilter, LogFile, MIN_SPLIT_BYTES};
+use crate::source::{find_log_files, plan_partitions, DirFilter, LogFile, MIN_SPLIT_BYTES};
 
 /// How much of a file auto-detection looks at.
 const SAMPLE_BYTES: usize = 64 * 1024;
@@ -40,12 +40,7 @@ impl LogTable {
     /// Opens paths (files, directories and glob patterns, see [`expand_paths`]) as one table,
     /// settling the format (detected from the first lines when `choice` is `Auto`).
     pub fn open(paths: &[PathBuf], choice: FormatChoice) -> Result<Self> {
-        let paths = expand_paths(paths, &DirFilter::default())?;
-        let files = paths
-            .iter()
-            .map(|p| LogFile::open(p, p.display().to_string()))
-            .collect::<Result<Vec<_>>>()?;
-        Self::from_files(files, choice)
+        Self::from_files(find_log_files(paths, &DirFilter::default())?, choice)
     }
 
     /// A table over files already found and checked.
