@@ -310,9 +310,7 @@ impl Repl {
         let statements = DFParser::parse_sql(sql)
             .map_err(|e| ParseFailure(with_position(sql, &e.to_string().replace('\n', " "))))?;
         for statement in statements {
-            for (_, table) in &self.session.tables {
-                table.stats().reset();
-            }
+            // `Session::plan` resets the scan counters the progress line reads.
             let started = Instant::now();
             let progress = progress::Progress::start(
                 self.session.tables.iter().map(|(_, t)| t.clone()).collect(),
