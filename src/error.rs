@@ -11,8 +11,10 @@ pub enum Error {
     Io { path: PathBuf, error: io::Error },
     #[error("{}: is a directory, not a log file", .0.display())]
     IsDirectory(PathBuf),
-    #[error("{}: no known log format matches its first lines (tried {tried}); name one with --format", path.display())]
+    #[error("{}: no known log format matches its first lines (tried {tried}); name one with --format NAME, or define one: --format 'apache:%h %t \"%r\" %>s ...', 'nginx:$remote_addr ...' or 'regex:(?P<name>...)' (see `logsql formats`)", path.display())]
     UndetectedFormat { path: PathBuf, tried: String },
+    #[error("the data does not fit format {format}: {reason}")]
+    FormatMismatch { format: String, reason: String },
     #[error("{0}")]
     UnknownFormat(String),
     #[error("no input files")]

@@ -6,18 +6,102 @@
 //! extra X-Forwarded-For field, CRLF endings, non-UTF-8 bytes, and (optionally) bad lines. It
 //! returns the [`Truth`] it wrote, computed from what it intended rather than by parsing, so
 //! tests and benchmarks can check the engine's answers against it.
+//!
+//! Besides common and combined it writes the same traffic as other formats users have (see
+//! [`GenFormat`]): combined with Apache's `%D`, nginx with `$request_time` and upstream times,
+//! JSON lines, RFC 5424 syslog, and IIS-style W3C with a `#Fields` change mid-file.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::parse::LogFormat;
+/// The layouts the generator writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GenFormat {
+    Common,
+    Combined,
+    /// Combined plus `%D` (microseconds).
+    ApacheTimed,
+    /// nginx main-like with `$request_time` and `$upstream_response_time`.
+    NginxTimed,
+    /// nginx `escape=json`-style JSON lines (every value a string).
+    Json,
+    /// RFC 5424 syslog.
+    Syslog,
+    /// IIS W3C extended, with a `#Fields` change half way.
+    W3c,
+}
+
+impl GenFormat {
+    pub const ALL: [GenFormat; 7] = [
+        GenFormat::Common,
+        GenFormat::Combined,
+        GenFormat::ApacheTimed,
+        GenFormat::NginxTimed,
+        GenFormat::Json,
+        GenFormat::Syslog,
+        GenFormat::W3c,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            GenFormat::Common => "common",
+            GenFormat::Combined => "combined",
+            GenFormat::ApacheTimed => "apache_timed",
+            GenFormat::NginxTimed => "nginx_timed",
+            GenFormat::Json => "json",
+            GenFormat::Syslog => "syslog",
+            GenFormat::W3c => "w3c",
+        }
+    }
+
+    /// The `--format` that reads what this writes.
+    pub fn format_spec(self) -> &'static str {
+        match self {
+            GenFormat::Common => "common",
+            GenFormat::Combined => "combined",
+            GenFormat::ApacheTimed => {
+                r#"apache:%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D"#
+            }
+            GenFormat::NginxTimed => {
+                r#"nginx:$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time $upstream_response_time"#
+            }
+            GenFormat::Json => "json",
+            GenFormat::Syslog => "syslog",
+            GenFormat::W3c => "w3c",
+        }
+    }
+
+    /// Whether the layout is Apache/nginx text (quirky request lines and clients apply).
+    fn is_access(self) -> bool {
+        matches!(
+            self,
+            GenFormat::Common | GenFormat::Combined | GenFormat::ApacheTimed | GenFormat::NginxTimed
+        )
+    }
+}
+
+impl std::str::FromStr for GenFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        GenFormat::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown generator format '{s}' (known: {})",
+                    GenFormat::ALL.map(GenFormat::name).join(", ")
+                )
+            })
+    }
+}
 
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct GenOptions {
     pub lines: u64,
     pub seed: u64,
-    pub format: LogFormat,
+    pub format: GenFormat,
     /// Mix in bad lines (junk, impossible dates, truncated records, binary garbage).
     pub bad_lines: bool,
     /// Leave the final line without a newline.
@@ -29,7 +113,7 @@ impl Default for GenOptions {
         GenOptions {
             lines: 5000,
             seed: 42,
-            format: LogFormat::Combined,
+            format: GenFormat::Combined,
             bad_lines: true,
             no_final_newline: true,
         }
@@ -56,6 +140,14 @@ pub struct Truth {
     pub not_found_paths: BTreeMap<String, u64>,
     /// Line numbers (1-based) of the bad lines.
     pub reject_lines: Vec<u64>,
+    /// Sum of request durations in milliseconds (formats that log one; whole milliseconds).
+    pub duration_ms_sum: i64,
+    /// Rows whose duration exceeds 1000 ms.
+    pub slow: u64,
+    /// Rows per syslog severity name.
+    pub severities: BTreeMap<String, u64>,
+    /// Lines that are format directives (W3C `#` lines): neither rows nor rejects.
+    pub directives: u64,
 }
 
 /// Deterministic xorshift64* generator: the same seed gives the same log everywhere.
@@ -146,11 +238,21 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
     };
     let mut line = Vec::with_capacity(512);
     let status_total: u64 = STATUSES.iter().map(|(_, w)| w).sum();
+    let fields_v1 = "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status sc-bytes time-taken";
+    let fields_v2 = "#Fields: date time c-ip cs-method cs-uri-stem cs-uri-query sc-status sc-bytes time-taken cs(User-Agent)";
     for i in 0..opts.lines {
         line.clear();
         let number = i + 1;
         let last = number == opts.lines;
-        if opts.bad_lines && rng.chance(4) {
+        if opts.format == GenFormat::W3c && (i < 2 || i == opts.lines / 2) {
+            // Directives: a header at the top, and a new field list half way.
+            line.extend_from_slice(match i {
+                0 => b"#Software: Microsoft Internet Information Services 10.0".as_slice(),
+                1 => fields_v1.as_bytes(),
+                _ => fields_v2.as_bytes(),
+            });
+            truth.directives += 1;
+        } else if opts.bad_lines && rng.chance(4) {
             write_bad_line(&mut rng, &mut line, opts.format);
             truth.rejects += 1;
             truth.reject_lines.push(number);
@@ -170,38 +272,47 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
                     }
                 })
                 .map_or(200, |(s, _)| *s);
-            let (request, path, splittable) = request_line(&mut rng);
-            let bytes = if status == 304 && rng.chance(500) {
+            let (request, path, splittable) = if opts.format.is_access() {
+                request_line(&mut rng)
+            } else {
+                plain_request(&mut rng)
+            };
+            let bytes = if status == 304 && rng.chance(500) && opts.format != GenFormat::W3c {
                 None
             } else {
                 Some(rng.below(50_000) as i64)
             };
-
-            write_client(&mut rng, &mut line);
-            let user = rng.pick(&USERS);
-            write!(line, " - {user} [")?;
-            write_clf_time(&mut line, utc, *rng.pick(&OFFSETS));
-            write!(line, "] \"{request}\" {status} ")?;
-            match bytes {
-                Some(b) => write!(line, "{b}")?,
-                None => line.push(b'-'),
-            }
-            if opts.format == LogFormat::Combined {
-                write!(
-                    line,
-                    " \"{}\" \"{}\"",
-                    rng.pick(&REFERERS),
-                    rng.pick(&USER_AGENTS)
-                )?;
-                if rng.chance(100) {
-                    line.extend_from_slice(br#" "203.0.113.7, 10.10.1.1""#);
+            let duration_ms = if rng.chance(20) {
+                1001 + rng.below(4000) as i64
+            } else {
+                rng.below(300) as i64
+            };
+            let ctx = Row {
+                utc,
+                status,
+                request: &request,
+                bytes,
+                duration_ms,
+                second_half: i > opts.lines / 2,
+            };
+            match opts.format {
+                GenFormat::Json => write_json(&mut rng, &mut line, &ctx)?,
+                GenFormat::Syslog => {
+                    let severity = write_syslog(&mut rng, &mut line, &ctx)?;
+                    *truth.severities.entry(severity.to_string()).or_default() += 1;
                 }
+                GenFormat::W3c => write_w3c(&mut rng, &mut line, &ctx)?,
+                _ => write_access(&mut rng, &mut line, &ctx, opts.format)?,
             }
             truth.rows += 1;
             *truth.status.entry(status).or_default() += 1;
             match bytes {
                 Some(b) => truth.bytes_sum += b,
                 None => truth.bytes_null += 1,
+            }
+            truth.duration_ms_sum += duration_ms;
+            if duration_ms > 1000 {
+                truth.slow += 1;
             }
             truth.min_ts = truth.min_ts.min(utc);
             truth.max_ts = truth.max_ts.max(utc);
@@ -215,7 +326,7 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
             }
         }
         truth.lines += 1;
-        if rng.chance(20) {
+        if opts.format.is_access() && rng.chance(20) {
             line.push(b'\r');
         }
         if !(last && opts.no_final_newline) {
@@ -224,6 +335,152 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
         out.write_all(&line)?;
     }
     Ok(truth)
+}
+
+/// What one generated row holds, whatever the layout.
+struct Row<'a> {
+    utc: i64,
+    status: i32,
+    request: &'a str,
+    bytes: Option<i64>,
+    duration_ms: i64,
+    /// W3C: after the `#Fields` change.
+    second_half: bool,
+}
+
+fn write_access(rng: &mut Rng, line: &mut Vec<u8>, row: &Row, format: GenFormat) -> io::Result<()> {
+    write_client(rng, line);
+    let user = rng.pick(&USERS);
+    write!(line, " - {user} [")?;
+    write_clf_time(line, row.utc, *rng.pick(&OFFSETS));
+    write!(line, "] \"{}\" {} ", row.request, row.status)?;
+    match row.bytes {
+        Some(b) => write!(line, "{b}")?,
+        None => line.push(b'-'),
+    }
+    if format == GenFormat::Common {
+        return Ok(());
+    }
+    write!(
+        line,
+        " \"{}\" \"{}\"",
+        rng.pick(&REFERERS),
+        rng.pick(&USER_AGENTS)
+    )?;
+    match format {
+        GenFormat::Combined if rng.chance(100) => {
+            line.extend_from_slice(br#" "203.0.113.7, 10.10.1.1""#);
+        }
+        GenFormat::ApacheTimed => write!(line, " {}", row.duration_ms * 1000)?,
+        GenFormat::NginxTimed => {
+            write!(line, " {}.{:03} ", row.duration_ms / 1000, row.duration_ms % 1000)?;
+            match rng.below(10) {
+                0 => line.push(b'-'),
+                1 => line.extend_from_slice(b"0.004, 0.010"),
+                _ => write!(line, "0.{:03}", rng.below(300))?,
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn write_json(rng: &mut Rng, line: &mut Vec<u8>, row: &Row) -> io::Result<()> {
+    let mut client = Vec::new();
+    write_client(rng, &mut client);
+    write!(line, r#"{{"time":""#)?;
+    write_iso_time(line, row.utc, *rng.pick(&OFFSETS));
+    write!(
+        line,
+        r#"","remote_addr":"{}","request":"{}","status":"{}","body_bytes_sent":"{}","request_time":"{}.{:03}","http_user_agent":"{}"}}"#,
+        String::from_utf8_lossy(&client),
+        row.request,
+        row.status,
+        row.bytes.unwrap_or(0),
+        row.duration_ms / 1000,
+        row.duration_ms % 1000,
+        rng.pick(&["curl/8.5.0", "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0", r#"say \"hi\" \u00e9"#]),
+    )?;
+    Ok(())
+}
+
+const SYSLOG_SEVERITIES: [&str; 8] = [
+    "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+];
+
+/// Writes an RFC 5424 line; returns its severity name.
+fn write_syslog(rng: &mut Rng, line: &mut Vec<u8>, row: &Row) -> io::Result<&'static str> {
+    let severity = match row.status {
+        500..=599 => 3,
+        400..=499 => 4,
+        _ => 6,
+    };
+    let facility = *rng.pick(&[1u64, 3, 16, 23]);
+    write!(line, "<{}>1 ", facility * 8 + severity)?;
+    write_iso_time(line, row.utc, 0);
+    let app = *rng.pick(&["web", "api", "worker"]);
+    let pid = if rng.chance(100) { "-".to_string() } else { (100 + rng.below(900)).to_string() };
+    write!(
+        line,
+        " host{}.example.com {app} {pid} REQ - {} status={} duration_ms={}",
+        rng.below(3),
+        row.request,
+        row.status,
+        row.duration_ms
+    )?;
+    Ok(SYSLOG_SEVERITIES[severity as usize])
+}
+
+fn write_w3c(rng: &mut Rng, line: &mut Vec<u8>, row: &Row) -> io::Result<()> {
+    let local = row.utc;
+    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    write!(line, "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} ", secs / 3600, secs / 60 % 60, secs % 60)?;
+    let mut parts = row.request.split(' ');
+    let method = parts.next().unwrap_or("GET");
+    let target = parts.next().unwrap_or("/");
+    let (stem, query) = target.split_once('?').unwrap_or((target, "-"));
+    let mut client = Vec::new();
+    write_client(rng, &mut client);
+    let client = String::from_utf8_lossy(&client);
+    let ua = rng.pick(&["Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)", "curl/8.5.0", "-"]);
+    let bytes = row.bytes.unwrap_or(0);
+    if row.second_half {
+        write!(line, "{client} {method} {stem} {query} {} {bytes} {} {ua}", row.status, row.duration_ms)?;
+    } else {
+        write!(
+            line,
+            "10.0.0.5 {method} {stem} {query} 443 - {client} {ua} - {} 0 0 {bytes} {}",
+            row.status, row.duration_ms
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes `utc` as ISO 8601 in the zone `offset` seconds east of UTC.
+fn write_iso_time(line: &mut Vec<u8>, utc: i64, offset: i64) {
+    let local = utc + offset;
+    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    let sign = if offset < 0 { '-' } else { '+' };
+    let off = offset.abs();
+    let _ = write!(
+        line,
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        off / 3600,
+        off / 60 % 60
+    );
+}
+
+/// A well-formed request (formats that split requests into fields cannot hold odd ones).
+fn plain_request(rng: &mut Rng) -> (String, Option<String>, bool) {
+    let method = *rng.pick(&["GET", "GET", "GET", "POST", "HEAD"]);
+    let path = *rng.pick(&PATHS[..12]);
+    let query = if rng.chance(200) { format!("?page={}", rng.below(20)) } else { String::new() };
+    (format!("{method} {path}{query} HTTP/1.1"), Some(path.to_string()), true)
 }
 
 /// A request line, its path if it splits, and whether it splits into method/target/protocol.
@@ -295,14 +552,23 @@ fn write_client(rng: &mut Rng, line: &mut Vec<u8>) {
     }
 }
 
-fn write_bad_line(rng: &mut Rng, line: &mut Vec<u8>, format: LogFormat) {
+fn write_bad_line(rng: &mut Rng, line: &mut Vec<u8>, format: GenFormat) {
+    if !format.is_access() {
+        let junk: &[u8] = if rng.chance(500) {
+            b"this is not a log line"
+        } else {
+            b"\x00\x01\x02\xff\xfe\xfd\x00binary"
+        };
+        line.extend_from_slice(junk);
+        return;
+    }
     match rng.below(5) {
         0 => line.extend_from_slice(b"this is not a log line"),
         1 => line.extend_from_slice(
             br#"198.51.100.1 - - [99/Foo/2025:99:99:99 +0000] "GET / HTTP/1.1" 200 12 "-" "curl/8.5.0""#,
         ),
         // A record cut off mid-field (where depends on how many fields the format has).
-        2 if format == LogFormat::Common => {
+        2 if format == GenFormat::Common => {
             line.extend_from_slice(br#"198.51.100.2 - - [14/Feb/2025:10:00:00 +0000] "GET /cut HTTP/1.1" 200"#)
         }
         2 => line.extend_from_slice(br#"198.51.100.2 - - [14/Feb/2025:10:00:00 +0000] "GET /cut HTTP/1.1" 200 99 "-" "Mozilla/5.0 (X11; Lin"#),

@@ -35,7 +35,7 @@ use std::sync::Arc;
 use datafusion::prelude::SessionContext;
 
 pub use error::{Error, Result};
-pub use parse::{FormatChoice, LogFormat};
+pub use parse::{Format, FormatChoice, FormatRegistry};
 pub use table::{LogTable, RejectsTable};
 
 /// Registers `paths` as table `name` (and its rejects as `<name>_rejects`) in `ctx`.

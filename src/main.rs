@@ -10,8 +10,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use clap::Parser;
-use logsql::generate::{generate, GenOptions};
-use logsql::{FormatChoice, LogFormat};
+use logsql::generate::{generate, GenFormat, GenOptions};
 
 use cli::args::{Cli, Command, OutFormat};
 use cli::export::{format_for, Export};
@@ -41,6 +40,9 @@ fn main() -> ExitCode {
             format,
             no_bad_lines,
         }) => run_generate(*lines, *seed, format, !*no_bad_lines),
+        Some(Command::Formats { paths, check }) => {
+            cli::formats::run(cli.formats_dir.as_deref(), paths, *check)
+        }
         Some(Command::Queries) => {
             let stdout = io::stdout();
             cli::saved::list(&mut stdout.lock()).map_err(Into::into)
@@ -51,7 +53,14 @@ fn main() -> ExitCode {
             include,
             output,
             force,
-        }) => run_report(paths, format, include.as_deref(), output.as_deref(), *force),
+        }) => run_report(
+            paths,
+            format,
+            include.as_deref(),
+            cli.formats_dir.as_deref(),
+            output.as_deref(),
+            *force,
+        ),
         // No -e or -f: the interactive shell (or the statements piped on stdin).
         None if cli.execute.is_empty() && cli.file.is_empty() => {
             if cli.output.is_some() {
@@ -168,6 +177,7 @@ fn run_report(
     paths: &[std::path::PathBuf],
     format: &str,
     include: Option<&str>,
+    formats_dir: Option<&std::path::Path>,
     output: Option<&std::path::Path>,
     force: bool,
 ) -> anyhow::Result<()> {
@@ -181,6 +191,7 @@ fn run_report(
         output: None,
         force,
         format: format.to_string(),
+        formats_dir: formats_dir.map(Into::into),
         table: "logs".into(),
         out_format: None,
         partitions: None,
@@ -223,10 +234,7 @@ fn run_report(
 }
 
 fn run_generate(lines: u64, seed: u64, format: &str, bad_lines: bool) -> anyhow::Result<()> {
-    let format = match format.parse::<FormatChoice>().map_err(anyhow::Error::msg)? {
-        FormatChoice::Fixed(f) => f,
-        FormatChoice::Auto => LogFormat::Combined,
-    };
+    let format: GenFormat = format.parse().map_err(anyhow::Error::msg)?;
     let opts = GenOptions {
         lines,
         seed,

@@ -56,9 +56,17 @@ pub struct Cli {
     #[arg(long)]
     pub force: bool,
 
-    /// Log format: auto (detect from the first lines), combined, common.
-    #[arg(long, value_name = "NAME", default_value = "auto")]
+    /// Log format: auto (detect from the first lines), a name (combined, common, nginx_main,
+    /// vhost_combined, vhost_common, json, syslog, w3c, or one from a format file), or a
+    /// definition: 'apache:<LogFormat>', 'nginx:<log_format>', 'regex:<pattern with named
+    /// groups>'. `logsql formats` lists them.
+    #[arg(long, value_name = "FORMAT", default_value = "auto")]
     pub format: String,
+
+    /// A directory of format files (*.toml) to add to the built-in formats; the default
+    /// is $XDG_CONFIG_HOME/logsql/formats (~/.config/logsql/formats), when it exists.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub formats_dir: Option<PathBuf>,
 
     /// Name of the table the files are registered as.
     #[arg(long, value_name = "NAME", default_value = "logs")]
@@ -94,7 +102,7 @@ pub enum Command {
         /// Random seed: the same seed gives the same log.
         #[arg(long, default_value_t = 42)]
         seed: u64,
-        /// combined or common.
+        /// common, combined, apache_timed, nginx_timed, json, syslog or w3c.
         #[arg(long, default_value = "combined")]
         format: String,
         /// Do not mix in bad lines.
@@ -103,14 +111,24 @@ pub enum Command {
     },
     /// List the bundled queries (run one with `logsql -f NAME PATH...`).
     Queries,
+    /// List the log formats and their columns; with paths, show which format each file's
+    /// first lines match.
+    Formats {
+        /// Files to detect the format of.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Check every format's sample lines against their expected values.
+        #[arg(long)]
+        check: bool,
+    },
     /// The summary report: totals, time range, status classes, top URIs, 404s and clients,
     /// errors per hour, rejected lines. Printed, or with -o FILE.html a self-contained page.
     Report {
         /// Log files, directories, globs, or `-` for stdin.
         #[arg(value_name = "PATH", required = true)]
         paths: Vec<PathBuf>,
-        /// Log format: auto, combined, common.
-        #[arg(long, value_name = "NAME", default_value = "auto")]
+        /// Log format: auto, a name or a definition (as for queries).
+        #[arg(long, value_name = "FORMAT", default_value = "auto")]
         format: String,
         /// In directories, take only files whose name matches this glob.
         #[arg(long, value_name = "GLOB")]

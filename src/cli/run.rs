@@ -11,7 +11,7 @@ use datafusion::sql::parser::{DFParser, Statement};
 use futures::StreamExt;
 use logsql::source::{find_log_files, DirFilter, LogFile};
 use logsql::table::hidden::hide_columns;
-use logsql::{register_table, rejects_name, FormatChoice, LogTable};
+use logsql::{register_table, rejects_name, FormatRegistry, LogTable};
 
 use super::args::{Cli, OutFormat};
 use super::output::ResultWriter;
@@ -33,6 +33,8 @@ pub struct Session {
     pub out_format: OutFormat,
     /// Only files whose names match are taken from directories.
     pub dir_filter: DirFilter,
+    /// The formats `--format` names and detection picks from.
+    pub registry: FormatRegistry,
     /// Standard input, spooled to a temporary file so it can be split and read twice
     /// (rows, then rejects); removed when the session ends.
     stdin_spool: Option<tempfile::NamedTempFile>,
@@ -55,6 +57,7 @@ impl Session {
             tables: Vec::new(),
             out_format: cli.stdout_format(),
             dir_filter,
+            registry: super::formats::registry(cli.formats_dir.as_deref())?,
             stdin_spool: None,
         };
         if !cli.paths.is_empty() {
@@ -70,7 +73,7 @@ impl Session {
         paths: &[std::path::PathBuf],
         format: &str,
     ) -> Result<Arc<LogTable>> {
-        let choice: FormatChoice = format.parse().map_err(anyhow::Error::msg)?;
+        let choice = self.registry.resolve(format).map_err(anyhow::Error::msg)?;
         let mut files = Vec::new();
         for path in paths {
             if path.as_os_str() == "-" {
@@ -83,7 +86,7 @@ impl Session {
                 )?);
             }
         }
-        let table = Arc::new(LogTable::from_files(files, choice)?);
+        let table = Arc::new(LogTable::from_files_with(files, choice, &self.registry)?);
         if self.tables.iter().any(|(n, _)| n == name) {
             self.ctx.deregister_table(name)?;
             self.ctx.deregister_table(rejects_name(name))?;

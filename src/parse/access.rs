@@ -7,6 +7,7 @@
 //! always validated, whatever columns a query needs, so that the set of rows (and of rejects)
 //! never depends on the query. Turning spans into values is the caller's business.
 
+use super::record::{ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, Value};
 use super::reject::RejectReason;
 use super::timestamp::{ClfTimeCache, CLF_TIME_LEN};
 
@@ -254,6 +255,78 @@ fn parse_bytes(s: &[u8]) -> Result<Option<i64>, RejectReason> {
     Ok(Some(
         s.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')),
     ))
+}
+
+/// The hand-written parser behind the `common` and `combined` formats, filling the generic
+/// [`Record`] (slots in line order: client, ident, user, time, request, status, bytes,
+/// referer, user agent).
+#[derive(Debug, Clone)]
+pub struct AccessParser {
+    flavor: AccessFlavor,
+    rec: AccessRecord,
+}
+
+impl AccessParser {
+    pub fn new(flavor: AccessFlavor) -> Self {
+        AccessParser {
+            flavor,
+            rec: AccessRecord::default(),
+        }
+    }
+
+    /// The table columns of a flavour, with their slots.
+    pub fn columns(flavor: AccessFlavor) -> Vec<ColumnSpec> {
+        let text = FieldType::Text;
+        let mut cols = vec![
+            ColumnSpec::slot("client", text, 0).required(),
+            ColumnSpec::slot("ident", text, 1),
+            ColumnSpec::slot("remote_user", text, 2),
+            ColumnSpec::slot("ts", FieldType::Timestamp, 3).required(),
+            ColumnSpec::slot("request", text, 4).required(),
+        ];
+        cols.extend(ColumnSpec::request_parts(4));
+        cols.push(ColumnSpec::slot("status", FieldType::Int32, 5));
+        cols.push(ColumnSpec::slot("bytes", FieldType::Int64, 6));
+        if flavor == AccessFlavor::Combined {
+            cols.push(ColumnSpec::slot("referer", text, 7));
+            cols.push(ColumnSpec::slot("user_agent", text, 8));
+        }
+        cols
+    }
+}
+
+impl LineParser for AccessParser {
+    #[inline]
+    fn parse(&mut self, line: &[u8], out: &mut Record) -> Result<Parsed, RejectReason> {
+        parse_access_line(self.flavor, line, &mut self.rec)?;
+        let rec = &self.rec;
+        out.reset(FIELD_COUNT);
+        let text = |field: Field, dash_null: bool| {
+            let (a, b) = rec.span(field);
+            if dash_null && &line[a..b] == b"-" {
+                Value::Null
+            } else {
+                let escapes = if rec.is_escaped(field) {
+                    Escapes::Backslash
+                } else {
+                    Escapes::None
+                };
+                Value::Span(a as u32, b as u32, escapes)
+            }
+        };
+        out.values[0] = text(Field::Client, false);
+        out.values[1] = text(Field::Ident, true);
+        out.values[2] = text(Field::User, true);
+        out.values[3] = Value::Time(rec.ts_nanos);
+        out.values[4] = text(Field::Request, false);
+        out.values[5] = rec.status.map_or(Value::Null, |s| Value::Int(i64::from(s)));
+        out.values[6] = rec.bytes.map_or(Value::Null, Value::Int);
+        if self.flavor == AccessFlavor::Combined {
+            out.values[7] = text(Field::Referer, true);
+            out.values[8] = text(Field::UserAgent, true);
+        }
+        Ok(Parsed::Row)
+    }
 }
 
 #[cfg(test)]

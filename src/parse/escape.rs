@@ -42,6 +42,16 @@ pub fn unescape_into(raw: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&raw[i..]);
 }
 
+/// Appends `raw` decoded as `escapes` says to `out`.
+pub fn decode_into(raw: &[u8], escapes: crate::parse::record::Escapes, out: &mut Vec<u8>) {
+    use crate::parse::record::Escapes;
+    match escapes {
+        Escapes::None => out.extend_from_slice(raw),
+        Escapes::Backslash => unescape_into(raw, out),
+        Escapes::Plus => out.extend(raw.iter().map(|&b| if b == b'+' { b' ' } else { b })),
+    }
+}
+
 fn hex(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),

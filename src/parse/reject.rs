@@ -31,4 +31,37 @@ pub enum RejectReason {
     MissingUserAgent,
     #[error("unexpected text after the last field")]
     TrailingGarbage,
+    /// A field's text is not of the format's type for it (`slot` is the field's index).
+    #[error("invalid value in field {} (expected {expected})", *slot as usize + 1)]
+    BadValue { slot: u16, expected: &'static str },
+    /// The line stops matching the format before field `slot` (or after the last field).
+    #[error("line does not match the format at field {}", *slot as usize + 1)]
+    Mismatch { slot: u16 },
+    #[error("line does not match the pattern")]
+    NoMatch,
+    #[error("not a JSON object")]
+    NotJson,
+    #[error("not a syslog message")]
+    NotSyslog,
+    #[error("data line before any #Fields directive")]
+    NoFieldsDirective,
+    #[error("fewer fields than the #Fields directive names")]
+    MissingFields,
+}
+
+impl RejectReason {
+    /// The reason as users read it, with field numbers replaced by column names.
+    pub fn describe(&self, field_name: impl Fn(usize) -> Option<String>) -> String {
+        match *self {
+            RejectReason::BadValue { slot, expected } => match field_name(slot as usize) {
+                Some(name) => format!("invalid {name} (expected {expected})"),
+                None => self.to_string(),
+            },
+            RejectReason::Mismatch { slot } => match field_name(slot as usize) {
+                Some(name) => format!("line does not match the format at {name}"),
+                None => "line does not match the format after its last field".to_string(),
+            },
+            _ => self.to_string(),
+        }
+    }
 }

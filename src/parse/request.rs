@@ -18,6 +18,20 @@ pub struct RequestParts {
     pub protocol: Option<(usize, usize)>,
 }
 
+impl RequestParts {
+    /// The span of one part (`None` when the request has no such part).
+    pub fn span(&self, part: crate::parse::record::RequestPart) -> Option<(usize, usize)> {
+        use crate::parse::record::RequestPart;
+        match part {
+            RequestPart::Method => Some(self.method),
+            RequestPart::Uri => Some(self.uri),
+            RequestPart::Path => Some((self.uri.0, self.path_end)),
+            RequestPart::Query => self.has_query.then_some((self.path_end + 1, self.uri.1)),
+            RequestPart::Protocol => self.protocol,
+        }
+    }
+}
+
 /// Splits `req` honestly, or returns `None` when it is not `METHOD TARGET [PROTOCOL]`.
 pub fn split_request(req: &[u8]) -> Option<RequestParts> {
     let method_end = memchr::memchr(b' ', req)?;

@@ -3,54 +3,55 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, Int32Builder, Int64Builder, RecordBatch, RecordBatchOptions, StringBuilder,
-    TimestampNanosecondBuilder,
+    ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, RecordBatch,
+    RecordBatchOptions, StringBuilder, TimestampNanosecondBuilder,
 };
-use arrow::datatypes::{Schema, SchemaRef};
+use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 
-use super::schema::Column;
-use crate::parse::escape::unescape_into;
+use super::schema::schema_of_columns;
+use crate::parse::escape::decode_into;
+use crate::parse::record::{ColumnSource, ColumnSpec, FieldType, Record, RequestPart, Value};
 use crate::parse::request::{split_request, RequestParts};
-use crate::parse::{AccessRecord, Field};
 
 enum Builder {
     Str(StringBuilder),
     I32(Int32Builder),
     I64(Int64Builder),
+    F64(Float64Builder),
+    Bool(BooleanBuilder),
     Ts(TimestampNanosecondBuilder),
 }
 
 /// Accumulates rows for the projected columns of one batch. Reused across batches.
-pub struct AccessBatchBuilder {
-    columns: Vec<(Column, Builder)>,
+pub struct BatchBuilder {
+    columns: Vec<(ColumnSource, Builder)>,
     schema: SchemaRef,
     rows: usize,
-    split_request: bool,
-    /// Unescaped bytes of the current field / request line.
+    /// The slot whose request line some projected column splits, if any.
+    request_slot: Option<usize>,
+    /// Decoded bytes of the current field / request line.
     scratch: Vec<u8>,
     request: Vec<u8>,
 }
 
-impl AccessBatchBuilder {
+impl BatchBuilder {
     /// A builder for `columns`, in that order (the projected schema's order).
-    pub fn new(columns: &[Column], capacity: usize) -> Self {
-        let schema = Arc::new(Schema::new(
-            columns.iter().map(|c| c.field()).collect::<Vec<_>>(),
-        ));
-        let mut this = AccessBatchBuilder {
-            columns: Vec::new(),
-            schema,
+    pub fn new(columns: &[ColumnSpec], capacity: usize) -> Self {
+        BatchBuilder {
+            columns: columns
+                .iter()
+                .map(|c| (c.source, new_builder(c.ty, capacity)))
+                .collect(),
+            schema: schema_of_columns(columns),
             rows: 0,
-            split_request: columns.iter().any(|c| c.from_request_split()),
+            request_slot: columns.iter().find_map(|c| match c.source {
+                ColumnSource::Request(slot, _) => Some(slot),
+                _ => None,
+            }),
             scratch: Vec::new(),
             request: Vec::new(),
-        };
-        this.columns = columns
-            .iter()
-            .map(|c| (*c, new_builder(*c, capacity)))
-            .collect();
-        this
+        }
     }
 
     pub fn schema(&self) -> &SchemaRef {
@@ -66,51 +67,46 @@ impl AccessBatchBuilder {
     }
 
     /// Whether the batch needs line numbers (so files must be read from their start).
-    pub fn needs_line_numbers(columns: &[Column]) -> bool {
-        columns.contains(&Column::Line)
+    pub fn needs_line_numbers(columns: &[ColumnSpec]) -> bool {
+        columns.iter().any(|c| c.source == ColumnSource::Line)
     }
 
     /// Appends the projected columns of a parsed line of `file`, at `line_number` (only
     /// meaningful when the range starts at the top of the file).
-    pub fn append(&mut self, line: &[u8], rec: &AccessRecord, file: &str, line_number: u64) {
+    pub fn append(&mut self, line: &[u8], rec: &Record, file: &str, line_number: u64) {
         self.rows += 1;
-        let parts = if self.split_request {
-            self.request.clear();
-            let req = if rec.is_escaped(Field::Request) {
-                unescape_into(rec.raw(line, Field::Request), &mut self.request);
-                &self.request[..]
-            } else {
-                rec.raw(line, Field::Request)
-            };
-            split_request(req).map(|p| (req, p))
-        } else {
-            None
+        let parts = match self.request_slot {
+            Some(slot) => {
+                self.request.clear();
+                match rec.raw_text(line, slot) {
+                    Some((raw, escapes)) => {
+                        decode_into(raw, escapes, &mut self.request);
+                        split_request(&self.request)
+                    }
+                    None => None,
+                }
+            }
+            None => None,
         };
-        for (column, builder) in &mut self.columns {
-            match (column, builder) {
-                (Column::Status, Builder::I32(b)) => b.append_option(rec.status),
-                (Column::Bytes, Builder::I64(b)) => b.append_option(rec.bytes),
-                (Column::Ts, Builder::Ts(b)) => b.append_value(rec.ts_nanos),
-                (Column::Client, Builder::Str(b)) => append_text(b, rec.raw(line, Field::Client)),
-                (Column::Ident, Builder::Str(b)) => {
-                    append_dash_null(b, rec.raw(line, Field::Ident))
+        for (source, builder) in &mut self.columns {
+            match source {
+                ColumnSource::Slot(slot) => {
+                    append_value(builder, &mut self.scratch, line, rec, *slot)
                 }
-                (Column::RemoteUser, Builder::Str(b)) => {
-                    append_dash_null(b, rec.raw(line, Field::User))
+                ColumnSource::Request(_, part) => {
+                    let Builder::Str(b) = builder else {
+                        unreachable!("request parts are text")
+                    };
+                    append_request_part(b, *part, &self.request, parts.as_ref());
                 }
-                (Column::Request, Builder::Str(b)) => {
-                    append_quoted(b, &mut self.scratch, line, rec, Field::Request, false)
-                }
-                (Column::Referer, Builder::Str(b)) => {
-                    append_quoted(b, &mut self.scratch, line, rec, Field::Referer, true)
-                }
-                (Column::UserAgent, Builder::Str(b)) => {
-                    append_quoted(b, &mut self.scratch, line, rec, Field::UserAgent, true)
-                }
-                (Column::File, Builder::Str(b)) => b.append_value(file),
-                (Column::Line, Builder::I64(b)) => b.append_value(line_number as i64),
-                (c, Builder::Str(b)) => append_request_part(b, *c, parts.as_ref()),
-                _ => unreachable!("builder type matches column type by construction"),
+                ColumnSource::File => match builder {
+                    Builder::Str(b) => b.append_value(file),
+                    _ => unreachable!("_file is text"),
+                },
+                ColumnSource::Line => match builder {
+                    Builder::I64(b) => b.append_value(line_number as i64),
+                    _ => unreachable!("_line is an integer"),
+                },
             }
         }
     }
@@ -125,6 +121,8 @@ impl AccessBatchBuilder {
                     Builder::Str(b) => Arc::new(b.finish()),
                     Builder::I32(b) => Arc::new(b.finish()),
                     Builder::I64(b) => Arc::new(b.finish()),
+                    Builder::F64(b) => Arc::new(b.finish()),
+                    Builder::Bool(b) => Arc::new(b.finish()),
                     Builder::Ts(b) => Arc::new(b.finish().with_timezone("UTC")),
                 }
             })
@@ -135,12 +133,55 @@ impl AccessBatchBuilder {
     }
 }
 
-fn new_builder(column: Column, capacity: usize) -> Builder {
-    match column {
-        Column::Status => Builder::I32(Int32Builder::with_capacity(capacity)),
-        Column::Bytes | Column::Line => Builder::I64(Int64Builder::with_capacity(capacity)),
-        Column::Ts => Builder::Ts(TimestampNanosecondBuilder::with_capacity(capacity)),
-        _ => Builder::Str(StringBuilder::with_capacity(capacity, capacity * 16)),
+fn new_builder(ty: FieldType, capacity: usize) -> Builder {
+    match ty {
+        FieldType::Text => Builder::Str(StringBuilder::with_capacity(capacity, capacity * 16)),
+        FieldType::Int32 => Builder::I32(Int32Builder::with_capacity(capacity)),
+        FieldType::Int64 => Builder::I64(Int64Builder::with_capacity(capacity)),
+        FieldType::Float64 => Builder::F64(Float64Builder::with_capacity(capacity)),
+        FieldType::Bool => Builder::Bool(BooleanBuilder::with_capacity(capacity)),
+        FieldType::Timestamp => {
+            Builder::Ts(TimestampNanosecondBuilder::with_capacity(capacity))
+        }
+    }
+}
+
+/// Appends slot `slot`'s value. A value of another kind than the column (which a parser
+/// never produces) becomes NULL rather than a panic.
+#[inline]
+fn append_value(builder: &mut Builder, scratch: &mut Vec<u8>, line: &[u8], rec: &Record, slot: usize) {
+    let value = rec.values.get(slot).copied().unwrap_or(Value::Null);
+    match builder {
+        Builder::Str(b) => match rec.raw_text(line, slot) {
+            Some((raw, crate::parse::record::Escapes::None)) => append_text(b, raw),
+            Some((raw, escapes)) => {
+                scratch.clear();
+                decode_into(raw, escapes, scratch);
+                append_text(b, scratch);
+            }
+            None => b.append_null(),
+        },
+        Builder::I32(b) => match value {
+            Value::Int(v) => b.append_option(i32::try_from(v).ok()),
+            _ => b.append_null(),
+        },
+        Builder::I64(b) => match value {
+            Value::Int(v) => b.append_value(v),
+            _ => b.append_null(),
+        },
+        Builder::F64(b) => match value {
+            Value::Float(v) => b.append_value(v),
+            Value::Int(v) => b.append_value(v as f64),
+            _ => b.append_null(),
+        },
+        Builder::Bool(b) => match value {
+            Value::Bool(v) => b.append_value(v),
+            _ => b.append_null(),
+        },
+        Builder::Ts(b) => match value {
+            Value::Time(v) => b.append_value(v),
+            _ => b.append_null(),
+        },
     }
 }
 
@@ -154,54 +195,17 @@ pub fn append_text(b: &mut StringBuilder, bytes: &[u8]) {
 }
 
 #[inline]
-fn append_dash_null(b: &mut StringBuilder, bytes: &[u8]) {
-    if bytes == b"-" {
-        b.append_null();
-    } else {
-        append_text(b, bytes);
-    }
-}
-
-#[inline]
-fn append_quoted(
-    b: &mut StringBuilder,
-    scratch: &mut Vec<u8>,
-    line: &[u8],
-    rec: &AccessRecord,
-    field: Field,
-    dash_is_null: bool,
-) {
-    let raw = rec.raw(line, field);
-    if dash_is_null && raw == b"-" {
-        b.append_null();
-    } else if rec.is_escaped(field) {
-        scratch.clear();
-        unescape_into(raw, scratch);
-        append_text(b, scratch);
-    } else {
-        append_text(b, raw);
-    }
-}
-
-#[inline]
 fn append_request_part(
     b: &mut StringBuilder,
-    column: Column,
-    parts: Option<&(&[u8], RequestParts)>,
+    part: RequestPart,
+    req: &[u8],
+    parts: Option<&RequestParts>,
 ) {
-    let Some((req, p)) = parts else {
+    let Some(p) = parts else {
         b.append_null();
         return;
     };
-    let span = match column {
-        Column::Method => Some(p.method),
-        Column::Uri => Some(p.uri),
-        Column::Path => Some((p.uri.0, p.path_end)),
-        Column::Query => p.has_query.then_some((p.path_end + 1, p.uri.1)),
-        Column::Protocol => p.protocol,
-        _ => unreachable!("only request-split columns reach here"),
-    };
-    match span {
+    match p.span(part) {
         Some((a, z)) => append_text(b, &req[a..z]),
         None => b.append_null(),
     }

@@ -35,7 +35,7 @@ pub enum ScanKind {
     },
     /// Rejected lines; one partition per file (line numbers need the whole file).
     Rejects {
-        format: crate::parse::LogFormat,
+        format: Arc<crate::parse::Format>,
         files: Vec<LogFile>,
         limit: Option<usize>,
     },
@@ -81,7 +81,7 @@ impl DisplayAs for LogScanExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
         match &self.kind {
             ScanKind::Rows { spec, partitions } => {
-                let columns: Vec<&str> = spec.columns.iter().map(|c| c.name()).collect();
+                let columns: Vec<&str> = spec.columns.iter().map(|c| c.name.as_str()).collect();
                 write!(
                     f,
                     "LogScanExec: format={}, partitions={}, ranges={}, projection=[{}]",
@@ -188,9 +188,9 @@ impl ExecutionPlan for LogScanExec {
                 limit,
             } => {
                 let files: Vec<LogFile> = files.get(partition).cloned().into_iter().collect();
-                let (format, limit) = (*format, *limit);
+                let (format, limit) = (format.clone(), *limit);
                 builder.spawn_blocking(move || {
-                    Ok(scan_rejects(format, &files, batch_size, limit, emit)?)
+                    Ok(scan_rejects(&format, &files, batch_size, limit, emit)?)
                 });
             }
         }

@@ -1,15 +1,17 @@
-//! Filters pushed into the scan: `status` and `ts` comparisons, evaluated on each parsed
-//! line before any column is built, so that non-matching lines cost only their parsing.
+//! Filters pushed into the scan: comparisons on integer and timestamp columns (`status`,
+//! `ts`, ...), evaluated on each parsed line before any column is built, so that
+//! non-matching lines cost only their parsing.
 //!
 //! Only shapes whose meaning is unambiguous are accepted (`col op literal`, `IN`, `BETWEEN`
-//! on `status` or `ts`); they are then applied exactly (SQL semantics: NULL never matches),
+//! on an integer or timestamp column); they are then applied exactly (SQL semantics: NULL
+//! never matches),
 //! which lets DataFusion drop its own filter and push `LIMIT` down too. The filter is plain
 //! data, so a plan carrying it stays serialisable.
 
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator};
 
-use crate::parse::AccessRecord;
+use crate::parse::{ColumnSource, ColumnSpec, FieldType, Record};
 
 /// An inclusive range over `i64`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,15 +31,12 @@ impl Range {
     }
 }
 
-/// One pushed predicate.
+/// One pushed predicate on the integer or instant (UTC nanoseconds) in a record slot. NULL
+/// never matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Predicate {
-    /// `status` in a range (NULL status never matches).
-    Status(Range),
-    /// `status IN (...)`.
-    StatusIn(Vec<i64>),
-    /// `ts` in a range of UTC nanoseconds.
-    Ts(Range),
+    InRange { column: String, slot: usize, range: Range },
+    InSet { column: String, slot: usize, values: Vec<i64> },
 }
 
 /// The conjunction of every predicate pushed into a scan.
@@ -48,9 +47,9 @@ pub struct RowFilter {
 
 impl RowFilter {
     /// Builds the filter from the expressions DataFusion pushed (all accepted by [`accepts`]).
-    pub fn from_exprs(exprs: &[Expr]) -> RowFilter {
+    pub fn from_exprs(exprs: &[Expr], columns: &[ColumnSpec]) -> RowFilter {
         RowFilter {
-            predicates: exprs.iter().filter_map(predicate).collect(),
+            predicates: exprs.iter().filter_map(|e| predicate(e, columns)).collect(),
         }
     }
 
@@ -60,11 +59,14 @@ impl RowFilter {
 
     /// Whether a parsed line passes every predicate.
     #[inline]
-    pub fn matches(&self, rec: &AccessRecord) -> bool {
+    pub fn matches(&self, rec: &Record) -> bool {
         self.predicates.iter().all(|p| match p {
-            Predicate::Status(r) => rec.status.is_some_and(|s| r.contains(i64::from(s))),
-            Predicate::StatusIn(set) => rec.status.is_some_and(|s| set.contains(&i64::from(s))),
-            Predicate::Ts(r) => r.contains(rec.ts_nanos),
+            Predicate::InRange { slot, range, .. } => {
+                rec.int_like(*slot).is_some_and(|v| range.contains(v))
+            }
+            Predicate::InSet { slot, values, .. } => {
+                rec.int_like(*slot).is_some_and(|v| values.contains(&v))
+            }
         })
     }
 }
@@ -75,32 +77,48 @@ impl std::fmt::Display for RowFilter {
             .predicates
             .iter()
             .map(|p| match p {
-                Predicate::Status(r) => format!("status in [{}, {}]", r.min, r.max),
-                Predicate::StatusIn(s) => format!("status in {s:?}"),
-                Predicate::Ts(r) => format!("ts in [{}, {}]", r.min, r.max),
+                Predicate::InRange { column, range, .. } => {
+                    format!("{column} in [{}, {}]", range.min, range.max)
+                }
+                Predicate::InSet { column, values, .. } => format!("{column} in {values:?}"),
             })
             .collect();
         write!(f, "{}", parts.join(" AND "))
     }
 }
 
-/// Whether `expr` can be evaluated exactly in the scan.
-pub fn accepts(expr: &Expr) -> bool {
-    predicate(expr).is_some()
+/// Whether `expr` can be evaluated exactly in the scan of a table with `columns`.
+pub fn accepts(expr: &Expr, columns: &[ColumnSpec]) -> bool {
+    predicate(expr, columns).is_some()
+}
+
+/// A filterable column: its name, record slot, and whether it holds instants.
+#[derive(Clone, PartialEq)]
+struct Col {
+    name: String,
+    slot: usize,
+    kind: Kind,
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Col {
-    Status,
+enum Kind {
+    Int,
     Ts,
 }
 
-fn predicate(expr: &Expr) -> Option<Predicate> {
+fn predicate(expr: &Expr, columns: &[ColumnSpec]) -> Option<Predicate> {
+    let column = |e: &Expr| column(e, columns);
     match expr {
         Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
             let (col, op, value) = match (column(left), column(right)) {
-                (Some(c), None) => (c, *op, literal(right, c)?),
-                (None, Some(c)) => (c, op.swap()?, literal(left, c)?),
+                (Some(c), None) => {
+                    let v = literal(right, c.kind)?;
+                    (c, *op, v)
+                }
+                (None, Some(c)) => {
+                    let v = literal(left, c.kind)?;
+                    (c, op.swap()?, v)
+                }
                 _ => return None,
             };
             let range = match op {
@@ -135,65 +153,81 @@ fn predicate(expr: &Expr) -> Option<Predicate> {
             high,
         }) => {
             let col = column(expr)?;
-            Some(ranged(
-                col,
-                Range {
-                    min: literal(low, col)?,
-                    max: literal(high, col)?,
-                },
-            ))
+            let range = Range {
+                min: literal(low, col.kind)?,
+                max: literal(high, col.kind)?,
+            };
+            Some(ranged(col, range))
         }
-        Expr::InList(list) if !list.negated && column(&list.expr) == Some(Col::Status) => {
+        Expr::InList(list) if !list.negated => {
+            let col = column(&list.expr).filter(|c| c.kind == Kind::Int)?;
             let values = list
                 .list
                 .iter()
-                .map(|e| literal(e, Col::Status))
+                .map(|e| literal(e, Kind::Int))
                 .collect::<Option<Vec<_>>>()?;
-            Some(Predicate::StatusIn(values))
+            Some(Predicate::InSet {
+                column: col.name,
+                slot: col.slot,
+                values,
+            })
         }
         _ => None,
     }
 }
 
 fn ranged(col: Col, range: Range) -> Predicate {
-    match col {
-        Col::Status => Predicate::Status(range),
-        Col::Ts => Predicate::Ts(range),
+    Predicate::InRange {
+        column: col.name,
+        slot: col.slot,
+        range,
     }
 }
 
-/// `status` or `ts`, possibly under a widening cast DataFusion added for coercion.
-fn column(expr: &Expr) -> Option<Col> {
+/// An integer or timestamp column read straight from a slot, possibly under a widening cast
+/// DataFusion added for coercion.
+fn column(expr: &Expr, columns: &[ColumnSpec]) -> Option<Col> {
     match expr {
-        Expr::Column(c) if c.name == "status" => Some(Col::Status),
-        Expr::Column(c) if c.name == "ts" => Some(Col::Ts),
-        Expr::Cast(cast)
-            if matches!(column(&cast.expr), Some(Col::Status))
-                && cast.field.data_type().is_integer() =>
-        {
-            Some(Col::Status)
+        Expr::Column(c) => {
+            let spec = columns.iter().find(|s| s.name == c.name)?;
+            let ColumnSource::Slot(slot) = spec.source else {
+                return None;
+            };
+            let kind = match spec.ty {
+                FieldType::Int32 | FieldType::Int64 => Kind::Int,
+                FieldType::Timestamp => Kind::Ts,
+                _ => return None,
+            };
+            Some(Col {
+                name: spec.name.clone(),
+                slot,
+                kind,
+            })
+        }
+        Expr::Cast(cast) if cast.field.data_type().is_integer() => {
+            column(&cast.expr, columns).filter(|c| c.kind == Kind::Int)
         }
         _ => None,
     }
 }
 
 /// A non-NULL literal of the column's kind, as `i64` (nanoseconds for timestamps).
-fn literal(expr: &Expr, col: Col) -> Option<i64> {
+fn literal(expr: &Expr, kind: Kind) -> Option<i64> {
     let Expr::Literal(value, _) = expr else {
         return None;
     };
-    match (col, value) {
-        (Col::Status, ScalarValue::Int8(Some(v))) => Some(i64::from(*v)),
-        (Col::Status, ScalarValue::Int16(Some(v))) => Some(i64::from(*v)),
-        (Col::Status, ScalarValue::Int32(Some(v))) => Some(i64::from(*v)),
-        (Col::Status, ScalarValue::Int64(Some(v))) => Some(*v),
-        (Col::Status, ScalarValue::UInt8(Some(v))) => Some(i64::from(*v)),
-        (Col::Status, ScalarValue::UInt16(Some(v))) => Some(i64::from(*v)),
-        (Col::Status, ScalarValue::UInt32(Some(v))) => Some(i64::from(*v)),
-        (Col::Ts, ScalarValue::TimestampNanosecond(Some(v), _)) => Some(*v),
-        (Col::Ts, ScalarValue::TimestampMicrosecond(Some(v), _)) => v.checked_mul(1_000),
-        (Col::Ts, ScalarValue::TimestampMillisecond(Some(v), _)) => v.checked_mul(1_000_000),
-        (Col::Ts, ScalarValue::TimestampSecond(Some(v), _)) => v.checked_mul(1_000_000_000),
+    match (kind, value) {
+        (Kind::Int, ScalarValue::Int8(Some(v))) => Some(i64::from(*v)),
+        (Kind::Int, ScalarValue::Int16(Some(v))) => Some(i64::from(*v)),
+        (Kind::Int, ScalarValue::Int32(Some(v))) => Some(i64::from(*v)),
+        (Kind::Int, ScalarValue::Int64(Some(v))) => Some(*v),
+        (Kind::Int, ScalarValue::UInt8(Some(v))) => Some(i64::from(*v)),
+        (Kind::Int, ScalarValue::UInt16(Some(v))) => Some(i64::from(*v)),
+        (Kind::Int, ScalarValue::UInt32(Some(v))) => Some(i64::from(*v)),
+        (Kind::Ts, ScalarValue::TimestampNanosecond(Some(v), _)) => Some(*v),
+        (Kind::Ts, ScalarValue::TimestampMicrosecond(Some(v), _)) => v.checked_mul(1_000),
+        (Kind::Ts, ScalarValue::TimestampMillisecond(Some(v), _)) => v.checked_mul(1_000_000),
+        (Kind::Ts, ScalarValue::TimestampSecond(Some(v), _)) => v.checked_mul(1_000_000_000),
         _ => None,
     }
 }
@@ -203,15 +237,32 @@ mod tests {
     use super::*;
     use datafusion::logical_expr::{col, lit};
 
-    fn rec(status: Option<i32>, ts: i64) -> AccessRecord {
-        let mut r = AccessRecord::default();
-        (r.status, r.ts_nanos) = (status, ts);
+    use crate::parse::{AccessFlavor, AccessParser, Value};
+
+    fn columns() -> Vec<ColumnSpec> {
+        AccessParser::columns(AccessFlavor::Combined)
+    }
+
+    /// A record shaped like a combined line's: `ts` in slot 3, `status` in slot 5.
+    fn rec(status: Option<i32>, ts: i64) -> Record {
+        let mut r = Record::default();
+        r.reset(9);
+        r.values[3] = Value::Time(ts);
+        r.values[5] = status.map_or(Value::Null, |s| Value::Int(i64::from(s)));
         r
+    }
+
+    fn from_exprs(exprs: &[Expr]) -> RowFilter {
+        RowFilter::from_exprs(exprs, &columns())
+    }
+
+    fn accepts(expr: &Expr) -> bool {
+        super::accepts(expr, &columns())
     }
 
     #[test]
     fn status_comparisons() {
-        let f = RowFilter::from_exprs(&[
+        let f = from_exprs(&[
             col("status").gt_eq(lit(400i64)),
             lit(500i32).gt(col("status")),
         ]);
@@ -225,9 +276,9 @@ mod tests {
     #[test]
     fn in_list_and_between() {
         let f =
-            RowFilter::from_exprs(&[col("status").in_list(vec![lit(404i32), lit(410i32)], false)]);
+            from_exprs(&[col("status").in_list(vec![lit(404i32), lit(410i32)], false)]);
         assert!(f.matches(&rec(Some(410), 0)) && !f.matches(&rec(Some(200), 0)));
-        let f = RowFilter::from_exprs(&[col("ts").between(
+        let f = from_exprs(&[col("ts").between(
             lit(ScalarValue::TimestampSecond(Some(10), None)),
             lit(ScalarValue::TimestampMillisecond(Some(20_000), None)),
         )]);
@@ -243,5 +294,7 @@ mod tests {
         assert!(!accepts(&col("status").eq(lit(ScalarValue::Int32(None)))));
         assert!(!accepts(&col("status").eq(col("bytes"))));
         assert!(!accepts(&col("ts").eq(lit(5i64))));
+        assert!(!accepts(&col("method").eq(lit(5i64))), "a derived column is not in a slot");
+        assert!(accepts(&col("bytes").gt(lit(5i64))), "any integer column");
     }
 }

@@ -11,5 +11,4 @@ pub mod stats;
 
 pub use exec::LogScanExec;
 pub use provider::{LogTable, RejectsTable};
-pub use schema::Column;
 pub use stats::ScanStats;

@@ -12,14 +12,14 @@ use datafusion::error::Result as DfResult;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 
-use super::batch::AccessBatchBuilder;
+use super::batch::BatchBuilder;
 use super::exec::{LogScanExec, ScanKind};
 use super::filter::{self, RowFilter};
 use super::scan::ScanSpec;
-use super::schema::{columns_of, rejects_schema, schema_of, Column};
+use super::schema::{rejects_schema, schema_of};
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
-use crate::parse::{detect, FormatChoice, LogFormat};
+use crate::parse::{ColumnSpec, Format, FormatChoice, FormatRegistry};
 use crate::source::{find_log_files, plan_partitions, DirFilter, LogFile, MIN_SPLIT_BYTES};
 
 /// How much of a file auto-detection looks at.
@@ -30,32 +30,56 @@ const SAMPLE_LINES: usize = 64;
 #[derive(Debug)]
 pub struct LogTable {
     files: Vec<LogFile>,
-    format: LogFormat,
+    format: Arc<Format>,
+    /// Visible columns then `_file`, `_line`: the schema's fields, in order.
+    columns: Vec<ColumnSpec>,
     schema: SchemaRef,
     stats: Arc<ScanStats>,
     min_split: u64,
 }
 
 impl LogTable {
-    /// Opens paths (files, directories and glob patterns, see [`expand_paths`]) as one table,
-    /// settling the format (detected from the first lines when `choice` is `Auto`).
+    /// Opens paths (files, directories and glob patterns, see
+    /// [`crate::source::expand_paths`]) as one table, settling the format (detected from the
+    /// first lines among the built-in formats when `choice` is `Auto`).
     pub fn open(paths: &[PathBuf], choice: FormatChoice) -> Result<Self> {
         Self::from_files(find_log_files(paths, &DirFilter::default())?, choice)
     }
 
-    /// A table over files already found and checked.
+    /// A table over files already found and checked, detecting among the built-in formats.
     pub fn from_files(files: Vec<LogFile>, choice: FormatChoice) -> Result<Self> {
+        Self::from_files_with(files, choice, FormatRegistry::builtin())
+    }
+
+    /// A table over files already found, detecting among `registry`'s formats when `choice`
+    /// is `Auto`. Formats whose columns depend on the data (JSON, W3C) are settled from the
+    /// first lines.
+    pub fn from_files_with(
+        files: Vec<LogFile>,
+        choice: FormatChoice,
+        registry: &FormatRegistry,
+    ) -> Result<Self> {
         if files.is_empty() {
             return Err(Error::NoInput);
         }
         let format = match choice {
+            FormatChoice::Fixed(format) if format.needs_sample() => {
+                let sample = first_lines(&files)?;
+                let lines: Vec<&[u8]> = sample.iter().map(Vec::as_slice).collect();
+                Arc::new(format.settle(&lines).map_err(|reason| Error::FormatMismatch {
+                    format: format.name().to_string(),
+                    reason,
+                })?)
+            }
             FormatChoice::Fixed(format) => format,
-            FormatChoice::Auto => detect_files(&files)?,
+            FormatChoice::Auto => detect_files(&files, registry)?,
         };
+        let columns = format.all_columns();
         Ok(LogTable {
             files,
+            schema: schema_of(&format),
+            columns,
             format,
-            schema: schema_of(format),
             stats: Arc::new(ScanStats::default()),
             min_split: MIN_SPLIT_BYTES,
         })
@@ -68,8 +92,8 @@ impl LogTable {
         self
     }
 
-    pub fn format(&self) -> LogFormat {
-        self.format
+    pub fn format(&self) -> &Arc<Format> {
+        &self.format
     }
 
     pub fn files(&self) -> &[LogFile] {
@@ -85,7 +109,7 @@ impl LogTable {
     pub fn rejects_table(&self) -> RejectsTable {
         RejectsTable {
             files: self.files.clone(),
-            format: self.format,
+            format: self.format.clone(),
             stats: self.stats.clone(),
         }
     }
@@ -99,10 +123,9 @@ impl LogTable {
         limit: Option<usize>,
         target_partitions: usize,
     ) -> Result<LogScanExec> {
-        let all = columns_of(self.format);
-        let columns: Vec<Column> = match projection {
-            Some(p) => p.iter().map(|&i| all[i]).collect(),
-            None => all.to_vec(),
+        let columns: Vec<ColumnSpec> = match projection {
+            Some(p) => p.iter().map(|&i| self.columns[i].clone()).collect(),
+            None => self.columns.clone(),
         };
         let schema = match projection {
             Some(p) => Arc::new(self.schema.project(p)?),
@@ -115,16 +138,17 @@ impl LogTable {
                 .len();
             sized.push((file.clone(), len));
         }
-        // Line numbers need each file read from its top: no splitting then.
-        let min_split = if AccessBatchBuilder::needs_line_numbers(&columns) {
+        // Line numbers, and formats whose lines depend on earlier ones, need each file read
+        // from its top: no splitting then.
+        let min_split = if BatchBuilder::needs_line_numbers(&columns) || !self.format.splittable() {
             u64::MAX
         } else {
             self.min_split
         };
         let partitions = plan_partitions(&sized, target_partitions, min_split);
-        let filter = RowFilter::from_exprs(filters);
+        let filter = RowFilter::from_exprs(filters, &self.columns);
         let spec = ScanSpec {
-            format: self.format,
+            format: self.format.clone(),
             columns,
             batch_size: 8192,
             limit,
@@ -164,8 +188,8 @@ impl TableProvider for LogTable {
         )?))
     }
 
-    /// `status` and `ts` comparisons are applied exactly in the scan; the rest is left to
-    /// DataFusion.
+    /// Comparisons of integer and timestamp columns (`status`, `ts`, ...) are applied exactly
+    /// in the scan; the rest is left to DataFusion.
     fn supports_filters_pushdown(
         &self,
         filters: &[&Expr],
@@ -173,7 +197,7 @@ impl TableProvider for LogTable {
         Ok(filters
             .iter()
             .map(|f| {
-                if filter::accepts(f) {
+                if filter::accepts(f, &self.columns) {
                     TableProviderFilterPushDown::Exact
                 } else {
                     TableProviderFilterPushDown::Unsupported
@@ -187,7 +211,7 @@ impl TableProvider for LogTable {
 #[derive(Debug)]
 pub struct RejectsTable {
     files: Vec<LogFile>,
-    format: LogFormat,
+    format: Arc<Format>,
     stats: Arc<ScanStats>,
 }
 
@@ -209,7 +233,7 @@ impl TableProvider for RejectsTable {
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let kind = ScanKind::Rejects {
-            format: self.format,
+            format: self.format.clone(),
             files: self.files.clone(),
             limit,
         };
@@ -242,32 +266,52 @@ fn project(input: Arc<dyn ExecutionPlan>, indices: &[usize]) -> DfResult<Arc<dyn
     Ok(Arc::new(ProjectionExec::try_new(exprs, input)?))
 }
 
-/// Detects the format from the first lines of the first non-empty file.
-fn detect_files(files: &[LogFile]) -> Result<LogFormat> {
-    let mut tried: Option<&LogFile> = None;
+/// The first lines of the first non-empty file (empty when every file is empty).
+fn first_lines(files: &[LogFile]) -> Result<Vec<Vec<u8>>> {
     for file in files {
-        let sample = read_sample(file)?;
-        let lines: Vec<&[u8]> = sample
-            .split(|b| *b == b'\n')
-            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-            .filter(|l| !l.is_empty())
-            .take(SAMPLE_LINES)
-            .collect();
-        if lines.is_empty() {
-            continue;
-        }
-        tried = Some(file);
-        if let Some(format) = detect(lines).format {
-            return Ok(format);
+        let lines = sample_lines(file)?;
+        if !lines.is_empty() {
+            return Ok(lines);
         }
     }
-    match tried {
+    Ok(Vec::new())
+}
+
+/// The first non-empty lines of a file, as format detection sees them.
+pub fn sample_lines(file: &LogFile) -> Result<Vec<Vec<u8>>> {
+    let sample = read_sample(file)?;
+    Ok(sample
+        .split(|b| *b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.is_empty())
+        .take(SAMPLE_LINES)
+        .map(<[u8]>::to_vec)
+        .collect())
+}
+
+/// Detects the format from the first lines of the first non-empty file.
+fn detect_files(files: &[LogFile], registry: &FormatRegistry) -> Result<Arc<Format>> {
+    let lines = first_lines(files)?;
+    if lines.is_empty() {
         // Only empty files: any format gives the same (empty) answer.
-        None => Ok(LogFormat::Combined),
-        Some(file) => Err(Error::UndetectedFormat {
-            path: PathBuf::from(&file.name),
-            tried: LogFormat::ALL.map(LogFormat::name).join(", "),
-        }),
+        return Ok(registry
+            .get("combined")
+            .cloned()
+            .unwrap_or_else(|| FormatRegistry::builtin().get("combined").cloned().expect("built-in")));
+    }
+    let sample: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
+    match registry.detect(&sample).format {
+        Some(format) => Ok(format),
+        None => {
+            let file = files
+                .iter()
+                .find(|f| read_sample(f).is_ok_and(|s| !s.is_empty()))
+                .unwrap_or(&files[0]);
+            Err(Error::UndetectedFormat {
+                path: PathBuf::from(&file.name),
+                tried: registry.formats().map(|f| f.name().to_string()).collect::<Vec<_>>().join(", "),
+            })
+        }
     }
 }
 

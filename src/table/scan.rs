@@ -9,19 +9,19 @@ use std::sync::Arc;
 
 use arrow::array::{Int64Builder, RecordBatch, StringBuilder};
 
-use super::batch::{append_text, AccessBatchBuilder};
+use super::batch::{append_text, BatchBuilder};
 use super::filter::RowFilter;
-use super::schema::{rejects_schema, Column};
+use super::schema::rejects_schema;
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
-use crate::parse::{parse_access_line, AccessFlavor, AccessRecord, LogFormat};
+use crate::parse::{ColumnSpec, Format, LineParser, Parsed, Record};
 use crate::source::{FileRange, LineReader, LogFile};
 
 /// What a partition scans and how.
 #[derive(Debug, Clone)]
 pub struct ScanSpec {
-    pub format: LogFormat,
-    pub columns: Vec<Column>,
+    pub format: Arc<Format>,
+    pub columns: Vec<ColumnSpec>,
     pub batch_size: usize,
     pub limit: Option<usize>,
     /// Pushed filters, applied exactly before a row is built.
@@ -30,10 +30,10 @@ pub struct ScanSpec {
 
 /// Parses lines into batches of the projected columns until the limit or the consumer stops.
 struct RowScanner<'a, E> {
-    flavor: AccessFlavor,
+    parser: Box<dyn LineParser>,
     batch_size: usize,
-    builder: AccessBatchBuilder,
-    rec: AccessRecord,
+    builder: BatchBuilder,
+    rec: Record,
     remaining: usize,
     filter: &'a RowFilter,
     stats: &'a ScanStats,
@@ -51,9 +51,13 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
         while let Some((_, line)) = reader.next_line().map_err(|e| Error::io(&file.path, e))? {
             lines += 1;
             line_number += 1;
-            if parse_access_line(self.flavor, line, &mut self.rec).is_err() {
-                rejected += 1;
-                continue;
+            match self.parser.parse(line, &mut self.rec) {
+                Ok(Parsed::Row) => {}
+                Ok(Parsed::Directive) => continue,
+                Err(_) => {
+                    rejected += 1;
+                    continue;
+                }
             }
             if !self.filter.matches(&self.rec) {
                 continue;
@@ -92,10 +96,10 @@ pub fn scan_rows(
     emit: impl FnMut(RecordBatch) -> bool,
 ) -> Result<()> {
     let mut scanner = RowScanner {
-        flavor: spec.format.flavor(),
+        parser: spec.format.parser(),
         batch_size: spec.batch_size,
-        builder: AccessBatchBuilder::new(&spec.columns, spec.batch_size),
-        rec: AccessRecord::default(),
+        builder: BatchBuilder::new(&spec.columns, spec.batch_size),
+        rec: Record::default(),
         remaining: spec.limit.unwrap_or(usize::MAX),
         filter: &spec.filter,
         stats,
@@ -106,6 +110,10 @@ pub fn scan_rows(
     }
     for range in ranges {
         let file = &range.file;
+        // A fresh parser per range: a W3C file's directives belong to that file alone.
+        if !spec.format.splittable() {
+            scanner.parser = spec.format.parser();
+        }
         // A plain file is read from a seek to its range; a compressed one is decoded whole.
         let go_on = if file.compression.is_splittable() {
             let handle = File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
@@ -124,17 +132,18 @@ pub fn scan_rows(
 
 /// Scans whole files for the lines that are not rows, numbering lines from 1.
 pub fn scan_rejects(
-    format: LogFormat,
+    format: &Format,
     files: &[LogFile],
     batch_size: usize,
     limit: Option<usize>,
     mut emit: impl FnMut(RecordBatch) -> bool,
 ) -> Result<()> {
-    let flavor = format.flavor();
-    let mut rec = AccessRecord::default();
+    let mut rec = Record::default();
     let mut out = RejectsBuilder::default();
     let mut remaining = limit.unwrap_or(usize::MAX);
     for file in files {
+        // Each file starts afresh (a W3C file's directives are its own).
+        let mut parser = format.parser();
         let mut reader = LineReader::new(file.reader()?);
         let mut number = 0i64;
         while let Some((_, line)) = reader.next_line().map_err(|e| Error::io(&file.path, e))? {
@@ -142,8 +151,9 @@ pub fn scan_rejects(
             if remaining == 0 {
                 break;
             }
-            if let Err(reason) = parse_access_line(flavor, line, &mut rec) {
-                out.push(&file.name, number, line, &reason.to_string());
+            if let Err(reason) = parser.parse(line, &mut rec) {
+                let reason = reason.describe(|slot| format.slot_name(slot));
+                out.push(&file.name, number, line, &reason);
                 remaining -= 1;
                 if out.rows >= batch_size && !emit(out.finish()?) {
                     return Ok(());

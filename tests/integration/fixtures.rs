@@ -96,7 +96,8 @@ fn nasa_common_log() {
 
 #[test]
 fn nginx_main_log() {
-    check("nginx_main_shop.log", true, "combined");
+    // Combined plus X-Forwarded-For: detected as nginx's main format.
+    check("nginx_main_shop.log", true, "nginx_main");
 }
 
 #[test]

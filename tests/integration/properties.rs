@@ -1,9 +1,8 @@
 //! Property tests: the fast parser against the slow reference, and no panic on any bytes.
 
 use logsql::parse::{parse_access_line, AccessFlavor, AccessRecord, Field};
-use logsql::table::batch::AccessBatchBuilder;
-use logsql::table::schema::columns_of;
-use logsql::LogFormat;
+use logsql::parse::{Format, FormatRegistry, Record};
+use logsql::table::batch::BatchBuilder;
 use proptest::prelude::*;
 
 use crate::reference::Reference;
@@ -65,14 +64,17 @@ proptest! {
     #[test]
     fn any_bytes_are_a_row_or_a_reject_never_a_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
         let line: Vec<u8> = bytes.into_iter().filter(|b| *b != b'\n').collect();
-        let mut rec = AccessRecord::default();
-        let mut builder = AccessBatchBuilder::new(columns_of(LogFormat::Combined), 4);
-        for flavor in [AccessFlavor::Common, AccessFlavor::Combined] {
-            if parse_access_line(flavor, &line, &mut rec).is_ok() && flavor == AccessFlavor::Combined {
-                builder.append(&line, &rec, "f", 1);
-            }
+        for format in every_format() {
+            append_if_row(&format, &line)?;
         }
-        prop_assert!(builder.finish().is_ok());
+    }
+
+    #[test]
+    fn json_like_bytes_never_panic(body in "[{}\\[\\]\":,a-z0-9 .\\\\u-]{0,80}") {
+        let line = format!("{{{body}");
+        for format in every_format() {
+            append_if_row(&format, line.as_bytes())?;
+        }
     }
 
     #[test]
@@ -84,11 +86,47 @@ proptest! {
         if let Some(last) = damaged.last_mut() {
             *last = if byte == b'\n' { b' ' } else { byte };
         }
-        let mut rec = AccessRecord::default();
-        let mut builder = AccessBatchBuilder::new(columns_of(LogFormat::Combined), 4);
-        if parse_access_line(AccessFlavor::Combined, &damaged, &mut rec).is_ok() {
-            builder.append(&damaged, &rec, "f", 1);
+        for format in every_format() {
+            append_if_row(&format, &damaged)?;
         }
-        prop_assert!(builder.finish().is_ok());
     }
+}
+
+/// Every built-in format (JSON and W3C settled on small samples), plus format strings.
+fn every_format() -> Vec<Format> {
+    let registry = FormatRegistry::builtin();
+    let mut formats: Vec<Format> = registry
+        .formats()
+        .map(|f| {
+            f.settle(&[
+                br#"{"time":"2025-01-01T00:00:00Z","status":200,"a":{"b":"x"},"n":1.5,"ok":true}"#,
+                b"#Fields: date time c-ip cs-method cs-uri-stem sc-status time-taken",
+            ])
+            .or_else(|_| f.settle(&[b"#Fields: date time c-ip cs-method cs-uri-stem sc-status time-taken"]))
+            .unwrap()
+        })
+        .collect();
+    for def in [
+        r#"apache:%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D"#,
+        r#"nginx:$remote_addr [$time_iso8601] "$request" $status $request_time $upstream_response_time"#,
+        r#"regex:^(?P<client>\S+) .*?"(?P<request>[^"]*)" (?P<status>\d{3})"#,
+    ] {
+        formats.push(Format::adhoc(def).unwrap());
+    }
+    formats
+}
+
+/// Parses `line` with `format`; a row is appended to a batch of every column, which must
+/// build.
+fn append_if_row(format: &Format, line: &[u8]) -> Result<(), TestCaseError> {
+    let mut parser = format.parser();
+    let mut rec = Record::default();
+    let columns = format.all_columns();
+    let mut builder = BatchBuilder::new(&columns, 4);
+    if let Ok(logsql::parse::Parsed::Row) = parser.parse(line, &mut rec) {
+        builder.append(line, &rec, "f", 1);
+    }
+    let batch = builder.finish();
+    prop_assert!(batch.is_ok(), "{}: {:?}", format.name(), batch.err());
+    Ok(())
 }

@@ -5,8 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Result};
-use logsql::table::schema::columns_of;
-use logsql::{rejects_name, LogFormat};
+use logsql::rejects_name;
 
 use super::{Mode, Repl};
 
@@ -297,7 +296,7 @@ impl Repl {
                 self.depth -= 1;
                 return result;
             }
-            Command::Formats => self.say(&formats_text()),
+            Command::Formats => self.say(&crate::cli::formats::listing(&self.session.registry)),
         }
         Ok(true)
     }
@@ -441,21 +440,6 @@ pub fn type_name(t: &arrow::datatypes::DataType) -> String {
         }
         other => other.to_string(),
     }
-}
-
-fn formats_text() -> String {
-    let mut s = String::new();
-    for f in LogFormat::ALL {
-        let cols: Vec<&str> = columns_of(f).iter().map(|c| c.name()).collect();
-        s.push_str(&format!(
-            "{}: {}\n  columns: {}\n",
-            f.name(),
-            f.description(),
-            cols.join(", ")
-        ));
-    }
-    s.push_str("auto (the default) picks one from the first lines of the files.\n");
-    s
 }
 
 #[cfg(test)]

@@ -1,0 +1,236 @@
+//! The format-independent shape of a parsed line: typed values in slots, one per field.
+//!
+//! Every parser (the hand-written access parser, format-string templates, regex, JSON, syslog,
+//! W3C) fills the same reused [`Record`], so the table layer needs one way to build columns
+//! and one way to filter, whatever the format. Text stays a span of the line until a query
+//! needs it; numbers and instants are converted (and validated) while parsing, so the set of
+//! rows never depends on which columns a query reads.
+
+use super::reject::RejectReason;
+
+/// The type of a field's values, chosen by the format (not by the data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldType {
+    Text,
+    Int32,
+    Int64,
+    Float64,
+    Bool,
+    /// A UTC instant in nanoseconds since the epoch.
+    Timestamp,
+}
+
+impl FieldType {
+    /// The name used in format files and listings.
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::Int32 => "int32",
+            FieldType::Int64 => "int64",
+            FieldType::Float64 => "float64",
+            FieldType::Bool => "bool",
+            FieldType::Timestamp => "timestamp",
+        }
+    }
+
+    /// Parses a type name as written in format files (`int`, `float`, `timestamp`, ...).
+    pub fn from_name(name: &str) -> Option<FieldType> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "text" | "string" | "str" | "utf8" => FieldType::Text,
+            "int32" | "i32" => FieldType::Int32,
+            "int" | "int64" | "i64" | "integer" | "bigint" => FieldType::Int64,
+            "float" | "float64" | "f64" | "double" | "real" => FieldType::Float64,
+            "bool" | "boolean" => FieldType::Bool,
+            "timestamp" | "time" | "ts" | "datetime" => FieldType::Timestamp,
+            _ => return None,
+        })
+    }
+}
+
+/// A part of an HTTP request line, derived from a request field when a query needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestPart {
+    Method,
+    Uri,
+    Path,
+    Query,
+    Protocol,
+}
+
+impl RequestPart {
+    pub const ALL: [RequestPart; 5] = [
+        RequestPart::Method,
+        RequestPart::Uri,
+        RequestPart::Path,
+        RequestPart::Query,
+        RequestPart::Protocol,
+    ];
+
+    /// The column name this part gets in every format.
+    pub fn column_name(self) -> &'static str {
+        match self {
+            RequestPart::Method => "method",
+            RequestPart::Uri => "uri",
+            RequestPart::Path => "path",
+            RequestPart::Query => "query",
+            RequestPart::Protocol => "protocol",
+        }
+    }
+}
+
+/// Where a column's values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ColumnSource {
+    /// The value in slot `n` of the record.
+    Slot(usize),
+    /// A part of the request line held in slot `n` (split only when a query needs it).
+    Request(usize, RequestPart),
+    /// Hidden: the file the row came from.
+    File,
+    /// Hidden: the line number within its file, from 1.
+    Line,
+}
+
+/// One column of a log table, as a format defines it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ColumnSpec {
+    pub name: String,
+    pub ty: FieldType,
+    pub source: ColumnSource,
+    pub nullable: bool,
+}
+
+impl ColumnSpec {
+    pub fn slot(name: impl Into<String>, ty: FieldType, slot: usize) -> Self {
+        ColumnSpec {
+            name: name.into(),
+            ty,
+            source: ColumnSource::Slot(slot),
+            nullable: true,
+        }
+    }
+
+    pub fn required(mut self) -> Self {
+        self.nullable = false;
+        self
+    }
+
+    /// The hidden `_file` and `_line` columns every table has.
+    pub fn hidden() -> [ColumnSpec; 2] {
+        [
+            ColumnSpec {
+                name: "_file".into(),
+                ty: FieldType::Text,
+                source: ColumnSource::File,
+                nullable: false,
+            },
+            ColumnSpec {
+                name: "_line".into(),
+                ty: FieldType::Int64,
+                source: ColumnSource::Line,
+                nullable: false,
+            },
+        ]
+    }
+
+    /// The five request-part columns derived from the request in `slot`.
+    pub fn request_parts(slot: usize) -> impl Iterator<Item = ColumnSpec> {
+        RequestPart::ALL.into_iter().map(move |part| ColumnSpec {
+            name: part.column_name().into(),
+            ty: FieldType::Text,
+            source: ColumnSource::Request(slot, part),
+            nullable: true,
+        })
+    }
+}
+
+/// How the bytes of a text span must be decoded before use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escapes {
+    /// Verbatim.
+    None,
+    /// Apache/nginx backslash escapes (`\"`, `\\`, `\xNN`).
+    Backslash,
+    /// W3C/IIS: `+` stands for a space.
+    Plus,
+}
+
+/// One field's value in a parsed line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value {
+    Null,
+    /// Bytes `start..end` of the line.
+    Span(u32, u32, Escapes),
+    /// Bytes `start..end` of the record's own text buffer (decoded while parsing).
+    Owned(u32, u32),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// UTC nanoseconds since the epoch.
+    Time(i64),
+}
+
+/// The values of one parsed line. Reused from line to line: parsing allocates nothing once the
+/// buffers have grown.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    pub values: Vec<Value>,
+    /// Text decoded while parsing (JSON strings with escapes, joined fields).
+    pub text: Vec<u8>,
+}
+
+impl Record {
+    /// Clears the record for a line with `slots` fields, all NULL.
+    #[inline]
+    pub fn reset(&mut self, slots: usize) {
+        self.values.clear();
+        self.values.resize(slots, Value::Null);
+        self.text.clear();
+    }
+
+    #[inline]
+    pub fn set_span(&mut self, slot: usize, start: usize, end: usize, escapes: Escapes) {
+        self.values[slot] = Value::Span(start as u32, end as u32, escapes);
+    }
+
+    /// Copies `bytes` into the record's text buffer and stores it in `slot`.
+    pub fn set_owned(&mut self, slot: usize, bytes: &[u8]) {
+        let start = self.text.len();
+        self.text.extend_from_slice(bytes);
+        self.values[slot] = Value::Owned(start as u32, self.text.len() as u32);
+    }
+
+    /// The integer or instant in `slot`, for pushed filters.
+    #[inline]
+    pub fn int_like(&self, slot: usize) -> Option<i64> {
+        match self.values.get(slot)? {
+            Value::Int(v) | Value::Time(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The raw bytes of a text value (escapes not undone), or `None` if it is not text.
+    #[inline]
+    pub fn raw_text<'a>(&'a self, line: &'a [u8], slot: usize) -> Option<(&'a [u8], Escapes)> {
+        match self.values.get(slot)? {
+            Value::Span(a, b, e) => Some((&line[*a as usize..*b as usize], *e)),
+            Value::Owned(a, b) => Some((&self.text[*a as usize..*b as usize], Escapes::None)),
+            _ => None,
+        }
+    }
+}
+
+/// What a parser made of a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parsed {
+    /// A row: the record holds its values.
+    Row,
+    /// Not data but part of the format (a W3C `#Fields:` directive): neither row nor reject.
+    Directive,
+}
+
+/// A parser for one format, with its reused state. One per partition.
+pub trait LineParser: Send {
+    /// Parses `line` (without its terminator) into `rec`.
+    fn parse(&mut self, line: &[u8], rec: &mut Record) -> Result<Parsed, RejectReason>;
+}

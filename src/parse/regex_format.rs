@@ -1,0 +1,170 @@
+//! `regex:<pattern>`: a format from a regular expression with named groups.
+//!
+//! Each named group is a column. Its type comes from the format file's `types`, else from a
+//! `__type` suffix on the group name (`(?P<size__int>\d+)`), else from well-known names
+//! (`status`, `bytes`, `ts`, `duration_ms`); everything else is text. A group named `request`
+//! also gets the method/uri/path/query/protocol columns.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use regex::bytes::{CaptureLocations, Regex};
+
+use super::record::{ColumnSpec, FieldType, LineParser, Parsed, Record};
+use super::reject::RejectReason;
+use super::template::{FieldDef, Piece, Template};
+use super::values::{Conversion, Converter, TimeFormat};
+
+/// A compiled regex format.
+#[derive(Debug, Clone)]
+pub struct RegexFormat {
+    regex: Regex,
+    /// `(capture group index, conversion)` per slot.
+    groups: Vec<(usize, Conversion)>,
+    columns: Vec<ColumnSpec>,
+}
+
+impl RegexFormat {
+    /// Compiles `pattern`; `types` overrides column types, `time_format` says how `Timestamp`
+    /// groups are written (default: ISO 8601 or CLF, whichever parses).
+    pub fn new(
+        pattern: &str,
+        types: &HashMap<String, FieldType>,
+        time_format: Option<TimeFormat>,
+    ) -> Result<RegexFormat, String> {
+        let regex = Regex::new(pattern).map_err(|e| format!("invalid regex: {e}"))?;
+        let mut defs = Vec::new();
+        let mut groups = Vec::new();
+        for (index, name) in regex.capture_names().enumerate() {
+            let Some(raw) = name else { continue };
+            let (name, suffix) = match raw.rsplit_once("__") {
+                Some((n, t)) if FieldType::from_name(t).is_some() => (n, FieldType::from_name(t)),
+                _ => (raw, None),
+            };
+            let ty = types
+                .get(name)
+                .copied()
+                .or(suffix)
+                .unwrap_or_else(|| well_known_type(name));
+            let conv = match ty {
+                FieldType::Timestamp => Conversion::Time(time_format.clone().unwrap_or(TimeFormat::Auto)),
+                FieldType::Text => Conversion::Text {
+                    dash_null: true,
+                    escapes: super::record::Escapes::Backslash,
+                },
+                other => Conversion::for_type(other),
+            };
+            let def = if name == "request" && ty == FieldType::Text {
+                FieldDef::request(name)
+            } else {
+                FieldDef::new(name, conv.clone())
+            };
+            groups.push((index, def.conv.clone()));
+            defs.push(def);
+        }
+        if defs.is_empty() {
+            return Err("the regex has no named groups (?P<name>...) to make columns of".into());
+        }
+        // Column naming and request parts as for format strings: fields separated by a
+        // literal that is never matched (the regex finds the fields, not the template).
+        let mut pieces = Vec::new();
+        for def in defs {
+            pieces.push(Piece::Field(def));
+            pieces.push(Piece::Literal(b"\0".to_vec()));
+        }
+        let columns = Template::new(pieces)?.columns().to_vec();
+        Ok(RegexFormat {
+            regex,
+            groups,
+            columns,
+        })
+    }
+
+    pub fn columns(&self) -> &[ColumnSpec] {
+        &self.columns
+    }
+}
+
+/// Types for group names every format uses.
+fn well_known_type(name: &str) -> FieldType {
+    match name {
+        "status" => FieldType::Int32,
+        "bytes" | "size" | "bytes_sent" | "bytes_received" | "pid" | "port" => FieldType::Int64,
+        "ts" | "time" | "timestamp" => FieldType::Timestamp,
+        n if n.ends_with("_ms") => FieldType::Float64,
+        _ => FieldType::Text,
+    }
+}
+
+/// A regex format with its reused capture buffers.
+pub struct RegexParser {
+    format: Arc<RegexFormat>,
+    locations: CaptureLocations,
+    conv: Converter,
+}
+
+impl RegexParser {
+    pub fn new(format: Arc<RegexFormat>) -> Self {
+        RegexParser {
+            locations: format.regex.capture_locations(),
+            format,
+            conv: Converter::default(),
+        }
+    }
+}
+
+impl LineParser for RegexParser {
+    fn parse(&mut self, line: &[u8], rec: &mut Record) -> Result<Parsed, RejectReason> {
+        if line.is_empty() {
+            return Err(RejectReason::Empty);
+        }
+        self.format
+            .regex
+            .captures_read(&mut self.locations, line)
+            .ok_or(RejectReason::NoMatch)?;
+        rec.reset(self.format.groups.len());
+        for (slot, (group, conv)) in self.format.groups.iter().enumerate() {
+            if let Some(span) = self.locations.get(*group) {
+                self.conv.convert(conv, line, span, slot, rec)?;
+            }
+        }
+        Ok(Parsed::Row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::record::Value;
+
+    #[test]
+    fn named_groups_with_types() {
+        let f = RegexFormat::new(
+            r"^(?P<ts>\S+) (?P<level>\w+) (?P<status>\d+) (?P<took__float>[\d.]+)ms (?P<msg>.*)$",
+            &HashMap::new(),
+            None,
+        )
+        .unwrap();
+        let names: Vec<&str> = f.columns().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["ts", "level", "status", "took", "msg"]);
+        assert_eq!(f.columns()[3].ty, FieldType::Float64);
+        let mut p = RegexParser::new(Arc::new(f));
+        let mut rec = Record::default();
+        let line = b"2024-05-01T10:00:00Z INFO 200 12.5ms all good";
+        p.parse(line, &mut rec).unwrap();
+        assert_eq!(rec.values[0], Value::Time(1_714_557_600_000_000_000));
+        assert_eq!(rec.values[2], Value::Int(200));
+        assert_eq!(rec.values[3], Value::Float(12.5));
+        assert_eq!(p.parse(b"nope", &mut rec), Err(RejectReason::NoMatch));
+        assert!(matches!(
+            p.parse(b"yesterday INFO 200 1ms x", &mut rec),
+            Err(RejectReason::BadValue { slot: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn bad_patterns() {
+        assert!(RegexFormat::new("(", &HashMap::new(), None).unwrap_err().contains("invalid regex"));
+        assert!(RegexFormat::new(r"\d+", &HashMap::new(), None).unwrap_err().contains("named groups"));
+    }
+}

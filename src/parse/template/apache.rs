@@ -1,0 +1,220 @@
+//! Apache `LogFormat` strings (`%h %l %u %t "%r" %>s %b`) to templates.
+//!
+//! Column names follow the built-in formats (`client`, `ts`, `status`, ...), so a query works
+//! on any of them; headers become snake_case names (`%{User-Agent}i` is `user_agent`).
+//! Durations are `duration_ms`, a DOUBLE in milliseconds, whatever unit the directive logs.
+
+use super::{snake_case, FieldDef, Piece, Template};
+use crate::parse::values::{Conversion, TimeFormat};
+
+/// The directives understood, for error messages and listings.
+pub const DIRECTIVES: &str = "%h %a %A %l %u %t %{format}t %r %m %U %q %H %s %>s %b %B %D %T \
+%{ms}T %{us}T %f %I %O %S %v %V %p %P %k %X %L %R %{Name}i %{Name}o %{Name}e %{Name}C %{Name}n %%";
+
+/// Compiles an Apache `LogFormat` string.
+pub fn compile(format: &str) -> Result<Template, String> {
+    let mut pieces = Vec::new();
+    let mut literal = Vec::new();
+    let bytes = format.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'%' {
+            literal.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        if bytes.get(i) == Some(&b'%') {
+            literal.push(b'%');
+            i += 1;
+            continue;
+        }
+        // Modifiers: status conditions (`%!200,304{...}i`, `%400,501{...}i`) and `<`/`>`.
+        while i < bytes.len() && (bytes[i].is_ascii_digit() || b"!,<>".contains(&bytes[i])) {
+            i += 1;
+        }
+        let mut arg = None;
+        if bytes.get(i) == Some(&b'{') {
+            let close = format[i..]
+                .find('}')
+                .ok_or_else(|| "unclosed '{' in the format".to_string())?;
+            arg = Some(&format[i + 1..i + close]);
+            i += close + 1;
+        }
+        let Some(&letter) = bytes.get(i) else {
+            return Err("the format ends with a bare '%'".into());
+        };
+        i += 1;
+        let (lead, def, trail) = directive(letter as char, arg)?;
+        literal.extend_from_slice(lead.as_bytes());
+        if !literal.is_empty() {
+            pieces.push(Piece::Literal(std::mem::take(&mut literal)));
+        }
+        pieces.push(Piece::Field(def));
+        literal.extend_from_slice(trail.as_bytes());
+    }
+    if !literal.is_empty() {
+        pieces.push(Piece::Literal(literal));
+    }
+    Template::new(pieces)
+}
+
+/// A directive's field, with literal text Apache writes around it (`%t` writes brackets).
+fn directive(letter: char, arg: Option<&str>) -> Result<(&'static str, FieldDef, &'static str), String> {
+    let text = FieldDef::text;
+    let int = |name: &str| FieldDef::new(name, Conversion::Int64);
+    let ms = |scale: f64| FieldDef::new("duration_ms", Conversion::Float { scale });
+    let named = |prefix: &str| -> Result<FieldDef, String> {
+        let name = arg.ok_or_else(|| format!("%{letter} needs a name: %{{Name}}{letter}"))?;
+        Ok(FieldDef::text(&format!("{prefix}{}", snake_case(name))))
+    };
+    let def = match letter {
+        'h' => FieldDef::new(
+            "client",
+            Conversion::Text {
+                dash_null: false,
+                escapes: crate::parse::record::Escapes::None,
+            },
+        ),
+        'a' if arg == Some("c") => text("peer_ip"),
+        'a' => text("client_ip"),
+        'A' => text("server_ip"),
+        'l' => text("ident"),
+        'u' => text("remote_user"),
+        't' => return Ok(time(arg)),
+        'r' => FieldDef::request("request"),
+        'm' => text("method"),
+        'U' => text("path"),
+        'q' => text("query_string"),
+        'H' => text("protocol"),
+        's' => FieldDef::new("status", Conversion::Int32),
+        'b' | 'B' => int("bytes"),
+        'D' => ms(0.001),
+        'T' => match arg {
+            None | Some("s") => ms(1000.0),
+            Some("ms") => ms(1.0),
+            Some("us") => ms(0.001),
+            Some(u) => return Err(format!("unknown unit in %{{{u}}}T (ms, us or s)")),
+        },
+        'f' => text("filename"),
+        'I' => int("bytes_received"),
+        'O' => int("bytes_sent"),
+        'S' => int("bytes_transferred"),
+        'v' => text("vhost"),
+        'V' => text("server_name"),
+        'p' => match arg {
+            Some("remote") => int("remote_port"),
+            _ => int("server_port"),
+        },
+        'P' => match arg {
+            Some("tid") | Some("hextid") => text("thread_id"),
+            _ => int("pid"),
+        },
+        'k' => int("keepalive_requests"),
+        'X' => text("connection_status"),
+        'L' => text("log_id"),
+        'R' => text("handler"),
+        'i' => named("")?,
+        'o' => named("resp_")?,
+        'e' => named("env_")?,
+        'C' => named("cookie_")?,
+        'n' => named("note_")?,
+        other => {
+            return Err(format!(
+                "unknown LogFormat directive %{other} (supported: {DIRECTIVES})"
+            ))
+        }
+    };
+    Ok(("", def, ""))
+}
+
+/// `%t` and `%{format}t`.
+fn time(arg: Option<&str>) -> (&'static str, FieldDef, &'static str) {
+    let ts = |f: TimeFormat| FieldDef::new("ts", Conversion::Time(f));
+    match arg {
+        None => ("[", ts(TimeFormat::Clf), "]"),
+        Some(a) => {
+            let a = a
+                .strip_prefix("begin:")
+                .or_else(|| a.strip_prefix("end:"))
+                .unwrap_or(a);
+            let format = match a {
+                "sec" => TimeFormat::EpochSeconds,
+                "msec" => TimeFormat::EpochMillis,
+                "usec" => TimeFormat::EpochMicros,
+                "%Y-%m-%dT%H:%M:%S%z" | "%FT%T%z" => TimeFormat::Iso8601,
+                other => TimeFormat::Strftime(other.to_string()),
+            };
+            ("", ts(format), "")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::record::{Record, Value};
+    use crate::parse::values::Converter;
+
+    fn names(t: &Template) -> Vec<&str> {
+        t.columns().iter().map(|c| c.name.as_str()).collect()
+    }
+
+    #[test]
+    fn combined_with_duration() {
+        let t = compile(r#"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D"#).unwrap();
+        assert_eq!(
+            names(&t),
+            [
+                "client", "ident", "remote_user", "ts", "request", "method", "uri", "path", "query",
+                "protocol", "status", "bytes", "referer", "user_agent", "duration_ms"
+            ]
+        );
+        // From the Apache documentation, with %D added.
+        let line = br#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)" 1532"#;
+        let mut rec = Record::default();
+        t.parse(line, &mut rec, &mut Converter::default()).unwrap();
+        assert_eq!(rec.values[3], Value::Time(971_211_336_000_000_000));
+        assert_eq!(rec.values[5], Value::Int(200));
+        assert_eq!(rec.values[9], Value::Float(1.532));
+        assert_eq!(rec.values[1], Value::Null);
+    }
+
+    #[test]
+    fn vhost_and_port() {
+        let t = compile(r#"%v:%p %h %l %u %t "%r" %>s %O"#).unwrap();
+        let line = br#"www.example.com:443 10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 512"#;
+        let mut rec = Record::default();
+        t.parse(line, &mut rec, &mut Converter::default()).unwrap();
+        assert_eq!(rec.raw_text(line, 0).unwrap().0, b"www.example.com");
+        assert_eq!(rec.values[1], Value::Int(443));
+        assert_eq!(rec.values[8], Value::Int(512));
+    }
+
+    #[test]
+    fn time_variants_and_errors() {
+        let t = compile("%{%Y-%m-%d %H:%M:%S}t %{ms}T %{msec}t").unwrap();
+        let line = b"2000-10-10 20:55:36 17 971211336123";
+        let mut rec = Record::default();
+        t.parse(line, &mut rec, &mut Converter::default()).unwrap();
+        assert_eq!(rec.values[0], Value::Time(971_211_336_000_000_000));
+        assert_eq!(rec.values[1], Value::Float(17.0));
+        assert_eq!(rec.values[2], Value::Time(971_211_336_123_000_000));
+        assert!(compile("%h %Z").unwrap_err().contains("unknown LogFormat directive %Z"));
+        assert!(compile("%{Referer").is_err());
+        assert!(compile("%h%u").unwrap_err().contains("nothing between"));
+    }
+
+    #[test]
+    fn bad_values_are_rejects() {
+        let t = compile(r#"%h "%r" %>s %D"#).unwrap();
+        let mut rec = Record::default();
+        let err = t
+            .parse(br#"1.2.3.4 "GET / HTTP/1.1" 200 fast"#, &mut rec, &mut Converter::default())
+            .unwrap_err();
+        assert_eq!(
+            err.describe(|s| t.columns().iter().find(|c| c.source == crate::parse::record::ColumnSource::Slot(s)).map(|c| c.name.clone())),
+            "invalid duration_ms (expected a number)"
+        );
+    }
+}

@@ -1,0 +1,369 @@
+//! Formats defined by a format string: Apache `LogFormat` and nginx `log_format`.
+//!
+//! Both compile to the same [`Template`]: literal text and fields in turn. A field ends where
+//! the literal after it begins (found with `memchr`); a field between quotes ends at a quote
+//! that is followed by the rest of that literal, so escaped and even unescaped quotes inside
+//! it are content. The template knows each field's conversion, so parsing validates numbers
+//! and instants as it goes, like the hand-written access parser.
+
+pub mod apache;
+pub mod nginx;
+
+use super::record::{ColumnSpec, Escapes, LineParser, Parsed, Record};
+use super::reject::RejectReason;
+use super::values::{Conversion, Converter};
+
+/// A field as a format string defines it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDef {
+    pub name: String,
+    pub conv: Conversion,
+    /// A request line (`%r`, `$request`): the method/uri/path/query/protocol columns follow it.
+    pub request: bool,
+}
+
+impl FieldDef {
+    pub fn new(name: &str, conv: Conversion) -> Self {
+        FieldDef {
+            name: name.to_string(),
+            conv,
+            request: false,
+        }
+    }
+
+    /// Text with backslash escapes undone; `-` is NULL.
+    pub fn text(name: &str) -> Self {
+        Self::new(
+            name,
+            Conversion::Text {
+                dash_null: true,
+                escapes: Escapes::Backslash,
+            },
+        )
+    }
+
+    /// A request line: `-` stays text (it is what was logged), and the parts follow it.
+    pub fn request(name: &str) -> Self {
+        FieldDef {
+            request: true,
+            ..Self::new(
+                name,
+                Conversion::Text {
+                    dash_null: false,
+                    escapes: Escapes::Backslash,
+                },
+            )
+        }
+    }
+}
+
+/// A piece of a format string: literal bytes or a field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    Literal(Vec<u8>),
+    Field(FieldDef),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Item {
+    Literal(Vec<u8>),
+    Field {
+        slot: usize,
+        conv: Conversion,
+        /// Opened by a quote: ends at a quote followed by the next literal.
+        quoted: bool,
+        /// Occurrences of the next literal inside the field's own text to pass over (a
+        /// strftime time with spaces in it).
+        skip: usize,
+    },
+}
+
+/// A compiled format string.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    items: Vec<Item>,
+    slots: usize,
+    columns: Vec<ColumnSpec>,
+}
+
+impl Template {
+    /// Builds a template from pieces; fails when two fields touch (nothing tells where the
+    /// first ends) or there is no field at all.
+    pub fn new(pieces: Vec<Piece>) -> Result<Template, String> {
+        let mut items: Vec<Item> = Vec::new();
+        let mut columns = Vec::new();
+        let mut names = NameSet::default();
+        let mut slots = 0;
+        for piece in pieces {
+            match piece {
+                Piece::Literal(lit) if lit.is_empty() => {}
+                Piece::Literal(lit) => match items.last_mut() {
+                    Some(Item::Literal(prev)) => prev.extend_from_slice(&lit),
+                    _ => items.push(Item::Literal(lit)),
+                },
+                Piece::Field(def) => {
+                    if let Some(Item::Field { .. }) = items.last() {
+                        return Err(format!(
+                            "field '{}' follows another field with nothing between them",
+                            def.name
+                        ));
+                    }
+                    let quoted = matches!(items.last(), Some(Item::Literal(l)) if l.ends_with(b"\""));
+                    let slot = slots;
+                    slots += 1;
+                    let mut column = ColumnSpec::slot(names.unique(&def.name), def.conv.field_type(), slot);
+                    if def.request {
+                        column = column.required();
+                    }
+                    columns.push(column);
+                    if def.request {
+                        for part in ColumnSpec::request_parts(slot) {
+                            let name = names.unique(&part.name);
+                            columns.push(ColumnSpec { name, ..part });
+                        }
+                    }
+                    items.push(Item::Field {
+                        slot,
+                        conv: def.conv,
+                        quoted,
+                        skip: 0,
+                    });
+                }
+            }
+        }
+        if slots == 0 {
+            return Err("the format has no fields".into());
+        }
+        // A strftime time contains as many of the next literal's first byte as its pattern.
+        for i in 0..items.len() {
+            let next_first = match items.get(i + 1) {
+                Some(Item::Literal(lit)) => lit[0],
+                _ => continue,
+            };
+            if let Item::Field {
+                conv: Conversion::Time(super::values::TimeFormat::Strftime(p)),
+                skip,
+                ..
+            } = &mut items[i]
+            {
+                *skip = p.bytes().filter(|b| *b == next_first).count();
+            }
+        }
+        Ok(Template {
+            items,
+            slots,
+            columns,
+        })
+    }
+
+    /// The table columns, in the order of the format string.
+    pub fn columns(&self) -> &[ColumnSpec] {
+        &self.columns
+    }
+
+    /// Parses one line with `conv`'s caches.
+    pub fn parse(
+        &self,
+        line: &[u8],
+        rec: &mut Record,
+        conv: &mut Converter,
+    ) -> Result<(), RejectReason> {
+        if line.is_empty() {
+            return Err(RejectReason::Empty);
+        }
+        rec.reset(self.slots);
+        let mut pos = 0;
+        let mut items = self.items.iter();
+        while let Some(item) = items.next() {
+            match item {
+                Item::Literal(lit) => {
+                    if !line[pos..].starts_with(lit) {
+                        return Err(RejectReason::Mismatch {
+                            slot: next_slot(items.clone().next()),
+                        });
+                    }
+                    pos += lit.len();
+                }
+                Item::Field {
+                    slot,
+                    conv: c,
+                    quoted,
+                    skip,
+                } => {
+                    let next = match items.clone().next() {
+                        Some(Item::Literal(lit)) => Some((&lit[..], items.len() == 1)),
+                        _ => None,
+                    };
+                    let end = field_end(line, pos, next, *quoted, *skip)
+                        .ok_or(RejectReason::Mismatch { slot: *slot as u16 })?;
+                    conv.convert(c, line, (pos, end), *slot, rec)?;
+                    pos = end;
+                }
+            }
+        }
+        // Extra spaces or tabs at the end are harmless; anything else means another format.
+        if !line[pos..].iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(RejectReason::Mismatch {
+                slot: self.slots as u16,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn next_slot(item: Option<&Item>) -> u16 {
+    match item {
+        Some(Item::Field { slot, .. }) => *slot as u16,
+        _ => u16::MAX,
+    }
+}
+
+/// Where a field starting at `pos` ends: before the next literal, or at the end of the line.
+/// `next` is that literal and whether it ends the format.
+#[inline]
+fn field_end(
+    line: &[u8],
+    pos: usize,
+    next: Option<(&[u8], bool)>,
+    quoted: bool,
+    mut skip: usize,
+) -> Option<usize> {
+    let Some((lit, last)) = next else {
+        // The last field runs to the end of the line (trailing whitespace trimmed).
+        let mut end = line.len();
+        while end > pos && line[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        return Some(end);
+    };
+    let rest = &line[pos..];
+    if quoted && lit[0] == b'"' {
+        // The closing quote is one followed by the rest of the literal (or the end of the line
+        // when the literal is just the quote); backslash escapes are skipped.
+        let mut i = 0;
+        loop {
+            let at = i + memchr::memchr2(b'"', b'\\', &rest[i..])?;
+            if rest[at] == b'\\' {
+                i = at + 2;
+                if i > rest.len() {
+                    return None;
+                }
+                continue;
+            }
+            let after = &rest[at..];
+            let ends = !last || after[lit.len().min(after.len())..].iter().all(u8::is_ascii_whitespace);
+            if after.starts_with(lit) && ends {
+                return Some(pos + at);
+            }
+            i = at + 1;
+        }
+    }
+    let first = lit[0];
+    let mut i = 0;
+    loop {
+        let at = i + memchr::memchr(first, &rest[i..])?;
+        if rest[at..].starts_with(lit) {
+            if skip == 0 {
+                return Some(pos + at);
+            }
+            skip -= 1;
+        }
+        i = at + 1;
+    }
+}
+
+/// Column names made unique by suffixes (`status`, `status_2`).
+#[derive(Default)]
+struct NameSet(std::collections::HashSet<String>);
+
+impl NameSet {
+    fn unique(&mut self, name: &str) -> String {
+        let mut candidate = name.to_string();
+        let mut n = 2;
+        while !self.0.insert(candidate.clone()) {
+            candidate = format!("{name}_{n}");
+            n += 1;
+        }
+        candidate
+    }
+}
+
+/// A template with its per-partition caches.
+pub struct TemplateParser {
+    template: std::sync::Arc<Template>,
+    conv: Converter,
+}
+
+impl TemplateParser {
+    pub fn new(template: std::sync::Arc<Template>) -> Self {
+        TemplateParser {
+            template,
+            conv: Converter::default(),
+        }
+    }
+}
+
+impl LineParser for TemplateParser {
+    #[inline]
+    fn parse(&mut self, line: &[u8], rec: &mut Record) -> Result<Parsed, RejectReason> {
+        self.template.parse(line, rec, &mut self.conv)?;
+        Ok(Parsed::Row)
+    }
+}
+
+/// `User-Agent` → `user_agent`, `X-Forwarded-For` → `x_forwarded_for`.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::record::Value;
+
+    fn template(pieces: Vec<Piece>) -> Template {
+        Template::new(pieces).unwrap()
+    }
+
+    #[test]
+    fn quoted_field_ends_at_quote_before_the_literal() {
+        let t = template(vec![
+            Piece::Literal(b"\"".to_vec()),
+            Piece::Field(FieldDef::text("ua")),
+            Piece::Literal(b"\" ".to_vec()),
+            Piece::Field(FieldDef::new("n", Conversion::Int64)),
+        ]);
+        let line = br#""a "b"c \"d\"" 42"#;
+        let mut rec = Record::default();
+        t.parse(line, &mut rec, &mut Converter::default()).unwrap();
+        assert_eq!(rec.raw_text(line, 0).unwrap().0, br#"a "b"c \"d\""#);
+        assert_eq!(rec.values[1], Value::Int(42));
+    }
+
+    #[test]
+    fn touching_fields_are_refused() {
+        let err = Template::new(vec![
+            Piece::Field(FieldDef::text("a")),
+            Piece::Field(FieldDef::text("b")),
+        ])
+        .unwrap_err();
+        assert!(err.contains("nothing between"));
+    }
+
+    #[test]
+    fn names_are_snake_cased_and_unique() {
+        assert_eq!(snake_case("User-Agent"), "user_agent");
+        assert_eq!(snake_case("X-Forwarded-For"), "x_forwarded_for");
+        let mut names = NameSet::default();
+        assert_eq!(names.unique("status"), "status");
+        assert_eq!(names.unique("status"), "status_2");
+    }
+}

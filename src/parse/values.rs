@@ -1,0 +1,400 @@
+//! Turning a field's text into a typed value: integers, durations, instants in many notations.
+//!
+//! Formats defined from strings (Apache `LogFormat`, nginx `log_format`, regex, W3C) say what
+//! each field holds; a [`Conversion`] applies that to the field's bytes and stores the value in
+//! the record. Invalid text is a reject, never a made-up value.
+
+use super::record::{Escapes, FieldType, Record, Value};
+use super::reject::RejectReason;
+use super::timestamp::{parse_offset, to_utc_nanos, ClfTimeCache, CLF_TIME_LEN};
+
+const NANOS_PER_SEC: i64 = 1_000_000_000;
+
+/// How a timestamp field is written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TimeFormat {
+    /// `10/Oct/2000:13:55:36 -0700` (Apache `%t` without brackets, nginx `$time_local`).
+    Clf,
+    /// ISO 8601 / RFC 3339: `2000-10-10T13:55:36-07:00`, fractions, `Z`, a space for `T`;
+    /// no zone means UTC.
+    Iso8601,
+    /// Seconds since the epoch, with an optional fraction (nginx `$msec`, `%{sec}t`).
+    EpochSeconds,
+    EpochMillis,
+    EpochMicros,
+    /// A strftime pattern (Apache `%{...}t`); without `%z` the time is taken as UTC.
+    Strftime(String),
+    /// Whichever of ISO 8601, CLF or epoch seconds parses (regex and JSON fields).
+    Auto,
+}
+
+impl TimeFormat {
+    /// Parses a format-file name: `clf`, `iso8601`, `epoch`, `epoch_ms`, `epoch_us`, or a
+    /// strftime pattern containing `%`.
+    pub fn from_name(name: &str) -> Option<TimeFormat> {
+        Some(match name {
+            "clf" | "apache" | "nginx" => TimeFormat::Clf,
+            "iso8601" | "rfc3339" | "iso" => TimeFormat::Iso8601,
+            "epoch" | "epoch_s" | "unix" => TimeFormat::EpochSeconds,
+            "epoch_ms" => TimeFormat::EpochMillis,
+            "epoch_us" => TimeFormat::EpochMicros,
+            "auto" => TimeFormat::Auto,
+            p if p.contains('%') => TimeFormat::Strftime(p.to_string()),
+            _ => return None,
+        })
+    }
+}
+
+/// What a field's text becomes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Conversion {
+    /// Text; `-` is NULL when `dash_null`.
+    Text { dash_null: bool, escapes: Escapes },
+    /// An integer; `-` is NULL.
+    Int32,
+    Int64,
+    /// A number (integer or decimal) times `scale`; `-` is NULL. Durations use the scale to
+    /// reach milliseconds.
+    Float { scale: f64 },
+    /// nginx `$upstream_*_time`: numbers separated by `, ` or ` : ` (one per upstream tried),
+    /// summed, times `scale`; `-` is NULL (and counts as 0 inside a list).
+    FloatSum { scale: f64 },
+    Bool,
+    Time(TimeFormat),
+}
+
+impl Conversion {
+    pub fn text() -> Self {
+        Conversion::Text {
+            dash_null: true,
+            escapes: Escapes::None,
+        }
+    }
+
+    /// The column type this conversion produces.
+    pub fn field_type(&self) -> FieldType {
+        match self {
+            Conversion::Text { .. } => FieldType::Text,
+            Conversion::Int32 => FieldType::Int32,
+            Conversion::Int64 => FieldType::Int64,
+            Conversion::Float { .. } | Conversion::FloatSum { .. } => FieldType::Float64,
+            Conversion::Bool => FieldType::Bool,
+            Conversion::Time(_) => FieldType::Timestamp,
+        }
+    }
+
+    /// The conversion that gives `ty` from plain text (format files, regex groups).
+    pub fn for_type(ty: FieldType) -> Self {
+        match ty {
+            FieldType::Text => Conversion::text(),
+            FieldType::Int32 => Conversion::Int32,
+            FieldType::Int64 => Conversion::Int64,
+            FieldType::Float64 => Conversion::Float { scale: 1.0 },
+            FieldType::Bool => Conversion::Bool,
+            FieldType::Timestamp => Conversion::Time(TimeFormat::Iso8601),
+        }
+    }
+
+    fn expected(&self) -> &'static str {
+        match self {
+            Conversion::Text { .. } => "text",
+            Conversion::Int32 | Conversion::Int64 => "an integer",
+            Conversion::Float { .. } | Conversion::FloatSum { .. } => "a number",
+            Conversion::Bool => "true or false",
+            Conversion::Time(_) => "a timestamp",
+        }
+    }
+}
+
+/// Applies conversions, keeping the caches that make timestamps cheap.
+#[derive(Debug, Clone, Default)]
+pub struct Converter {
+    clf: ClfTimeCache,
+}
+
+impl Converter {
+    /// Converts `line[start..end]` by `conv` into slot `slot` of `rec`.
+    #[inline]
+    pub fn convert(
+        &mut self,
+        conv: &Conversion,
+        line: &[u8],
+        (start, end): (usize, usize),
+        slot: usize,
+        rec: &mut Record,
+    ) -> Result<(), RejectReason> {
+        let s = &line[start..end];
+        let bad = || RejectReason::BadValue {
+            slot: slot as u16,
+            expected: conv.expected(),
+        };
+        let value = match conv {
+            Conversion::Text { dash_null, escapes } => {
+                if *dash_null && s == b"-" {
+                    Value::Null
+                } else {
+                    let escapes = match escapes {
+                        Escapes::Backslash if memchr::memchr(b'\\', s).is_none() => Escapes::None,
+                        Escapes::Plus if memchr::memchr(b'+', s).is_none() => Escapes::None,
+                        e => *e,
+                    };
+                    Value::Span(start as u32, end as u32, escapes)
+                }
+            }
+            _ if s == b"-" || s.is_empty() => Value::Null,
+            Conversion::Int32 => {
+                let v = parse_int(s).ok_or_else(bad)?;
+                Value::Int(i64::from(i32::try_from(v).map_err(|_| bad())?))
+            }
+            Conversion::Int64 => Value::Int(parse_int(s).ok_or_else(bad)?),
+            Conversion::Float { scale } => Value::Float(parse_float(s).ok_or_else(bad)? * scale),
+            Conversion::FloatSum { scale } => Value::Float(parse_float_sum(s).ok_or_else(bad)? * scale),
+            Conversion::Bool => match s {
+                b"true" | b"1" | b"on" | b"yes" => Value::Bool(true),
+                b"false" | b"0" | b"off" | b"no" => Value::Bool(false),
+                _ => return Err(bad()),
+            },
+            Conversion::Time(format) => Value::Time(self.time(format, s).ok_or_else(bad)?),
+        };
+        rec.values[slot] = value;
+        Ok(())
+    }
+
+    /// Parses an instant written in `format`, to UTC nanoseconds.
+    pub fn time(&mut self, format: &TimeFormat, s: &[u8]) -> Option<i64> {
+        match format {
+            TimeFormat::Clf => {
+                let s = s.strip_prefix(b"[").unwrap_or(s);
+                let s = s.strip_suffix(b"]").unwrap_or(s);
+                if s.len() != CLF_TIME_LEN {
+                    return None;
+                }
+                self.clf.parse(s)
+            }
+            TimeFormat::Iso8601 => parse_iso8601(s),
+            TimeFormat::EpochSeconds => epoch(s, 1),
+            TimeFormat::EpochMillis => epoch(s, 1_000),
+            TimeFormat::EpochMicros => epoch(s, 1_000_000),
+            TimeFormat::Strftime(pattern) => parse_strftime(std::str::from_utf8(s).ok()?, pattern),
+            TimeFormat::Auto => parse_iso8601(s)
+                .or_else(|| self.time(&TimeFormat::Clf, s))
+                .or_else(|| epoch(s, 1)),
+        }
+    }
+}
+
+/// A decimal integer with an optional sign.
+#[inline]
+pub fn parse_int(s: &[u8]) -> Option<i64> {
+    let (neg, digits) = match s.first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + i64::from(d - b'0');
+    }
+    Some(if neg { -n } else { n })
+}
+
+/// A decimal number (`12`, `0.004`, `-1.5e3`); not NaN or infinity.
+#[inline]
+pub fn parse_float(s: &[u8]) -> Option<f64> {
+    if let Some(i) = parse_int(s) {
+        return Some(i as f64);
+    }
+    if !s
+        .iter()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+    {
+        return None;
+    }
+    let v: f64 = std::str::from_utf8(s).ok()?.parse().ok()?;
+    v.is_finite().then_some(v)
+}
+
+/// The sum of numbers separated by commas and colons (nginx upstream lists); `-` counts 0.
+fn parse_float_sum(s: &[u8]) -> Option<f64> {
+    let mut sum = 0.0;
+    for part in s.split(|b| *b == b',' || *b == b':') {
+        let part = part.trim_ascii();
+        if part != b"-" {
+            sum += parse_float(part)?;
+        }
+    }
+    Some(sum)
+}
+
+/// Seconds (or millis, micros) since the epoch, with an optional fraction.
+fn epoch(s: &[u8], per_second: i64) -> Option<i64> {
+    let (whole, frac) = match memchr::memchr(b'.', s) {
+        Some(dot) => (&s[..dot], &s[dot + 1..]),
+        None => (s, &b""[..]),
+    };
+    let whole = parse_int(whole)?;
+    if frac.len() > 9 || !frac.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let unit = NANOS_PER_SEC / per_second;
+    let mut frac_nanos: i64 = 0;
+    let mut scale = unit;
+    for &d in frac {
+        scale /= 10;
+        frac_nanos += i64::from(d - b'0') * scale;
+    }
+    whole.checked_mul(unit)?.checked_add(frac_nanos)
+}
+
+/// ISO 8601 / RFC 3339 date-time: `YYYY-MM-DD[T ]HH:MM:SS[.fff][Z|±HH:MM|±HHMM|±HH]`.
+pub fn parse_iso8601(s: &[u8]) -> Option<i64> {
+    if s.len() < 19 || s[4] != b'-' || s[7] != b'-' || !matches!(s[10], b'T' | b' ' | b't') {
+        return None;
+    }
+    if s[13] != b':' || s[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = &s[r];
+        part.iter().all(u8::is_ascii_digit).then(|| {
+            part.iter()
+                .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut pos = 19;
+    let mut nanos: i64 = 0;
+    if s.get(pos) == Some(&b'.') || s.get(pos) == Some(&b',') {
+        pos += 1;
+        let start = pos;
+        let mut scale = NANOS_PER_SEC;
+        while pos < s.len() && s[pos].is_ascii_digit() {
+            if pos - start < 9 {
+                scale /= 10;
+                nanos += i64::from(s[pos] - b'0') * scale;
+            }
+            pos += 1;
+        }
+        if pos == start {
+            return None;
+        }
+    }
+    let offset = match &s[pos..] {
+        b"" | b"Z" | b"z" => 0,
+        [sign @ (b'+' | b'-'), h1, h2] => parse_offset(&[*sign, *h1, *h2, b'0', b'0'])?,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            parse_offset(&[*sign, *h1, *h2, *m1, *m2])?
+        }
+        zone @ [b'+' | b'-', _, _, _, _] => parse_offset(zone)?,
+        _ => return None,
+    };
+    let secs = to_utc_nanos(
+        i64::from(year),
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        offset,
+    )?;
+    secs.checked_add(nanos)
+}
+
+/// A strftime pattern, through chrono (unusual formats only: the common ones are above).
+fn parse_strftime(s: &str, pattern: &str) -> Option<i64> {
+    if pattern.contains("%z") || pattern.contains("%:z") || pattern.contains("%Z") {
+        chrono::DateTime::parse_from_str(s, pattern)
+            .ok()?
+            .timestamp_nanos_opt()
+    } else {
+        chrono::NaiveDateTime::parse_from_str(s, pattern)
+            .ok()?
+            .and_utc()
+            .timestamp_nanos_opt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(ns: Option<i64>) -> Option<i64> {
+        ns.map(|n| n / NANOS_PER_SEC)
+    }
+
+    #[test]
+    fn iso8601_variants() {
+        let want = Some(971_211_336); // 2000-10-10T20:55:36Z
+        assert_eq!(secs(parse_iso8601(b"2000-10-10T13:55:36-07:00")), want);
+        assert_eq!(secs(parse_iso8601(b"2000-10-10T13:55:36-0700")), want);
+        assert_eq!(secs(parse_iso8601(b"2000-10-10T20:55:36Z")), want);
+        assert_eq!(secs(parse_iso8601(b"2000-10-10 20:55:36")), want);
+        assert_eq!(secs(parse_iso8601(b"2000-10-11T00:25:36+03:30")), want);
+        assert_eq!(
+            parse_iso8601(b"2000-10-10T20:55:36.123456Z"),
+            Some(971_211_336_123_456_000)
+        );
+        for bad in [
+            &b"2000-13-10T20:55:36Z"[..],
+            b"2000-10-10T20:55",
+            b"2000-10-10T20:55:36+2",
+            b"2000-02-30T00:00:00Z",
+            b"yesterday",
+        ] {
+            assert_eq!(parse_iso8601(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn epochs() {
+        assert_eq!(epoch(b"1700000000.123", 1), Some(1_700_000_000_123_000_000));
+        assert_eq!(epoch(b"1700000000", 1), Some(1_700_000_000_000_000_000));
+        assert_eq!(epoch(b"1700000000123", 1000), Some(1_700_000_000_123_000_000));
+        assert_eq!(epoch(b"17x", 1), None);
+    }
+
+    #[test]
+    fn numbers_and_lists() {
+        assert_eq!(parse_float(b"0.004"), Some(0.004));
+        assert_eq!(parse_float(b"12"), Some(12.0));
+        assert_eq!(parse_float(b"nan"), None);
+        assert_eq!(parse_float(b"inf"), None);
+        assert_eq!(parse_float_sum(b"0.004, 0.010 : 0.001"), Some(0.015));
+        assert_eq!(parse_float_sum(b"-, 0.5"), Some(0.5));
+        assert_eq!(parse_int(b"-12"), Some(-12));
+        assert_eq!(parse_int(b"1x"), None);
+    }
+
+    #[test]
+    fn strftime_and_conversions() {
+        assert_eq!(
+            secs(parse_strftime("2000/10/10 20:55:36", "%Y/%m/%d %H:%M:%S")),
+            Some(971_211_336)
+        );
+        assert_eq!(
+            secs(parse_strftime("10.10.2000 13:55:36 -0700", "%d.%m.%Y %H:%M:%S %z")),
+            Some(971_211_336)
+        );
+        let mut conv = Converter::default();
+        let mut rec = Record::default();
+        rec.reset(1);
+        let line = b"1234";
+        conv.convert(&Conversion::Float { scale: 0.001 }, line, (0, 4), 0, &mut rec)
+            .unwrap();
+        assert_eq!(rec.values[0], Value::Float(1.234));
+        let err = conv
+            .convert(&Conversion::Int32, b"99999999999", (0, 11), 0, &mut rec)
+            .unwrap_err();
+        assert!(matches!(err, RejectReason::BadValue { slot: 0, .. }));
+        conv.convert(&Conversion::Int64, b"-", (0, 1), 0, &mut rec)
+            .unwrap();
+        assert_eq!(rec.values[0], Value::Null);
+    }
+}

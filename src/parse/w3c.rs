@@ -1,0 +1,277 @@
+//! W3C extended log format (IIS and others): `#Fields:` directives name the space-separated
+//! fields of the lines after them, and may change mid-file.
+//!
+//! The table's columns are the union of the `#Fields` directives in the sample, with friendly
+//! names where the built-in formats have one (`c-ip` is `client`, `sc-status` is `status`,
+//! `time-taken` is `duration_ms`); `date` and `time` together make `ts` (UTC, as the format
+//! says). `-` is NULL and `+` in text stands for a space. A file must be read from its top to
+//! know its directives, so W3C files are not split across cores.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::record::{ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, Value};
+use super::reject::RejectReason;
+use super::timestamp::to_utc_nanos;
+use super::values::{Conversion, Converter};
+
+/// The columns of a W3C table.
+#[derive(Debug, Clone)]
+pub struct W3cFormat {
+    columns: Vec<ColumnSpec>,
+    /// W3C field name → (slot, conversion).
+    fields: HashMap<String, (usize, Conversion)>,
+    ts_slot: Option<usize>,
+}
+
+/// A field's column name, type and conversion.
+fn describe(field: &str) -> (String, Conversion) {
+    let text = Conversion::Text {
+        dash_null: true,
+        escapes: Escapes::Plus,
+    };
+    let int = Conversion::Int64;
+    let (name, conv) = match field {
+        "c-ip" => ("client", text),
+        "s-ip" => ("server_ip", text),
+        "cs-method" => ("method", text),
+        "cs-uri-stem" => ("path", text),
+        "cs-uri-query" => ("query_string", text),
+        "cs-uri" => ("uri", text),
+        "s-port" => ("server_port", int),
+        "cs-username" => ("remote_user", text),
+        "cs(User-Agent)" => ("user_agent", text),
+        "cs(Referer)" | "cs(Referrer)" => ("referer", text),
+        "cs(Cookie)" => ("cookie", text),
+        "cs-host" | "cs(Host)" => ("host", text),
+        "sc-status" => ("status", Conversion::Int32),
+        "sc-substatus" => ("substatus", int),
+        "sc-win32-status" => ("win32_status", int),
+        "sc-bytes" => ("bytes", int),
+        "cs-bytes" => ("bytes_received", int),
+        "time-taken" => ("duration_ms", Conversion::Float { scale: 1.0 }),
+        "cs-version" => ("protocol", text),
+        "s-sitename" => ("site", text),
+        "s-computername" => ("server_name", text),
+        other => {
+            let name = super::template::snake_case(other);
+            return (name, text);
+        }
+    };
+    (name.to_string(), conv)
+}
+
+impl W3cFormat {
+    /// Columns from the `#Fields` directives among sample lines; fails when there is none.
+    pub fn infer<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Result<W3cFormat, String> {
+        let mut columns: Vec<ColumnSpec> = Vec::new();
+        let mut fields = HashMap::new();
+        let mut ts_slot = None;
+        let mut any = false;
+        for line in lines {
+            let Some(names) = fields_directive(line) else {
+                continue;
+            };
+            any = true;
+            let has_date = names.contains(&"date");
+            for name in names {
+                if fields.contains_key(name) {
+                    continue;
+                }
+                if name == "date" || name == "time" {
+                    if ts_slot.is_none() && (name == "date" || !has_date) {
+                        let slot = columns.len();
+                        columns.push(ColumnSpec::slot("ts", FieldType::Timestamp, slot));
+                        ts_slot = Some(slot);
+                    }
+                    continue;
+                }
+                let (mut col, conv) = describe(name);
+                if columns.iter().any(|c| c.name == col) {
+                    col = format!("{col}_{}", columns.len());
+                }
+                let slot = columns.len();
+                columns.push(ColumnSpec::slot(col, conv.field_type(), slot));
+                fields.insert(name.to_string(), (slot, conv));
+            }
+        }
+        if !any {
+            return Err("no #Fields directive in the first lines".into());
+        }
+        Ok(W3cFormat {
+            columns,
+            fields,
+            ts_slot,
+        })
+    }
+
+    pub fn columns(&self) -> &[ColumnSpec] {
+        &self.columns
+    }
+}
+
+fn fields_directive(line: &[u8]) -> Option<Vec<&str>> {
+    let rest = line.strip_prefix(b"#Fields:")?;
+    Some(std::str::from_utf8(rest).ok()?.split_whitespace().collect())
+}
+
+/// What a field position holds under the current directive.
+#[derive(Debug, Clone)]
+enum Target {
+    Slot(usize, Conversion),
+    Date,
+    Time,
+    /// A field the sample's directives did not name: not a column.
+    Ignored,
+}
+
+/// Parses W3C lines, following `#Fields` directives as they come.
+pub struct W3cParser {
+    format: Arc<W3cFormat>,
+    targets: Vec<Target>,
+    conv: Converter,
+}
+
+impl W3cParser {
+    pub fn new(format: Arc<W3cFormat>) -> Self {
+        W3cParser {
+            format,
+            targets: Vec::new(),
+            conv: Converter::default(),
+        }
+    }
+}
+
+impl LineParser for W3cParser {
+    fn parse(&mut self, line: &[u8], rec: &mut Record) -> Result<Parsed, RejectReason> {
+        if line.is_empty() {
+            return Err(RejectReason::Empty);
+        }
+        if line[0] == b'#' {
+            if let Some(names) = fields_directive(line) {
+                self.targets = names
+                    .iter()
+                    .map(|n| match *n {
+                        "date" => Target::Date,
+                        "time" => Target::Time,
+                        n => match self.format.fields.get(n) {
+                            Some((slot, conv)) => Target::Slot(*slot, conv.clone()),
+                            None => Target::Ignored,
+                        },
+                    })
+                    .collect();
+            }
+            return Ok(Parsed::Directive);
+        }
+        if self.targets.is_empty() {
+            return Err(RejectReason::NoFieldsDirective);
+        }
+        rec.reset(self.format.columns.len());
+        let (mut date, mut time) = (None, None);
+        let mut pos = 0;
+        for target in &self.targets {
+            if pos > line.len() {
+                return Err(RejectReason::MissingFields);
+            }
+            let end = memchr::memchr(b' ', &line[pos..]).map_or(line.len(), |i| pos + i);
+            match target {
+                Target::Slot(slot, conv) => self.conv.convert(conv, line, (pos, end), *slot, rec)?,
+                Target::Date => date = Some(&line[pos..end]),
+                Target::Time => time = Some(&line[pos..end]),
+                Target::Ignored => {}
+            }
+            pos = end + 1;
+        }
+        if pos <= line.len() && !line[pos - 1..].iter().all(u8::is_ascii_whitespace) {
+            return Err(RejectReason::Mismatch {
+                slot: self.format.columns.len() as u16,
+            });
+        }
+        if let Some(slot) = self.format.ts_slot {
+            let ts = w3c_time(date, time).ok_or(RejectReason::BadTimestamp)?;
+            rec.values[slot] = Value::Time(ts);
+        }
+        Ok(Parsed::Row)
+    }
+}
+
+/// `2024-05-01` and `10:00:00[.fff]` (UTC) to nanoseconds.
+fn w3c_time(date: Option<&[u8]>, time: Option<&[u8]>) -> Option<i64> {
+    let date = date?;
+    let time = time.unwrap_or(b"00:00:00");
+    if date.len() != 10 || time.len() < 8 {
+        return None;
+    }
+    let num = |s: &[u8]| std::str::from_utf8(s).ok()?.parse::<u32>().ok();
+    let nanos = to_utc_nanos(
+        i64::from(num(&date[0..4])?),
+        num(&date[5..7])?,
+        num(&date[8..10])?,
+        num(&time[0..2])?,
+        num(&time[3..5])?,
+        num(&time[6..8])?,
+        0,
+    )?;
+    let frac = match time.get(8) {
+        Some(b'.') => {
+            let digits = &time[9..];
+            let v = i64::from(num(digits)?);
+            v * 10i64.pow(9u32.checked_sub(digits.len() as u32)?)
+        }
+        None => 0,
+        _ => return None,
+    };
+    Some(nanos + frac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IIS: &str = "#Software: Microsoft Internet Information Services 10.0
+#Version: 1.0
+#Date: 2024-05-01 10:00:00
+#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken
+2024-05-01 10:00:01 10.0.0.5 GET /default.aspx id=7 443 - 203.0.113.9 Mozilla/5.0+(Windows+NT+10.0) - 200 0 0 1532
+#Fields: date time c-ip sc-status sc-bytes
+2024-05-01 10:00:02 203.0.113.10 404 512";
+
+    #[test]
+    fn fields_directives_change_mid_file() {
+        let lines: Vec<&[u8]> = IIS.lines().map(str::as_bytes).collect();
+        let f = Arc::new(W3cFormat::infer(lines.iter().copied()).unwrap());
+        let names: Vec<&str> = f.columns().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "ts", "server_ip", "method", "path", "query_string", "server_port", "remote_user",
+                "client", "user_agent", "referer", "status", "substatus", "win32_status",
+                "duration_ms", "bytes"
+            ]
+        );
+        let mut p = W3cParser::new(f.clone());
+        let mut rec = Record::default();
+        for line in &lines[..4] {
+            assert_eq!(p.parse(line, &mut rec), Ok(Parsed::Directive));
+        }
+        p.parse(lines[4], &mut rec).unwrap();
+        assert_eq!(rec.values[0], Value::Time(1_714_557_601_000_000_000));
+        assert_eq!(rec.values[10], Value::Int(200));
+        assert_eq!(rec.values[13], Value::Float(1532.0));
+        assert_eq!(rec.values[6], Value::Null);
+        assert!(matches!(rec.values[8], Value::Span(_, _, Escapes::Plus)));
+        p.parse(lines[5], &mut rec).unwrap();
+        p.parse(lines[6], &mut rec).unwrap();
+        assert_eq!(rec.values[10], Value::Int(404));
+        assert_eq!(rec.values[14], Value::Int(512));
+        assert_eq!(rec.values[2], Value::Null);
+        assert_eq!(p.parse(b"2024-05-01 10:00:02 1.2.3.4", &mut rec), Err(RejectReason::MissingFields));
+    }
+
+    #[test]
+    fn data_before_directive() {
+        let f = Arc::new(W3cFormat::infer([&b"#Fields: c-ip"[..]]).unwrap());
+        let mut p = W3cParser::new(f);
+        assert_eq!(p.parse(b"1.2.3.4", &mut Record::default()), Err(RejectReason::NoFieldsDirective));
+    }
+}
