@@ -75,7 +75,10 @@ impl GenFormat {
     fn is_access(self) -> bool {
         matches!(
             self,
-            GenFormat::Common | GenFormat::Combined | GenFormat::ApacheTimed | GenFormat::NginxTimed
+            GenFormat::Common
+                | GenFormat::Combined
+                | GenFormat::ApacheTimed
+                | GenFormat::NginxTimed
         )
     }
 }
@@ -373,7 +376,12 @@ fn write_access(rng: &mut Rng, line: &mut Vec<u8>, row: &Row, format: GenFormat)
         }
         GenFormat::ApacheTimed => write!(line, " {}", row.duration_ms * 1000)?,
         GenFormat::NginxTimed => {
-            write!(line, " {}.{:03} ", row.duration_ms / 1000, row.duration_ms % 1000)?;
+            write!(
+                line,
+                " {}.{:03} ",
+                row.duration_ms / 1000,
+                row.duration_ms % 1000
+            )?;
             match rng.below(10) {
                 0 => line.push(b'-'),
                 1 => line.extend_from_slice(b"0.004, 0.010"),
@@ -399,7 +407,11 @@ fn write_json(rng: &mut Rng, line: &mut Vec<u8>, row: &Row) -> io::Result<()> {
         row.bytes.unwrap_or(0),
         row.duration_ms / 1000,
         row.duration_ms % 1000,
-        rng.pick(&["curl/8.5.0", "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0", r#"say \"hi\" \u00e9"#]),
+        rng.pick(&[
+            "curl/8.5.0",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+            r#"say \"hi\" \u00e9"#
+        ]),
     )?;
     Ok(())
 }
@@ -419,7 +431,11 @@ fn write_syslog(rng: &mut Rng, line: &mut Vec<u8>, row: &Row) -> io::Result<&'st
     write!(line, "<{}>1 ", facility * 8 + severity)?;
     write_iso_time(line, row.utc, 0);
     let app = *rng.pick(&["web", "api", "worker"]);
-    let pid = if rng.chance(100) { "-".to_string() } else { (100 + rng.below(900)).to_string() };
+    let pid = if rng.chance(100) {
+        "-".to_string()
+    } else {
+        (100 + rng.below(900)).to_string()
+    };
     write!(
         line,
         " host{}.example.com {app} {pid} REQ - {} status={} duration_ms={}",
@@ -435,7 +451,13 @@ fn write_w3c(rng: &mut Rng, line: &mut Vec<u8>, row: &Row) -> io::Result<()> {
     let local = row.utc;
     let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    write!(line, "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} ", secs / 3600, secs / 60 % 60, secs % 60)?;
+    write!(
+        line,
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} ",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )?;
     let mut parts = row.request.split(' ');
     let method = parts.next().unwrap_or("GET");
     let target = parts.next().unwrap_or("/");
@@ -443,10 +465,18 @@ fn write_w3c(rng: &mut Rng, line: &mut Vec<u8>, row: &Row) -> io::Result<()> {
     let mut client = Vec::new();
     write_client(rng, &mut client);
     let client = String::from_utf8_lossy(&client);
-    let ua = rng.pick(&["Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)", "curl/8.5.0", "-"]);
+    let ua = rng.pick(&[
+        "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)",
+        "curl/8.5.0",
+        "-",
+    ]);
     let bytes = row.bytes.unwrap_or(0);
     if row.second_half {
-        write!(line, "{client} {method} {stem} {query} {} {bytes} {} {ua}", row.status, row.duration_ms)?;
+        write!(
+            line,
+            "{client} {method} {stem} {query} {} {bytes} {} {ua}",
+            row.status, row.duration_ms
+        )?;
     } else {
         write!(
             line,
@@ -479,8 +509,16 @@ fn write_iso_time(line: &mut Vec<u8>, utc: i64, offset: i64) {
 fn plain_request(rng: &mut Rng) -> (String, Option<String>, bool) {
     let method = *rng.pick(&["GET", "GET", "GET", "POST", "HEAD"]);
     let path = *rng.pick(&PATHS[..12]);
-    let query = if rng.chance(200) { format!("?page={}", rng.below(20)) } else { String::new() };
-    (format!("{method} {path}{query} HTTP/1.1"), Some(path.to_string()), true)
+    let query = if rng.chance(200) {
+        format!("?page={}", rng.below(20))
+    } else {
+        String::new()
+    };
+    (
+        format!("{method} {path}{query} HTTP/1.1"),
+        Some(path.to_string()),
+        true,
+    )
 }
 
 /// A request line, its path if it splits, and whether it splits into method/target/protocol.

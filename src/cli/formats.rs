@@ -81,7 +81,10 @@ pub fn run(dir: Option<&Path>, paths: &[PathBuf], check: bool) -> Result<()> {
             failures.len()
         )?;
         if !failures.is_empty() {
-            anyhow::bail!("{} format sample(s) do not parse as expected", failures.len());
+            anyhow::bail!(
+                "{} format sample(s) do not parse as expected",
+                failures.len()
+            );
         }
         return Ok(());
     }

@@ -207,7 +207,9 @@ impl Format {
 
 impl PartialEq for Format {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && self.definition == other.definition && self.columns == other.columns
+        self.name == other.name
+            && self.definition == other.definition
+            && self.columns == other.columns
     }
 }
 

@@ -20,13 +20,18 @@ use super::values::{parse_float, parse_int, parse_iso8601, Conversion, Converter
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     /// A string; `escaped` when it has backslash escapes to decode.
-    Str { escaped: bool },
+    Str {
+        escaped: bool,
+    },
     Number,
     Bool,
     Null,
     /// An array (kept as its JSON text).
     Array,
 }
+
+/// Called with each value's flattened key path, kind and span.
+type Found<'a> = dyn FnMut(&[u8], Kind, (usize, usize)) + 'a;
 
 /// The columns of a JSON-lines table.
 #[derive(Debug, Clone)]
@@ -206,7 +211,16 @@ impl LineParser for JsonParser {
             let Some(&slot) = format.slots.get(path) else {
                 return;
             };
-            if let Err(e) = store(&format.convs[slot], line, kind, (a, b), slot, rec, conv, scratch) {
+            if let Err(e) = store(
+                &format.convs[slot],
+                line,
+                kind,
+                (a, b),
+                slot,
+                rec,
+                conv,
+                scratch,
+            ) {
                 failure = Some(e);
             }
         })
@@ -259,10 +273,7 @@ fn store(
 
 /// Scans one JSON object, calling `found(path, kind, span)` for every scalar or array value
 /// (strings' spans exclude the quotes). Nested objects are flattened into dotted paths.
-fn scan_object(
-    line: &[u8],
-    found: &mut dyn FnMut(&[u8], Kind, (usize, usize)),
-) -> Result<(), ()> {
+fn scan_object(line: &[u8], found: &mut Found<'_>) -> Result<(), ()> {
     let mut path = Vec::new();
     let mut pos = skip_ws(line, 0);
     pos = object(line, pos, &mut path, found, 0)?;
@@ -278,7 +289,7 @@ fn object(
     line: &[u8],
     mut pos: usize,
     path: &mut Vec<u8>,
-    found: &mut dyn FnMut(&[u8], Kind, (usize, usize)),
+    found: &mut Found<'_>,
     depth: usize,
 ) -> Result<usize, ()> {
     if line.get(pos) != Some(&b'{') || depth > MAX_DEPTH {
@@ -429,7 +440,9 @@ fn decode_string(raw: &[u8], out: &mut Vec<u8>) {
         };
         let c = match (esc, hex4(i)) {
             (Some(b'u'), Some(hi @ 0xD800..=0xDBFF)) => {
-                let lo = (raw.get(i + 4..i + 6) == Some(b"\\u")).then(|| hex4(i + 6)).flatten();
+                let lo = (raw.get(i + 4..i + 6) == Some(b"\\u"))
+                    .then(|| hex4(i + 6))
+                    .flatten();
                 match lo {
                     Some(lo @ 0xDC00..=0xDFFF) => {
                         i += 10;
@@ -462,8 +475,11 @@ mod tests {
     #[test]
     fn infers_types_from_strings_and_flattens() {
         let f = JsonFormat::infer([NGINX]).unwrap();
-        let cols: Vec<(&str, FieldType)> =
-            f.columns().iter().map(|c| (c.name.as_str(), c.ty)).collect();
+        let cols: Vec<(&str, FieldType)> = f
+            .columns()
+            .iter()
+            .map(|c| (c.name.as_str(), c.ty))
+            .collect();
         assert_eq!(
             cols,
             [
@@ -484,7 +500,10 @@ mod tests {
         assert_eq!(rec.values[0], Value::Time(1_548_116_774_000_000_000));
         assert_eq!(rec.values[3], Value::Int(200));
         assert_eq!(rec.values[5], Value::Float(0.12));
-        assert_eq!(rec.raw_text(NGINX, 2).unwrap().0, br#"GET /a?x="1" HTTP/1.1"#);
+        assert_eq!(
+            rec.raw_text(NGINX, 2).unwrap().0,
+            br#"GET /a?x="1" HTTP/1.1"#
+        );
         assert_eq!(rec.values[8], Value::Float(0.1));
     }
 
@@ -493,15 +512,29 @@ mod tests {
         let f = Arc::new(JsonFormat::infer([&br#"{"n":1,"s":"x"}"#[..]]).unwrap());
         let mut p = JsonParser::new(f);
         let mut rec = Record::default();
-        for bad in [&b"not json"[..], b"{\"n\":1", b"[1,2]", b"{\"n\":1} extra", b"{\"n\":tru}"] {
-            assert_eq!(p.parse(bad, &mut rec), Err(RejectReason::NotJson), "{}", String::from_utf8_lossy(bad));
+        for bad in [
+            &b"not json"[..],
+            b"{\"n\":1",
+            b"[1,2]",
+            b"{\"n\":1} extra",
+            b"{\"n\":tru}",
+        ] {
+            assert_eq!(
+                p.parse(bad, &mut rec),
+                Err(RejectReason::NotJson),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
         assert!(matches!(
             p.parse(br#"{"n":"many"}"#, &mut rec),
             Err(RejectReason::BadValue { slot: 0, .. })
         ));
-        p.parse(br#"{"n":null,"other":[1,{"a":"]"}],"s":"\u00e9\ud83d\ude00"}"#, &mut rec)
-            .unwrap();
+        p.parse(
+            br#"{"n":null,"other":[1,{"a":"]"}],"s":"\u00e9\ud83d\ude00"}"#,
+            &mut rec,
+        )
+        .unwrap();
         assert_eq!(rec.values[0], Value::Null);
         assert_eq!(rec.raw_text(b"", 1).unwrap().0, "é😀".as_bytes());
     }

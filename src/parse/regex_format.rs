@@ -47,7 +47,9 @@ impl RegexFormat {
                 .or(suffix)
                 .unwrap_or_else(|| well_known_type(name));
             let conv = match ty {
-                FieldType::Timestamp => Conversion::Time(time_format.clone().unwrap_or(TimeFormat::Auto)),
+                FieldType::Timestamp => {
+                    Conversion::Time(time_format.clone().unwrap_or(TimeFormat::Auto))
+                }
                 FieldType::Text => Conversion::Text {
                     dash_null: true,
                     escapes: super::record::Escapes::Backslash,
@@ -164,7 +166,11 @@ mod tests {
 
     #[test]
     fn bad_patterns() {
-        assert!(RegexFormat::new("(", &HashMap::new(), None).unwrap_err().contains("invalid regex"));
-        assert!(RegexFormat::new(r"\d+", &HashMap::new(), None).unwrap_err().contains("named groups"));
+        assert!(RegexFormat::new("(", &HashMap::new(), None)
+            .unwrap_err()
+            .contains("invalid regex"));
+        assert!(RegexFormat::new(r"\d+", &HashMap::new(), None)
+            .unwrap_err()
+            .contains("named groups"));
     }
 }

@@ -33,9 +33,18 @@ use super::values::{parse_iso8601, TimeFormat};
 const BUILTIN_FILES: [(&str, &str); 8] = [
     ("combined.toml", include_str!("../../formats/combined.toml")),
     ("common.toml", include_str!("../../formats/common.toml")),
-    ("nginx_main.toml", include_str!("../../formats/nginx_main.toml")),
-    ("vhost_combined.toml", include_str!("../../formats/vhost_combined.toml")),
-    ("vhost_common.toml", include_str!("../../formats/vhost_common.toml")),
+    (
+        "nginx_main.toml",
+        include_str!("../../formats/nginx_main.toml"),
+    ),
+    (
+        "vhost_combined.toml",
+        include_str!("../../formats/vhost_combined.toml"),
+    ),
+    (
+        "vhost_common.toml",
+        include_str!("../../formats/vhost_common.toml"),
+    ),
     ("json.toml", include_str!("../../formats/json.toml")),
     ("syslog.toml", include_str!("../../formats/syslog.toml")),
     ("w3c.toml", include_str!("../../formats/w3c.toml")),
@@ -85,7 +94,11 @@ impl FormatFile {
     fn parse(text: &str) -> Result<FormatFile, String> {
         use toml_edit::{DocumentMut, Item};
         let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-            e.to_string().lines().next().unwrap_or("invalid TOML").to_string()
+            e.to_string()
+                .lines()
+                .next()
+                .unwrap_or("invalid TOML")
+                .to_string()
         })?;
         let string = |item: Option<&Item>, key: &str| -> Result<Option<String>, String> {
             match item {
@@ -112,8 +125,16 @@ impl FormatFile {
             }
         };
         for (key, _) in doc.iter() {
-            if !["name", "aliases", "description", "definition", "types", "time_format", "sample"]
-                .contains(&key)
+            if ![
+                "name",
+                "aliases",
+                "description",
+                "definition",
+                "types",
+                "time_format",
+                "sample",
+            ]
+            .contains(&key)
             {
                 return Err(format!("unknown key '{key}'"));
             }
@@ -128,7 +149,9 @@ impl FormatFile {
         }
         let mut sample = Vec::new();
         if let Some(s) = doc.get("sample") {
-            let tables = s.as_array_of_tables().ok_or("'sample' must be [[sample]] tables")?;
+            let tables = s
+                .as_array_of_tables()
+                .ok_or("'sample' must be [[sample]] tables")?;
             for t in tables.iter() {
                 for (key, _) in t.iter() {
                     if !["line", "nulls", "expect"].contains(&key) {
@@ -150,7 +173,9 @@ impl FormatFile {
                         } else if let Some(b) = v.as_bool() {
                             Expect::Bool(b)
                         } else {
-                            return Err(format!("expected value of '{column}' must be a string, number or boolean"));
+                            return Err(format!(
+                                "expected value of '{column}' must be a string, number or boolean"
+                            ));
                         };
                         expect.push((column.to_string(), value));
                     }
@@ -166,7 +191,8 @@ impl FormatFile {
             name: string(doc.get("name"), "name")?.ok_or("missing 'name'")?,
             aliases: strings(doc.get("aliases"), "aliases")?,
             description: string(doc.get("description"), "description")?.unwrap_or_default(),
-            definition: string(doc.get("definition"), "definition")?.ok_or("missing 'definition'")?,
+            definition: string(doc.get("definition"), "definition")?
+                .ok_or("missing 'definition'")?,
             types,
             time_format: string(doc.get("time_format"), "time_format")?,
             sample,
@@ -256,11 +282,22 @@ impl FormatRegistry {
             samples: file.sample,
             origin: origin.to_string(),
         };
-        match self.entries.iter_mut().find(|e| e.format.name() == file.name) {
+        match self
+            .entries
+            .iter_mut()
+            .find(|e| e.format.name() == file.name)
+        {
             Some(existing) => *existing = entry,
             None => self.entries.push(entry),
         }
         Ok(())
+    }
+
+    /// Whether `name` is a built-in format that no format file replaced.
+    fn is_builtin(&self, name: &str) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.format.name() == name && e.origin.starts_with("built-in"))
     }
 
     /// The formats, in detection order.
@@ -273,7 +310,7 @@ impl FormatRegistry {
         let name = name.to_ascii_lowercase();
         self.entries
             .iter()
-            .find(|e| e.format.name() == name || e.aliases.iter().any(|a| *a == name))
+            .find(|e| e.format.name() == name || e.aliases.contains(&name))
             .map(|e| &e.format)
     }
 
@@ -296,9 +333,10 @@ impl FormatRegistry {
     }
 
     /// Picks the format that parses most of the sample lines. Among formats that parse at
-    /// least half as many as the best, the one with the most columns wins (combined over
-    /// common), then one that names every field over a lenient one (nginx_main over
-    /// combined), then registry order.
+    /// least half as many as the best, a user's format wins over the built-ins (it was
+    /// written for these logs), then the one with the most columns (combined over common),
+    /// then one that names every field over a lenient one (nginx_main over combined), then
+    /// registry order.
     pub fn detect(&self, lines: &[&[u8]]) -> Detection {
         let lines: Vec<&[u8]> = lines.iter().copied().filter(|l| !l.is_empty()).collect();
         let mut scores = Vec::new();
@@ -337,7 +375,8 @@ impl FormatRegistry {
                 .iter()
                 .filter(|(_, s)| *s * 2 >= best)
                 .fold(None::<&(Arc<Format>, usize)>, |chosen, c| {
-                    let rank = |f: &Format| (f.columns().len(), !f.is_lenient());
+                    let user = |f: &Format| !self.is_builtin(f.name());
+                    let rank = |f: &Format| (user(f), f.columns().len(), !f.is_lenient());
                     match chosen {
                         Some(ch) if rank(&ch.0) >= rank(&c.0) => Some(ch),
                         _ => Some(c),
@@ -393,12 +432,7 @@ fn check_sample(format: &Format, sample: &SampleFile) -> Result<(), String> {
         match parser.parse(line, &mut rec) {
             Ok(Parsed::Row) => last = Some(*line),
             Ok(Parsed::Directive) => {}
-            Err(e) => {
-                return Err(format!(
-                    "rejected: {}",
-                    e.describe(|s| format.slot_name(s))
-                ))
-            }
+            Err(e) => return Err(format!("rejected: {}", e.describe(|s| format.slot_name(s)))),
         }
     }
     let line = last.ok_or("no data line")?;
@@ -444,7 +478,12 @@ pub enum Shown {
 }
 
 /// The value of column `name` of a parsed line (escapes undone, request parts split).
-pub fn column_value(format: &Format, line: &[u8], rec: &Record, name: &str) -> Result<Shown, String> {
+pub fn column_value(
+    format: &Format,
+    line: &[u8],
+    rec: &Record,
+    name: &str,
+) -> Result<Shown, String> {
     let column = format
         .columns()
         .iter()
@@ -492,7 +531,11 @@ mod tests {
         assert_eq!(registry.check_samples(), Vec::<String>::new());
         assert!(registry.sample_count() >= 10);
         for format in registry.formats() {
-            let has = registry.entries.iter().find(|e| e.format.name() == format.name()).unwrap();
+            let has = registry
+                .entries
+                .iter()
+                .find(|e| e.format.name() == format.name())
+                .unwrap();
             assert!(!has.samples.is_empty(), "{} has no sample", format.name());
         }
     }
@@ -514,29 +557,44 @@ status = 404
         .unwrap();
         let failures = r.check_samples();
         assert_eq!(failures.len(), 1);
-        assert!(failures[0].contains("status: expected 404, got Int(200)"), "{failures:?}");
+        assert!(
+            failures[0].contains("status: expected 404, got Int(200)"),
+            "{failures:?}"
+        );
     }
 
     #[test]
     fn resolve_names_aliases_and_definitions() {
         let r = FormatRegistry::builtin();
         assert_eq!(r.resolve("auto"), Ok(FormatChoice::Auto));
-        let FormatChoice::Fixed(f) = r.resolve("CLF").unwrap() else { panic!() };
+        let FormatChoice::Fixed(f) = r.resolve("CLF").unwrap() else {
+            panic!()
+        };
         assert_eq!(f.name(), "common");
-        let FormatChoice::Fixed(f) = r.resolve("apache:%h %>s %D").unwrap() else { panic!() };
+        let FormatChoice::Fixed(f) = r.resolve("apache:%h %>s %D").unwrap() else {
+            panic!()
+        };
         assert_eq!(f.columns().len(), 3);
         let err = r.resolve("xml").unwrap_err();
-        assert!(err.contains("known: auto, combined, common, nginx_main"), "{err}");
-        assert!(r.resolve("apache:%h %Z").unwrap_err().contains("unknown LogFormat directive"));
+        assert!(
+            err.contains("known: auto, combined, common, nginx_main"),
+            "{err}"
+        );
+        assert!(r
+            .resolve("apache:%h %Z")
+            .unwrap_err()
+            .contains("unknown LogFormat directive"));
         assert!(r.clone().add_file_text("name = 1", "bad.toml").is_err());
     }
 
     #[test]
     fn detection_prefers_the_most_specific_format_that_fits() {
         let r = FormatRegistry::builtin();
-        let combined = br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "curl""#;
+        let combined =
+            br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "curl""#;
         let common = br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1"#;
-        let main = br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "curl" "-""#;
+        let main =
+            br#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "curl" "-""#;
         let json = br#"{"a":1}"#;
         let syslog = b"<34>1 2003-10-11T22:14:15.003Z host su - ID47 - msg";
         let name = |lines: &[&[u8]]| r.detect(lines).format.map(|f| f.name().to_string());
@@ -545,7 +603,10 @@ status = 404
         assert_eq!(name(&[main, main]).as_deref(), Some("nginx_main"));
         assert_eq!(name(&[json]).as_deref(), Some("json"));
         assert_eq!(name(&[syslog]).as_deref(), Some("syslog"));
-        assert_eq!(name(&[b"#Fields: c-ip sc-status", b"1.2.3.4 200"]).as_deref(), Some("w3c"));
+        assert_eq!(
+            name(&[b"#Fields: c-ip sc-status", b"1.2.3.4 200"]).as_deref(),
+            Some("w3c")
+        );
         assert_eq!(name(&[b"hello", b"world"]), None);
     }
 }

@@ -23,9 +23,30 @@ const MESSAGE: usize = 9;
 const SLOTS: usize = 10;
 
 const FACILITIES: [&str; 24] = [
-    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
-    "ftp", "ntp", "security", "console", "solaris-cron", "local0", "local1", "local2", "local3",
-    "local4", "local5", "local6", "local7",
+    "kern",
+    "user",
+    "mail",
+    "daemon",
+    "auth",
+    "syslog",
+    "lpr",
+    "news",
+    "uucp",
+    "cron",
+    "authpriv",
+    "ftp",
+    "ntp",
+    "security",
+    "console",
+    "solaris-cron",
+    "local0",
+    "local1",
+    "local2",
+    "local3",
+    "local4",
+    "local5",
+    "local6",
+    "local7",
 ];
 const SEVERITIES: [&str; 8] = [
     "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
@@ -73,8 +94,11 @@ impl LineParser for SyslogParser {
         rec.reset(SLOTS);
         let mut pos = 0;
         if line[0] == b'<' {
-            let close = memchr::memchr(b'>', &line[..line.len().min(5)]).ok_or(RejectReason::NotSyslog)?;
-            let pri = parse_int(&line[1..close]).filter(|p| (0..=191).contains(p)).ok_or(RejectReason::NotSyslog)?;
+            let close =
+                memchr::memchr(b'>', &line[..line.len().min(5)]).ok_or(RejectReason::NotSyslog)?;
+            let pri = parse_int(&line[1..close])
+                .filter(|p| (0..=191).contains(p))
+                .ok_or(RejectReason::NotSyslog)?;
             rec.values[PRIORITY] = Value::Int(pri);
             rec.set_owned(FACILITY, FACILITIES[(pri / 8) as usize].as_bytes());
             rec.set_owned(SEVERITY, SEVERITIES[(pri % 8) as usize].as_bytes());
@@ -88,7 +112,12 @@ impl LineParser for SyslogParser {
 }
 
 impl SyslogParser {
-    fn rfc5424(&self, line: &[u8], mut pos: usize, rec: &mut Record) -> Result<Parsed, RejectReason> {
+    fn rfc5424(
+        &self,
+        line: &[u8],
+        mut pos: usize,
+        rec: &mut Record,
+    ) -> Result<Parsed, RejectReason> {
         let (ts, next) = word(line, pos)?;
         rec.values[TS] = Value::Time(parse_iso8601(ts).ok_or(RejectReason::BadTimestamp)?);
         pos = next;
@@ -142,9 +171,15 @@ impl SyslogParser {
         Ok(Parsed::Row)
     }
 
-    fn rfc3164(&self, line: &[u8], mut pos: usize, rec: &mut Record) -> Result<Parsed, RejectReason> {
+    fn rfc3164(
+        &self,
+        line: &[u8],
+        mut pos: usize,
+        rec: &mut Record,
+    ) -> Result<Parsed, RejectReason> {
         let rest = &line[pos..];
-        if rest.first().is_some_and(u8::is_ascii_digit) {
+        let iso = rest.first().is_some_and(u8::is_ascii_digit);
+        if iso {
             // rsyslog's file format: an RFC 3339 timestamp.
             let (ts, next) = word(line, pos)?;
             rec.values[TS] = Value::Time(parse_iso8601(ts).ok_or(RejectReason::BadTimestamp)?);
@@ -155,9 +190,16 @@ impl SyslogParser {
                 return Err(RejectReason::NotSyslog);
             }
             let month = month_number(&rest[..3]).ok_or(RejectReason::NotSyslog)?;
-            let day = std::str::from_utf8(&rest[4..6]).ok().and_then(|d| d.trim().parse::<u32>().ok());
+            let day = std::str::from_utf8(&rest[4..6])
+                .ok()
+                .and_then(|d| d.trim().parse::<u32>().ok());
             let hms = &rest[7..15];
-            let num = |a: usize| std::str::from_utf8(&hms[a..a + 2]).ok()?.parse::<u32>().ok();
+            let num = |a: usize| {
+                std::str::from_utf8(&hms[a..a + 2])
+                    .ok()?
+                    .parse::<u32>()
+                    .ok()
+            };
             let (Some(day), Some(h), Some(m), Some(s)) = (day, num(0), num(3), num(6)) else {
                 return Err(RejectReason::BadTimestamp);
             };
@@ -181,11 +223,13 @@ impl SyslogParser {
             .position(|b| matches!(b, b'[' | b':' | b' '))
             .unwrap_or(rest.len());
         let mut msg_start = pos;
+        let mut tagged = false;
         if tag_len > 0 && tag_len < rest.len() {
             match rest[tag_len] {
                 b':' => {
                     rec.set_span(APP, pos, pos + tag_len, Escapes::None);
                     msg_start = pos + tag_len + 1;
+                    tagged = true;
                 }
                 b'[' => {
                     if let Some(close) = memchr::memchr(b']', &rest[tag_len..]) {
@@ -197,16 +241,27 @@ impl SyslogParser {
                                 None => rec.values[PID] = Value::Null,
                             }
                             msg_start = pos + tag_len + close + 2;
+                            tagged = true;
                         }
                     }
                 }
                 _ => {}
             }
         }
+        // An ISO timestamp and two words is too common a shape to call syslog without the
+        // `tag:` that rsyslog always writes.
+        if iso && !tagged {
+            return Err(RejectReason::NotSyslog);
+        }
         if line.get(msg_start) == Some(&b' ') {
             msg_start += 1;
         }
-        rec.set_span(MESSAGE, msg_start.min(line.len()), line.len(), Escapes::None);
+        rec.set_span(
+            MESSAGE,
+            msg_start.min(line.len()),
+            line.len(),
+            Escapes::None,
+        );
         Ok(Parsed::Row)
     }
 }
@@ -227,9 +282,12 @@ mod tests {
 
     fn parse(line: &[u8]) -> Record {
         let mut rec = Record::default();
-        SyslogParser { now_secs: 1_700_000_000, year: 2023 }
-            .parse(line, &mut rec)
-            .unwrap_or_else(|e| panic!("{}: {e}", String::from_utf8_lossy(line)));
+        SyslogParser {
+            now_secs: 1_700_000_000,
+            year: 2023,
+        }
+        .parse(line, &mut rec)
+        .unwrap_or_else(|e| panic!("{}: {e}", String::from_utf8_lossy(line)));
         rec
     }
 
@@ -250,10 +308,16 @@ mod tests {
         assert_eq!(text(&rec, line, APP), "su");
         assert_eq!(rec.values[PID], Value::Null);
         assert_eq!(text(&rec, line, MSGID), "ID47");
-        assert_eq!(text(&rec, line, MESSAGE), "'su root' failed for lonvick on /dev/pts/8");
+        assert_eq!(
+            text(&rec, line, MESSAGE),
+            "'su root' failed for lonvick on /dev/pts/8"
+        );
         let line = br#"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] An application event"#;
         let rec = parse(line);
-        assert_eq!(text(&rec, line, STRUCTURED), r#"[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"]"#);
+        assert_eq!(
+            text(&rec, line, STRUCTURED),
+            r#"[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"]"#
+        );
         assert_eq!(text(&rec, line, MESSAGE), "An application event");
     }
 
@@ -281,8 +345,17 @@ mod tests {
     fn not_syslog() {
         let mut rec = Record::default();
         let mut p = SyslogParser::default();
-        for bad in [&b"hello world"[..], b"<999>1 x", b"Foo 11 22:14:15 host x", b"{\"a\":1}"] {
-            assert!(p.parse(bad, &mut rec).is_err(), "{}", String::from_utf8_lossy(bad));
+        for bad in [
+            &b"hello world"[..],
+            b"<999>1 x",
+            b"Foo 11 22:14:15 host x",
+            b"{\"a\":1}",
+        ] {
+            assert!(
+                p.parse(bad, &mut rec).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 }

@@ -49,16 +49,23 @@ impl TimeFormat {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Conversion {
     /// Text; `-` is NULL when `dash_null`.
-    Text { dash_null: bool, escapes: Escapes },
+    Text {
+        dash_null: bool,
+        escapes: Escapes,
+    },
     /// An integer; `-` is NULL.
     Int32,
     Int64,
     /// A number (integer or decimal) times `scale`; `-` is NULL. Durations use the scale to
     /// reach milliseconds.
-    Float { scale: f64 },
+    Float {
+        scale: f64,
+    },
     /// nginx `$upstream_*_time`: numbers separated by `, ` or ` : ` (one per upstream tried),
     /// summed, times `scale`; `-` is NULL (and counts as 0 inside a list).
-    FloatSum { scale: f64 },
+    FloatSum {
+        scale: f64,
+    },
     Bool,
     Time(TimeFormat),
 }
@@ -148,7 +155,9 @@ impl Converter {
             }
             Conversion::Int64 => Value::Int(parse_int(s).ok_or_else(bad)?),
             Conversion::Float { scale } => Value::Float(parse_float(s).ok_or_else(bad)? * scale),
-            Conversion::FloatSum { scale } => Value::Float(parse_float_sum(s).ok_or_else(bad)? * scale),
+            Conversion::FloatSum { scale } => {
+                Value::Float(parse_float_sum(s).ok_or_else(bad)? * scale)
+            }
             Conversion::Bool => match s {
                 b"true" | b"1" | b"on" | b"yes" => Value::Bool(true),
                 b"false" | b"0" | b"off" | b"no" => Value::Bool(false),
@@ -262,10 +271,9 @@ pub fn parse_iso8601(s: &[u8]) -> Option<i64> {
     }
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = &s[r];
-        part.iter().all(u8::is_ascii_digit).then(|| {
-            part.iter()
-                .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
-        })
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -289,21 +297,11 @@ pub fn parse_iso8601(s: &[u8]) -> Option<i64> {
     let offset = match &s[pos..] {
         b"" | b"Z" | b"z" => 0,
         [sign @ (b'+' | b'-'), h1, h2] => parse_offset(&[*sign, *h1, *h2, b'0', b'0'])?,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            parse_offset(&[*sign, *h1, *h2, *m1, *m2])?
-        }
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => parse_offset(&[*sign, *h1, *h2, *m1, *m2])?,
         zone @ [b'+' | b'-', _, _, _, _] => parse_offset(zone)?,
         _ => return None,
     };
-    let secs = to_utc_nanos(
-        i64::from(year),
-        month,
-        day,
-        hour,
-        minute,
-        second,
-        offset,
-    )?;
+    let secs = to_utc_nanos(i64::from(year), month, day, hour, minute, second, offset)?;
     secs.checked_add(nanos)
 }
 
@@ -356,7 +354,10 @@ mod tests {
     fn epochs() {
         assert_eq!(epoch(b"1700000000.123", 1), Some(1_700_000_000_123_000_000));
         assert_eq!(epoch(b"1700000000", 1), Some(1_700_000_000_000_000_000));
-        assert_eq!(epoch(b"1700000000123", 1000), Some(1_700_000_000_123_000_000));
+        assert_eq!(
+            epoch(b"1700000000123", 1000),
+            Some(1_700_000_000_123_000_000)
+        );
         assert_eq!(epoch(b"17x", 1), None);
     }
 
@@ -379,15 +380,24 @@ mod tests {
             Some(971_211_336)
         );
         assert_eq!(
-            secs(parse_strftime("10.10.2000 13:55:36 -0700", "%d.%m.%Y %H:%M:%S %z")),
+            secs(parse_strftime(
+                "10.10.2000 13:55:36 -0700",
+                "%d.%m.%Y %H:%M:%S %z"
+            )),
             Some(971_211_336)
         );
         let mut conv = Converter::default();
         let mut rec = Record::default();
         rec.reset(1);
         let line = b"1234";
-        conv.convert(&Conversion::Float { scale: 0.001 }, line, (0, 4), 0, &mut rec)
-            .unwrap();
+        conv.convert(
+            &Conversion::Float { scale: 0.001 },
+            line,
+            (0, 4),
+            0,
+            &mut rec,
+        )
+        .unwrap();
         assert_eq!(rec.values[0], Value::Float(1.234));
         let err = conv
             .convert(&Conversion::Int32, b"99999999999", (0, 11), 0, &mut rec)

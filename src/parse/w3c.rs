@@ -175,7 +175,9 @@ impl LineParser for W3cParser {
             }
             let end = memchr::memchr(b' ', &line[pos..]).map_or(line.len(), |i| pos + i);
             match target {
-                Target::Slot(slot, conv) => self.conv.convert(conv, line, (pos, end), *slot, rec)?,
+                Target::Slot(slot, conv) => {
+                    self.conv.convert(conv, line, (pos, end), *slot, rec)?
+                }
                 Target::Date => date = Some(&line[pos..end]),
                 Target::Time => time = Some(&line[pos..end]),
                 Target::Ignored => {}
@@ -244,9 +246,21 @@ mod tests {
         assert_eq!(
             names,
             [
-                "ts", "server_ip", "method", "path", "query_string", "server_port", "remote_user",
-                "client", "user_agent", "referer", "status", "substatus", "win32_status",
-                "duration_ms", "bytes"
+                "ts",
+                "server_ip",
+                "method",
+                "path",
+                "query_string",
+                "server_port",
+                "remote_user",
+                "client",
+                "user_agent",
+                "referer",
+                "status",
+                "substatus",
+                "win32_status",
+                "duration_ms",
+                "bytes"
             ]
         );
         let mut p = W3cParser::new(f.clone());
@@ -265,13 +279,19 @@ mod tests {
         assert_eq!(rec.values[10], Value::Int(404));
         assert_eq!(rec.values[14], Value::Int(512));
         assert_eq!(rec.values[2], Value::Null);
-        assert_eq!(p.parse(b"2024-05-01 10:00:02 1.2.3.4", &mut rec), Err(RejectReason::MissingFields));
+        assert_eq!(
+            p.parse(b"2024-05-01 10:00:02 1.2.3.4", &mut rec),
+            Err(RejectReason::MissingFields)
+        );
     }
 
     #[test]
     fn data_before_directive() {
         let f = Arc::new(W3cFormat::infer([&b"#Fields: c-ip"[..]]).unwrap());
         let mut p = W3cParser::new(f);
-        assert_eq!(p.parse(b"1.2.3.4", &mut Record::default()), Err(RejectReason::NoFieldsDirective));
+        assert_eq!(
+            p.parse(b"1.2.3.4", &mut Record::default()),
+            Err(RejectReason::NoFieldsDirective)
+        );
     }
 }

@@ -140,16 +140,20 @@ fn new_builder(ty: FieldType, capacity: usize) -> Builder {
         FieldType::Int64 => Builder::I64(Int64Builder::with_capacity(capacity)),
         FieldType::Float64 => Builder::F64(Float64Builder::with_capacity(capacity)),
         FieldType::Bool => Builder::Bool(BooleanBuilder::with_capacity(capacity)),
-        FieldType::Timestamp => {
-            Builder::Ts(TimestampNanosecondBuilder::with_capacity(capacity))
-        }
+        FieldType::Timestamp => Builder::Ts(TimestampNanosecondBuilder::with_capacity(capacity)),
     }
 }
 
 /// Appends slot `slot`'s value. A value of another kind than the column (which a parser
 /// never produces) becomes NULL rather than a panic.
 #[inline]
-fn append_value(builder: &mut Builder, scratch: &mut Vec<u8>, line: &[u8], rec: &Record, slot: usize) {
+fn append_value(
+    builder: &mut Builder,
+    scratch: &mut Vec<u8>,
+    line: &[u8],
+    rec: &Record,
+    slot: usize,
+) {
     let value = rec.values.get(slot).copied().unwrap_or(Value::Null);
     match builder {
         Builder::Str(b) => match rec.raw_text(line, slot) {

@@ -35,8 +35,16 @@ impl Range {
 /// never matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Predicate {
-    InRange { column: String, slot: usize, range: Range },
-    InSet { column: String, slot: usize, values: Vec<i64> },
+    InRange {
+        column: String,
+        slot: usize,
+        range: Range,
+    },
+    InSet {
+        column: String,
+        slot: usize,
+        values: Vec<i64>,
+    },
 }
 
 /// The conjunction of every predicate pushed into a scan.
@@ -275,8 +283,7 @@ mod tests {
 
     #[test]
     fn in_list_and_between() {
-        let f =
-            from_exprs(&[col("status").in_list(vec![lit(404i32), lit(410i32)], false)]);
+        let f = from_exprs(&[col("status").in_list(vec![lit(404i32), lit(410i32)], false)]);
         assert!(f.matches(&rec(Some(410), 0)) && !f.matches(&rec(Some(200), 0)));
         let f = from_exprs(&[col("ts").between(
             lit(ScalarValue::TimestampSecond(Some(10), None)),
@@ -294,7 +301,10 @@ mod tests {
         assert!(!accepts(&col("status").eq(lit(ScalarValue::Int32(None)))));
         assert!(!accepts(&col("status").eq(col("bytes"))));
         assert!(!accepts(&col("ts").eq(lit(5i64))));
-        assert!(!accepts(&col("method").eq(lit(5i64))), "a derived column is not in a slot");
+        assert!(
+            !accepts(&col("method").eq(lit(5i64))),
+            "a derived column is not in a slot"
+        );
         assert!(accepts(&col("bytes").gt(lit(5i64))), "any integer column");
     }
 }

@@ -66,10 +66,14 @@ impl LogTable {
             FormatChoice::Fixed(format) if format.needs_sample() => {
                 let sample = first_lines(&files)?;
                 let lines: Vec<&[u8]> = sample.iter().map(Vec::as_slice).collect();
-                Arc::new(format.settle(&lines).map_err(|reason| Error::FormatMismatch {
-                    format: format.name().to_string(),
-                    reason,
-                })?)
+                Arc::new(
+                    format
+                        .settle(&lines)
+                        .map_err(|reason| Error::FormatMismatch {
+                            format: format.name().to_string(),
+                            reason,
+                        })?,
+                )
             }
             FormatChoice::Fixed(format) => format,
             FormatChoice::Auto => detect_files(&files, registry)?,
@@ -294,10 +298,12 @@ fn detect_files(files: &[LogFile], registry: &FormatRegistry) -> Result<Arc<Form
     let lines = first_lines(files)?;
     if lines.is_empty() {
         // Only empty files: any format gives the same (empty) answer.
-        return Ok(registry
-            .get("combined")
-            .cloned()
-            .unwrap_or_else(|| FormatRegistry::builtin().get("combined").cloned().expect("built-in")));
+        return Ok(registry.get("combined").cloned().unwrap_or_else(|| {
+            FormatRegistry::builtin()
+                .get("combined")
+                .cloned()
+                .expect("built-in")
+        }));
     }
     let sample: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
     match registry.detect(&sample).format {
@@ -309,7 +315,11 @@ fn detect_files(files: &[LogFile], registry: &FormatRegistry) -> Result<Arc<Form
                 .unwrap_or(&files[0]);
             Err(Error::UndetectedFormat {
                 path: PathBuf::from(&file.name),
-                tried: registry.formats().map(|f| f.name().to_string()).collect::<Vec<_>>().join(", "),
+                tried: registry
+                    .formats()
+                    .map(|f| f.name().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
         }
     }

@@ -1,7 +1,7 @@
 //! The binary on generated logs whose answers are known from the generator.
 
-use logsql::generate::GenOptions;
 use logsql::generate::GenFormat;
+use logsql::generate::GenOptions;
 
 use crate::util::{logsql, query_csv, Scratch};
 

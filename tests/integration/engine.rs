@@ -5,15 +5,25 @@ use std::sync::Arc;
 
 use arrow::util::pretty::pretty_format_batches;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use logsql::generate::GenOptions;
+use logsql::generate::{GenFormat, GenOptions};
 use logsql::{register_table, FormatChoice, LogTable};
 
 use crate::util::Scratch;
 
 async fn answer(path: &Path, partitions: usize, min_split: u64, sql: &str) -> String {
+    answer_as(path, FormatChoice::Auto, partitions, min_split, sql).await
+}
+
+async fn answer_as(
+    path: &Path,
+    format: FormatChoice,
+    partitions: usize,
+    min_split: u64,
+    sql: &str,
+) -> String {
     let ctx =
         SessionContext::new_with_config(SessionConfig::new().with_target_partitions(partitions));
-    let table = LogTable::open(&[path.to_path_buf()], FormatChoice::Auto)
+    let table = LogTable::open(&[path.to_path_buf()], format)
         .unwrap()
         .with_min_split_bytes(min_split);
     register_table(&ctx, "logs", Arc::new(table)).unwrap();
@@ -49,6 +59,50 @@ async fn partitioned_scans_equal_the_single_partition_scan() {
     }
     let count = answer(&log, 4, 1000, "SELECT count(*) AS n FROM logs").await;
     assert!(count.contains(&format!("| {} ", truth.rows)), "{count}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_format_gives_the_same_rows_and_rejects_in_any_number_of_partitions() {
+    let dir = Scratch::new("formats-partitions");
+    for format in GenFormat::ALL {
+        let (log, truth) = dir.generated(
+            &format!("{}.log", format.name()),
+            &GenOptions {
+                lines: 1500,
+                seed: 4,
+                format,
+                ..Default::default()
+            },
+        );
+        let choice: FormatChoice = format.format_spec().parse().unwrap();
+        let sql = "SELECT * FROM logs ORDER BY _line";
+        let rejects = "SELECT line_number, reason FROM logs_rejects ORDER BY line_number";
+        let single = answer_as(&log, choice.clone(), 1, u64::MAX, sql).await;
+        let single_rejects = answer_as(&log, choice.clone(), 1, u64::MAX, rejects).await;
+        for (partitions, split) in [(2, 4096), (5, 700), (16, 1)] {
+            let parallel = answer_as(&log, choice.clone(), partitions, split, sql).await;
+            assert!(
+                parallel == single,
+                "{}: {partitions} partitions differ",
+                format.name()
+            );
+            let count = answer_as(
+                &log,
+                choice.clone(),
+                partitions,
+                split,
+                "SELECT count(*) AS n FROM logs",
+            )
+            .await;
+            assert!(
+                count.contains(&format!("| {} ", truth.rows)),
+                "{}: {count}",
+                format.name()
+            );
+            let r = answer_as(&log, choice.clone(), partitions, split, rejects).await;
+            assert!(r == single_rejects, "{}: rejects differ", format.name());
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -102,7 +102,9 @@ fn every_format() -> Vec<Format> {
                 br#"{"time":"2025-01-01T00:00:00Z","status":200,"a":{"b":"x"},"n":1.5,"ok":true}"#,
                 b"#Fields: date time c-ip cs-method cs-uri-stem sc-status time-taken",
             ])
-            .or_else(|_| f.settle(&[b"#Fields: date time c-ip cs-method cs-uri-stem sc-status time-taken"]))
+            .or_else(|_| {
+                f.settle(&[b"#Fields: date time c-ip cs-method cs-uri-stem sc-status time-taken"])
+            })
             .unwrap()
         })
         .collect();

@@ -60,7 +60,10 @@ pub fn compile(format: &str) -> Result<Template, String> {
 }
 
 /// A directive's field, with literal text Apache writes around it (`%t` writes brackets).
-fn directive(letter: char, arg: Option<&str>) -> Result<(&'static str, FieldDef, &'static str), String> {
+fn directive(
+    letter: char,
+    arg: Option<&str>,
+) -> Result<(&'static str, FieldDef, &'static str), String> {
     let text = FieldDef::text;
     let int = |name: &str| FieldDef::new(name, Conversion::Int64);
     let ms = |scale: f64| FieldDef::new("duration_ms", Conversion::Float { scale });
@@ -166,8 +169,21 @@ mod tests {
         assert_eq!(
             names(&t),
             [
-                "client", "ident", "remote_user", "ts", "request", "method", "uri", "path", "query",
-                "protocol", "status", "bytes", "referer", "user_agent", "duration_ms"
+                "client",
+                "ident",
+                "remote_user",
+                "ts",
+                "request",
+                "method",
+                "uri",
+                "path",
+                "query",
+                "protocol",
+                "status",
+                "bytes",
+                "referer",
+                "user_agent",
+                "duration_ms"
             ]
         );
         // From the Apache documentation, with %D added.
@@ -200,7 +216,9 @@ mod tests {
         assert_eq!(rec.values[0], Value::Time(971_211_336_000_000_000));
         assert_eq!(rec.values[1], Value::Float(17.0));
         assert_eq!(rec.values[2], Value::Time(971_211_336_123_000_000));
-        assert!(compile("%h %Z").unwrap_err().contains("unknown LogFormat directive %Z"));
+        assert!(compile("%h %Z")
+            .unwrap_err()
+            .contains("unknown LogFormat directive %Z"));
         assert!(compile("%{Referer").is_err());
         assert!(compile("%h%u").unwrap_err().contains("nothing between"));
     }
@@ -210,10 +228,18 @@ mod tests {
         let t = compile(r#"%h "%r" %>s %D"#).unwrap();
         let mut rec = Record::default();
         let err = t
-            .parse(br#"1.2.3.4 "GET / HTTP/1.1" 200 fast"#, &mut rec, &mut Converter::default())
+            .parse(
+                br#"1.2.3.4 "GET / HTTP/1.1" 200 fast"#,
+                &mut rec,
+                &mut Converter::default(),
+            )
             .unwrap_err();
         assert_eq!(
-            err.describe(|s| t.columns().iter().find(|c| c.source == crate::parse::record::ColumnSource::Slot(s)).map(|c| c.name.clone())),
+            err.describe(|s| t
+                .columns()
+                .iter()
+                .find(|c| c.source == crate::parse::record::ColumnSource::Slot(s))
+                .map(|c| c.name.clone())),
             "invalid duration_ms (expected a number)"
         );
     }

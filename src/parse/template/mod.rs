@@ -108,10 +108,12 @@ impl Template {
                             def.name
                         ));
                     }
-                    let quoted = matches!(items.last(), Some(Item::Literal(l)) if l.ends_with(b"\""));
+                    let quoted =
+                        matches!(items.last(), Some(Item::Literal(l)) if l.ends_with(b"\""));
                     let slot = slots;
                     slots += 1;
-                    let mut column = ColumnSpec::slot(names.unique(&def.name), def.conv.field_type(), slot);
+                    let mut column =
+                        ColumnSpec::slot(names.unique(&def.name), def.conv.field_type(), slot);
                     if def.request {
                         column = column.required();
                     }
@@ -251,7 +253,10 @@ fn field_end(
                 continue;
             }
             let after = &rest[at..];
-            let ends = !last || after[lit.len().min(after.len())..].iter().all(u8::is_ascii_whitespace);
+            let ends = !last
+                || after[lit.len().min(after.len())..]
+                    .iter()
+                    .all(u8::is_ascii_whitespace);
             if after.starts_with(lit) && ends {
                 return Some(pos + at);
             }

@@ -72,8 +72,14 @@ fn variable(name: &str) -> FieldDef {
         "request" => FieldDef::request("request"),
         "status" => FieldDef::new("status", Conversion::Int32),
         "body_bytes_sent" => int("bytes"),
-        "bytes_sent" | "request_length" | "connection" | "connection_requests" | "remote_port"
-        | "server_port" | "pid" | "content_length" => int(name),
+        "bytes_sent"
+        | "request_length"
+        | "connection"
+        | "connection_requests"
+        | "remote_port"
+        | "server_port"
+        | "pid"
+        | "content_length" => int(name),
         "request_time" => ms("duration_ms"),
         "upstream_response_time" | "upstream_connect_time" | "upstream_header_time" => {
             ms_list(&format!("{name}_ms"))
@@ -112,8 +118,20 @@ mod tests {
         assert_eq!(
             names,
             [
-                "client", "remote_user", "ts", "request", "method", "uri", "path", "query",
-                "protocol", "status", "bytes", "referer", "user_agent", "duration_ms",
+                "client",
+                "remote_user",
+                "ts",
+                "request",
+                "method",
+                "uri",
+                "path",
+                "query",
+                "protocol",
+                "status",
+                "bytes",
+                "referer",
+                "user_agent",
+                "duration_ms",
                 "upstream_response_time_ms"
             ]
         );
