@@ -599,6 +599,49 @@ fn slow_requests_needs_a_duration_column() {
 }
 
 #[test]
+fn slow_requests_on_a_log_with_durations() {
+    use logsql::generate::{GenFormat, GenOptions};
+    let dir = Scratch::new("slow-timed");
+    let (log, _) = dir.generated(
+        "timed.log",
+        &GenOptions {
+            lines: 2000,
+            seed: 8,
+            format: GenFormat::ApacheTimed,
+            ..GenOptions::default()
+        },
+    );
+    // Independently: the last field of every good line is %D, in microseconds.
+    let text = std::fs::read(&log).unwrap();
+    let mut want: Vec<f64> = text
+        .split(|b| *b == b'\n')
+        .filter_map(|l| {
+            let l = std::str::from_utf8(l).ok()?.trim_end();
+            l.rsplit(' ').next()?.parse::<i64>().ok()
+        })
+        .map(|us| us as f64 / 1000.0)
+        .collect();
+    want.sort_by(|a, b| b.total_cmp(a));
+    want.truncate(5);
+    let run = run_query(
+        &log,
+        "slow_requests",
+        &[
+            "--param",
+            "limit=5",
+            "--format",
+            GenFormat::ApacheTimed.format_spec(),
+        ],
+    );
+    let got: Vec<f64> = run
+        .csv_rows()
+        .iter()
+        .map(|r| r[4].parse().unwrap())
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
 fn a_missing_parameter_is_named() {
     let dir = Scratch::new("missing");
     let (log, _, _) = generated(&dir, 200, 13);
