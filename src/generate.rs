@@ -448,9 +448,7 @@ fn write_syslog(rng: &mut Rng, line: &mut Vec<u8>, row: &Row) -> io::Result<&'st
 }
 
 fn write_w3c(rng: &mut Rng, line: &mut Vec<u8>, row: &Row) -> io::Result<()> {
-    let local = row.utc;
-    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
+    let ((y, m, d), secs, _, _) = local_time(row.utc, 0);
     write!(
         line,
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} ",
@@ -487,13 +485,18 @@ fn write_w3c(rng: &mut Rng, line: &mut Vec<u8>, row: &Row) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes `utc` as ISO 8601 in the zone `offset` seconds east of UTC.
-fn write_iso_time(line: &mut Vec<u8>, utc: i64, offset: i64) {
+/// Local date, seconds of the day, and the zone's sign and size, of `utc` in a zone `offset`
+/// seconds east of UTC.
+fn local_time(utc: i64, offset: i64) -> ((i64, i64, i64), i64, char, i64) {
     let local = utc + offset;
     let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
     let sign = if offset < 0 { '-' } else { '+' };
-    let off = offset.abs();
+    (civil_from_days(days), secs, sign, offset.abs())
+}
+
+/// Writes `utc` as ISO 8601 in the zone `offset` seconds east of UTC.
+fn write_iso_time(line: &mut Vec<u8>, utc: i64, offset: i64) {
+    let ((y, m, d), secs, sign, off) = local_time(utc, offset);
     let _ = write!(
         line,
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
@@ -617,11 +620,7 @@ fn write_bad_line(rng: &mut Rng, line: &mut Vec<u8>, format: GenFormat) {
 
 /// Writes `utc` as a CLF time in the zone `offset` seconds east of UTC.
 fn write_clf_time(line: &mut Vec<u8>, utc: i64, offset: i64) {
-    let local = utc + offset;
-    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    let sign = if offset < 0 { '-' } else { '+' };
-    let off = offset.abs();
+    let ((y, m, d), secs, sign, off) = local_time(utc, offset);
     let _ = write!(
         line,
         "{d:02}/{}/{y:04}:{:02}:{:02}:{:02} {sign}{:02}{:02}",

@@ -128,7 +128,6 @@ pub fn write_markdown(
     schema: &SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<(), ArrowError> {
-    use arrow::util::display::{ArrayFormatter, FormatOptions};
     let cell = |s: &str| s.replace('|', "\\|").replace(['\n', '\r'], " ");
     let names: Vec<String> = schema.fields().iter().map(|f| cell(f.name())).collect();
     writeln!(out, "| {} |", names.join(" | "))?;
@@ -144,20 +143,12 @@ pub fn write_markdown(
         })
         .collect();
     writeln!(out, "| {} |", rules.join(" | "))?;
-    let options = FormatOptions::default();
-    for batch in batches {
-        let formatters = batch
-            .columns()
+    for row in super::text::formatted_rows(batches)? {
+        let cells: Vec<String> = row
             .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
-            .collect::<Result<Vec<_>, _>>()?;
-        for row in 0..batch.num_rows() {
-            let cells: Vec<String> = formatters
-                .iter()
-                .map(|f| cell(&f.value(row).to_string()))
-                .collect();
-            writeln!(out, "| {} |", cells.join(" | "))?;
-        }
+            .map(|v| cell(v.as_deref().unwrap_or_default()))
+            .collect();
+        writeln!(out, "| {} |", cells.join(" | "))?;
     }
     Ok(())
 }

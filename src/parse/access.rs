@@ -300,7 +300,10 @@ impl LineParser for AccessParser {
     fn parse(&mut self, line: &[u8], out: &mut Record) -> Result<Parsed, RejectReason> {
         parse_access_line(self.flavor, line, &mut self.rec)?;
         let rec = &self.rec;
-        out.reset(FIELD_COUNT);
+        // Every slot is written below, so the record only needs its size (no clearing).
+        if out.values.len() != FIELD_COUNT {
+            out.reset(FIELD_COUNT);
+        }
         let text = |field: Field, dash_null: bool| {
             let (a, b) = rec.span(field);
             if dash_null && &line[a..b] == b"-" {
@@ -324,6 +327,9 @@ impl LineParser for AccessParser {
         if self.flavor == AccessFlavor::Combined {
             out.values[7] = text(Field::Referer, true);
             out.values[8] = text(Field::UserAgent, true);
+        } else {
+            out.values[7] = Value::Null;
+            out.values[8] = Value::Null;
         }
         Ok(Parsed::Row)
     }

@@ -39,7 +39,7 @@ pub const HELP: &[(&[&str], &str, &str)] = &[
     ),
     (
         &[".open"],
-        "PATH... [AS NAME] [FORMAT F]",
+        "PATH... [AS NAME] [FORMAT F]  (F: a name or a quoted definition)",
         "register log files as a table (default name logs)",
     ),
     (
@@ -374,11 +374,16 @@ impl Repl {
             ));
         }
         if let Some((_, t)) = self.session.tables.iter().find(|(n, _)| n == name) {
-            s.push_str(&format!(
-                "\nformat: {} ({})\nfiles:\n",
-                t.format().name(),
-                t.format().description()
-            ));
+            let format = t.format();
+            if format.description().is_empty() {
+                s.push_str(&format!("\nformat: {}\nfiles:\n", format.name()));
+            } else {
+                s.push_str(&format!(
+                    "\nformat: {} ({})\nfiles:\n",
+                    format.name(),
+                    format.description()
+                ));
+            }
             for f in t.files() {
                 let size = std::fs::metadata(&f.path)
                     .map(|m| super::progress::human_bytes(m.len()))
@@ -492,6 +497,15 @@ mod tests {
                 paths: vec!["a.log".into()],
                 name: "logs".into(),
                 format: "auto".into()
+            }
+        );
+        // A format definition with spaces and quotes, quoted as in a shell.
+        assert_eq!(
+            Command::parse(r#".open a.log FORMAT 'apache:%h "%r" %>s %D'"#).unwrap(),
+            Command::Open {
+                paths: vec!["a.log".into()],
+                name: "logs".into(),
+                format: r#"apache:%h "%r" %>s %D"#.into()
             }
         );
         assert!(Command::parse(".open").is_err());

@@ -9,7 +9,7 @@
 pub mod apache;
 pub mod nginx;
 
-use super::record::{ColumnSpec, Escapes, LineParser, Parsed, Record};
+use super::record::{ColumnSpec, Escapes, LineParser, Parsed, Record, Value};
 use super::reject::RejectReason;
 use super::values::{Conversion, Converter};
 
@@ -196,9 +196,29 @@ impl Template {
                         Some(Item::Literal(lit)) => Some((&lit[..], items.len() == 1)),
                         _ => None,
                     };
-                    let end = field_end(line, pos, next, *quoted, *skip)
+                    let (end, escaped) = field_end(line, pos, next, *quoted, *skip)
                         .ok_or(RejectReason::Mismatch { slot: *slot as u16 })?;
-                    conv.convert(c, line, (pos, end), *slot, rec)?;
+                    match (c, escaped) {
+                        (
+                            Conversion::Text {
+                                dash_null,
+                                escapes: Escapes::Backslash,
+                            },
+                            Some(escaped),
+                        ) => {
+                            rec.values[*slot] = if *dash_null && &line[pos..end] == b"-" {
+                                Value::Null
+                            } else {
+                                let escapes = if escaped {
+                                    Escapes::Backslash
+                                } else {
+                                    Escapes::None
+                                };
+                                Value::Span(pos as u32, end as u32, escapes)
+                            };
+                        }
+                        _ => conv.convert(c, line, (pos, end), *slot, rec)?,
+                    }
                     pos = end;
                 }
             }
@@ -221,7 +241,8 @@ fn next_slot(item: Option<&Item>) -> u16 {
 }
 
 /// Where a field starting at `pos` ends: before the next literal, or at the end of the line.
-/// `next` is that literal and whether it ends the format.
+/// `next` is that literal and whether it ends the format. For a quoted field, also whether it
+/// holds a backslash escape (the search saw them all, so the text need not be scanned again).
 #[inline]
 fn field_end(
     line: &[u8],
@@ -229,23 +250,25 @@ fn field_end(
     next: Option<(&[u8], bool)>,
     quoted: bool,
     mut skip: usize,
-) -> Option<usize> {
+) -> Option<(usize, Option<bool>)> {
     let Some((lit, last)) = next else {
         // The last field runs to the end of the line (trailing whitespace trimmed).
         let mut end = line.len();
         while end > pos && line[end - 1].is_ascii_whitespace() {
             end -= 1;
         }
-        return Some(end);
+        return Some((end, None));
     };
     let rest = &line[pos..];
     if quoted && lit[0] == b'"' {
         // The closing quote is one followed by the rest of the literal (or the end of the line
         // when the literal is just the quote); backslash escapes are skipped.
         let mut i = 0;
+        let mut escaped = false;
         loop {
             let at = i + memchr::memchr2(b'"', b'\\', &rest[i..])?;
             if rest[at] == b'\\' {
+                escaped = true;
                 i = at + 2;
                 if i > rest.len() {
                     return None;
@@ -258,7 +281,7 @@ fn field_end(
                     .iter()
                     .all(u8::is_ascii_whitespace);
             if after.starts_with(lit) && ends {
-                return Some(pos + at);
+                return Some((pos + at, Some(escaped)));
             }
             i = at + 1;
         }
@@ -269,7 +292,7 @@ fn field_end(
         let at = i + memchr::memchr(first, &rest[i..])?;
         if rest[at..].starts_with(lit) {
             if skip == 0 {
-                return Some(pos + at);
+                return Some((pos + at, None));
             }
             skip -= 1;
         }
@@ -332,7 +355,6 @@ pub fn snake_case(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::record::Value;
 
     fn template(pieces: Vec<Piece>) -> Template {
         Template::new(pieces).unwrap()
