@@ -132,6 +132,7 @@ fn run_query(cli: &Cli) -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async {
         let session = Session::new(cli)?;
+        session.report_detected_formats();
         let stdout = io::stdout();
         let mut out = io::BufWriter::new(stdout.lock());
         let mut used = Vec::new();

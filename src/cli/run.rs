@@ -150,6 +150,22 @@ impl Session {
     }
 
     /// Tells on stderr how many lines the last statement skipped, and how to see them.
+    /// Says which formats detection picked, to a person watching (scripts see nothing).
+    pub fn report_detected_formats(&self) {
+        if !std::io::IsTerminal::is_terminal(&io::stderr()) {
+            return;
+        }
+        for (name, table) in &self.tables {
+            if table.detected() {
+                let _ = writeln!(
+                    io::stderr(),
+                    "logsql: {name}: format {} (detected; choose another with --format)",
+                    table.format().name()
+                );
+            }
+        }
+    }
+
     pub fn report_rejects(&self) {
         for (name, table) in &self.tables {
             let rejected = table.stats().rejected();

@@ -36,6 +36,8 @@ pub struct LogTable {
     schema: SchemaRef,
     stats: Arc<ScanStats>,
     min_split: u64,
+    /// Whether the format was detected from the data rather than given.
+    detected: bool,
 }
 
 impl LogTable {
@@ -62,6 +64,7 @@ impl LogTable {
         if files.is_empty() {
             return Err(Error::NoInput);
         }
+        let detected = choice == FormatChoice::Auto;
         let format = match choice {
             FormatChoice::Fixed(format) if format.needs_sample() => {
                 let sample = first_lines(&files)?;
@@ -86,7 +89,13 @@ impl LogTable {
             format,
             stats: Arc::new(ScanStats::default()),
             min_split: MIN_SPLIT_BYTES,
+            detected,
         })
+    }
+
+    /// Whether the format was detected from the first lines (no format was given).
+    pub fn detected(&self) -> bool {
+        self.detected
     }
 
     /// Splits files into ranges from `bytes` upwards instead of the default (tests use this to

@@ -227,8 +227,9 @@ impl Repl {
             .map(|(n, t)| {
                 let k = t.files().len();
                 format!(
-                    "{n} ({}, {k} file{})",
+                    "{n} ({}{}, {k} file{})",
                     t.format().name(),
+                    if t.detected() { " detected" } else { "" },
                     if k == 1 { "" } else { "s" }
                 )
             })

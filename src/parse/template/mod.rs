@@ -179,7 +179,7 @@ impl Template {
         while let Some(item) = items.next() {
             match item {
                 Item::Literal(lit) => {
-                    if !line[pos..].starts_with(lit) {
+                    if !has_prefix(&line[pos..], lit) {
                         return Err(RejectReason::Mismatch {
                             slot: next_slot(items.clone().next()),
                         });
@@ -280,7 +280,7 @@ fn field_end(
                 || after[lit.len().min(after.len())..]
                     .iter()
                     .all(u8::is_ascii_whitespace);
-            if after.starts_with(lit) && ends {
+            if has_prefix(after, lit) && ends {
                 return Some((pos + at, Some(escaped)));
             }
             i = at + 1;
@@ -289,14 +289,32 @@ fn field_end(
     let first = lit[0];
     let mut i = 0;
     loop {
-        let at = i + memchr::memchr(first, &rest[i..])?;
-        if rest[at..].starts_with(lit) {
+        let at = i + find_byte(&rest[i..], first)?;
+        if has_prefix(&rest[at..], lit) {
             if skip == 0 {
                 return Some((pos + at, None));
             }
             skip -= 1;
         }
         i = at + 1;
+    }
+}
+
+/// Whether `hay` starts with `lit`. Literals are a few bytes: a loop beats the call to
+/// `memcmp` that `starts_with` makes.
+#[inline]
+fn has_prefix(hay: &[u8], lit: &[u8]) -> bool {
+    hay.len() >= lit.len() && hay.iter().zip(lit).all(|(a, b)| a == b)
+}
+
+/// The first `b` in `hay`: most unquoted fields are short, so the first bytes are looked at
+/// one by one before a SIMD search pays for its setup.
+#[inline]
+fn find_byte(hay: &[u8], b: u8) -> Option<usize> {
+    let head = hay.len().min(16);
+    match hay[..head].iter().position(|&x| x == b) {
+        Some(i) => Some(i),
+        None => memchr::memchr(b, &hay[head..]).map(|i| head + i),
     }
 }
 
