@@ -68,6 +68,12 @@ RESULTS=$(mktemp)
     run "status: LogFormat %D" "$BIN" "$TIMED" --format "$LOGFORMAT" -e "SELECT status, count(*) FROM logs GROUP BY status"
     run "all cols: combined" "$BIN" "$TIMED" --format combined -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent) FROM logs"
     run "all cols: LogFormat" "$BIN" "$TIMED" --format "$LOGFORMAT" -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent), sum(duration_ms) FROM logs"
+    # Peers, when installed (pip install duckdb): the same questions, asked as users do.
+    if python3 -c "import duckdb" 2>/dev/null; then
+        for q in status 404 hour all; do
+            run "duckdb regex: $q" python3 scripts/peer_duckdb.py "$LOG" "$q"
+        done
+    fi
 } > "$RESULTS"
 
 echo "file: $LOG  ($MB MB, $LINES lines), $(nproc) cores; timed rows read $TIMED ($(stat -c %s "$TIMED" | awk '{ printf "%.1f", $1 / 1000000 }') MB)"
@@ -79,3 +85,15 @@ awk -F'\t' -v mb="$MB" -v wc="$WC" '{
     printf "%-20s %9.3f %10.0f %10.2f %7.1f MB\n", $1, $2, mbs, ratio, $3 / 1024
 }' "$RESULTS"
 rm -f "$RESULTS"
+
+# Are the peers' answers right? Compare the status counts with logsql's.
+if python3 -c "import duckdb" 2>/dev/null; then
+    ours=$("$BIN" "$LOG" --out-format tsv -e "SELECT status, count(*) FROM logs WHERE status IS NOT NULL GROUP BY status ORDER BY status" 2>/dev/null | tail -n +2)
+    theirs=$(python3 scripts/peer_duckdb.py "$LOG" status | grep -v '^-' )
+    if [ "$ours" = "$theirs" ]; then
+        echo "duckdb's status counts equal logsql's"
+    else
+        echo "duckdb's status counts differ from logsql's (logsql's are checked against the generator):"
+        diff <(echo "$ours") <(echo "$theirs") | grep '^[<>]' | head -5
+    fi
+fi
