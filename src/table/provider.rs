@@ -279,15 +279,26 @@ fn project(input: Arc<dyn ExecutionPlan>, indices: &[usize]) -> DfResult<Arc<dyn
     Ok(Arc::new(ProjectionExec::try_new(exprs, input)?))
 }
 
-/// The first lines of the first non-empty file (empty when every file is empty).
+/// How many files detection samples: enough to see a directory's mix, few enough to stay
+/// quick over hundreds of compressed rotations.
+const SAMPLE_FILES: usize = 16;
+
+/// The first lines of each of the first non-empty files, file after file (empty when every
+/// file is empty).
 fn first_lines(files: &[LogFile]) -> Result<Vec<Vec<u8>>> {
+    let mut lines = Vec::new();
+    let mut sampled = 0;
     for file in files {
-        let lines = sample_lines(file)?;
-        if !lines.is_empty() {
-            return Ok(lines);
+        let sample = sample_lines(file)?;
+        if !sample.is_empty() {
+            lines.extend(sample);
+            sampled += 1;
+            if sampled == SAMPLE_FILES {
+                break;
+            }
         }
     }
-    Ok(Vec::new())
+    Ok(lines)
 }
 
 /// The first non-empty lines of a file, as format detection sees them.
@@ -302,7 +313,7 @@ pub fn sample_lines(file: &LogFile) -> Result<Vec<Vec<u8>>> {
         .collect())
 }
 
-/// Detects the format from the first lines of the first non-empty file.
+/// Detects the format from the first lines of the files.
 fn detect_files(files: &[LogFile], registry: &FormatRegistry) -> Result<Arc<Format>> {
     let lines = first_lines(files)?;
     if lines.is_empty() {

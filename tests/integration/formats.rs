@@ -424,3 +424,28 @@ fn bad_values_in_typed_fields_are_rejects_with_column_names() {
         vec![vec!["/a".to_string(), "1.5".to_string()]]
     );
 }
+
+#[test]
+fn detection_samples_every_file() {
+    let dir = Scratch::new("each-file");
+    dir.write("a.log", b"");
+    dir.write(
+        "b.log",
+        br#"{"ts":"2024-05-01T10:00:00Z","status":200}
+"#,
+    );
+    dir.write(
+        "c.log",
+        br#"{"ts":"2024-05-01T10:00:01Z","status":500,"error":"boom"}
+"#,
+    );
+    // The `error` key is only in the second non-empty file, and still a column.
+    let run = query_csv(&[&dir.0], &[], "SELECT status, error FROM logs ORDER BY ts");
+    assert_eq!(
+        run.csv_rows(),
+        vec![
+            vec!["200".to_string(), String::new()],
+            vec!["500".to_string(), "boom".to_string()]
+        ]
+    );
+}
