@@ -28,7 +28,7 @@ const SAMPLE_BYTES: usize = 64 * 1024;
 const SAMPLE_LINES: usize = 64;
 
 /// A set of log files of one format, queried as one table.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LogTable {
     files: Vec<LogFile>,
     format: Arc<Format>,
