@@ -93,7 +93,7 @@ pub async fn run(
         let table = LogTable::clone(table).follow(options)?;
         following.push((name.clone(), Arc::new(table)));
     }
-    let ctx = context_like(&session.ctx);
+    let ctx = stream_context(&session.ctx);
     for (name, table) in &following {
         ctx.register_table(rejects_name(name), Arc::new(table.rejects_table()))?;
         ctx.register_table(name.as_str(), table.clone())?;
@@ -106,11 +106,25 @@ pub async fn run(
         Shape::Stream => stream(df, sink).await,
         Shape::Refresh { window } => {
             refresh(
-                &ctx, &following, &optimized, statement, params, settings, window, sink,
+                &session.ctx,
+                &ctx,
+                &following, &optimized, statement, params, settings, window, sink,
             )
             .await
         }
     }
+}
+
+/// The context streaming queries run in. DataFusion's filters and repartitions hold rows
+/// back until they have `batch_size` of them, which on a stream that trickles means never:
+/// a batch size of 1 makes them pass every row on at once. One target partition: a stream of
+/// new lines gains nothing from being spread over cores.
+fn stream_context(ctx: &SessionContext) -> SessionContext {
+    let config = ctx
+        .copied_config()
+        .with_batch_size(1)
+        .with_target_partitions(1);
+    SessionContext::new_with_config_rt(config, ctx.runtime_env())
 }
 
 /// A fresh context with `ctx`'s configuration and runtime (memory limit), so follow mode can
@@ -238,6 +252,7 @@ fn log_scans(plan: &LogicalPlan, tables: &[(String, Arc<LogTable>)]) -> Result<V
 /// Refreshes an aggregate (or top-N) every interval over the rows read so far.
 #[allow(clippy::too_many_arguments)]
 async fn refresh(
+    session_ctx: &SessionContext,
     ctx: &SessionContext,
     following: &[(String, Arc<LogTable>)],
     optimized: &LogicalPlan,
@@ -304,7 +319,7 @@ async fn refresh(
     }));
 
     // The query runs over the accumulated rows registered under the log table's name.
-    let refresh_ctx = context_like(ctx);
+    let refresh_ctx = context_like(session_ctx);
     refresh_ctx.register_table(first.table.as_str(), Arc::new(store))?;
     let schema: SchemaRef = Arc::new(
         plan(&refresh_ctx, statement.clone(), params)

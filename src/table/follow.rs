@@ -175,10 +175,15 @@ impl ExecutionPlan for FollowScanExec {
         let Some(file) = self.files.get(partition).cloned() else {
             return Ok(builder.build());
         };
-        let spec = ScanSpec {
-            batch_size: context.session_config().batch_size(),
-            ..self.spec.clone()
-        };
+        // The session's batch size is not used: follow mode sets it to 1 so that DataFusion's
+        // operators (filters and repartitions coalesce up to it) pass rows on at once; the
+        // scan still packs a burst of lines into one batch.
+        let _ = context;
+        let spec = self.spec.clone();
+        // The file is opened (and its end taken as the starting point) now, not when the
+        // thread first runs: once a single-file query's stream exists, every line appended
+        // afterwards is seen.
+        let tail = open_tail(&spec, &file, self.options)?;
         let (options, stats) = (self.options, self.stats.clone());
         builder.spawn_blocking(move || {
             let closed = tx.clone();
@@ -189,6 +194,7 @@ impl ExecutionPlan for FollowScanExec {
             Ok(follow_rows(
                 &spec,
                 &file,
+                tail,
                 options,
                 &stats,
                 emit,
@@ -199,23 +205,29 @@ impl ExecutionPlan for FollowScanExec {
     }
 }
 
-/// Tails `file`, parsing and filtering its new lines into batches handed to `emit`, until
-/// `emit` returns `false`, `gone()` says the consumer left, or the spec's limit is reached.
-pub fn follow_rows(
-    spec: &ScanSpec,
-    file: &LogFile,
-    options: FollowOptions,
-    stats: &ScanStats,
-    mut emit: impl FnMut(RecordBatch) -> bool,
-    gone: impl Fn() -> bool,
-) -> Result<()> {
+/// Starts following `file` where `options` say (line numbers are counted only when the
+/// scan returns them).
+pub fn open_tail(spec: &ScanSpec, file: &LogFile, options: FollowOptions) -> Result<Tail> {
     let start = if options.from_start {
         Start::Beginning
     } else {
         Start::End
     };
     let numbered = BatchBuilder::needs_line_numbers(&spec.columns);
-    let mut tail = Tail::open(&file.path, start, numbered).map_err(|e| Error::io(&file.path, e))?;
+    Tail::open(&file.path, start, numbered).map_err(|e| Error::io(&file.path, e))
+}
+
+/// Reads `tail`'s new lines, parsing and filtering them into batches handed to `emit`, until
+/// `emit` returns `false`, `gone()` says the consumer left, or the spec's limit is reached.
+pub fn follow_rows(
+    spec: &ScanSpec,
+    file: &LogFile,
+    mut tail: Tail,
+    options: FollowOptions,
+    stats: &ScanStats,
+    mut emit: impl FnMut(RecordBatch) -> bool,
+    gone: impl Fn() -> bool,
+) -> Result<()> {
     let mut parser = spec.format.parser();
     let mut builder = BatchBuilder::new(&spec.columns, spec.batch_size.min(1024));
     let mut rec = Record::default();
