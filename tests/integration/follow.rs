@@ -384,3 +384,25 @@ fn compressed_files_and_missing_queries_are_refused() {
     assert_eq!(run.status, 1);
     assert!(run.stderr.contains("-e"), "{}", run.stderr);
 }
+
+#[test]
+fn the_shell_follows_a_query_until_ctrl_c_then_prompts_again() {
+    use crate::repl::{enter, shell, wait};
+    use expectrl::{ControlCode, Expect};
+    let dir = Scratch::new("follow-repl");
+    let log = dir.path("access.log");
+    append(&log, &line(1, 500));
+    let mut p = shell(&dir, &[log.to_str().unwrap()]);
+    enter(&mut p, ".mode csv");
+    p.expect("logsql> ").unwrap();
+    enter(&mut p, ".follow SELECT uri FROM logs WHERE status >= 500;");
+    wait(&mut p, "following; Ctrl-C stops");
+    wait(&mut p, r"uri\r?\n");
+    append(&log, &(line(2, 200) + &line(3, 502)));
+    wait(&mut p, r"/u3\r?\n");
+    p.send(ControlCode::EndOfText).unwrap();
+    wait(&mut p, "cancelled");
+    p.expect("logsql> ").unwrap();
+    enter(&mut p, "SELECT count(*) AS n FROM logs;");
+    wait(&mut p, r"n\r?\n3\r?\n");
+}
