@@ -406,3 +406,89 @@ fn the_shell_follows_a_query_until_ctrl_c_then_prompts_again() {
     enter(&mut p, "SELECT count(*) AS n FROM logs;");
     wait(&mut p, r"n\r?\n3\r?\n");
 }
+
+/// Generated combined-format lines (no bad lines, a final newline).
+fn generated(lines: u64, seed: u64) -> String {
+    let opts = logsql::generate::GenOptions {
+        lines,
+        seed,
+        bad_lines: false,
+        no_final_newline: false,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    logsql::generate::generate(&opts, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// The CSV blocks printed so far (each starts with `header`), as lines.
+fn blocks<'a>(seen: &'a [String], header: &str) -> Vec<&'a [String]> {
+    let starts: Vec<usize> = (0..seen.len()).filter(|&i| seen[i] == header).collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(k, &s)| &seen[s..starts.get(k + 1).copied().unwrap_or(seen.len())])
+        .collect()
+}
+
+/// Follows `sql` from the start while more lines are appended, and waits for a refresh that
+/// equals the answer of the ordinary (bounded) query over the final file. Returns stderr.
+fn refreshed_answer_matches_a_full_read(name: &str, sql: &str) -> String {
+    let dir = Scratch::new(name);
+    let log = dir.path("access.log");
+    append(&log, &generated(300, 5));
+    let mut f = Follower::start(&[
+        log.to_str().unwrap(),
+        "--from-start",
+        "--interval",
+        "0.2",
+        "--out-format",
+        "csv",
+        "-e",
+        sql,
+    ]);
+    f.wait_until("a first block", |s| !s.is_empty());
+    // Three more chunks, each likely seen by a refresh of its own.
+    for seed in 6..9 {
+        append(&log, &generated(200, seed));
+        f.drain_for(Duration::from_millis(300));
+    }
+    let want: Vec<String> = crate::util::query_csv(&[&log], &[], sql)
+        .ok()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let header = want[0].clone();
+    f.wait_until("the answer over the whole file", |s| {
+        blocks(s, &header).iter().any(|b| *b == want.as_slice())
+    });
+    let (code, err, _) = f.interrupt();
+    assert_eq!(code, Some(0), "{err}");
+    err
+}
+
+#[test]
+fn decomposable_aggregates_merge_incrementally_to_the_full_answer() {
+    let err = refreshed_answer_matches_a_full_read(
+        "follow-merge",
+        "SELECT status, count(*) AS n, sum(bytes) AS b, min(ts) AS first, max(uri) AS last \
+         FROM logs WHERE status >= 200 GROUP BY status HAVING count(*) > 1 \
+         ORDER BY n DESC, status LIMIT 5",
+    );
+    assert!(err.contains("aggregated incrementally"), "{err}");
+    let err = refreshed_answer_matches_a_full_read(
+        "follow-merge-global",
+        "SELECT count(*) * 2 AS twice, sum(bytes) AS b, max(status) AS worst FROM logs",
+    );
+    assert!(err.contains("aggregated incrementally"), "{err}");
+}
+
+#[test]
+fn other_aggregates_are_re_run_over_the_kept_rows_to_the_full_answer() {
+    let err = refreshed_answer_matches_a_full_read(
+        "follow-rerun",
+        "SELECT method, round(avg(bytes), 3) AS mean, count(DISTINCT client) AS clients \
+         FROM logs GROUP BY method ORDER BY method",
+    );
+    assert!(err.contains("re-run over the rows kept"), "{err}");
+}

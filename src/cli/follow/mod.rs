@@ -45,6 +45,10 @@ use super::output::{write_markdown, ResultWriter};
 use super::run::Session;
 use super::saved;
 
+mod merge;
+
+use merge::Incremental;
+
 /// How follow mode reads and refreshes.
 #[derive(Debug, Clone, Copy)]
 pub struct FollowSettings {
@@ -328,10 +332,27 @@ async fn refresh(
             .as_arrow()
             .clone(),
     );
+    // Decomposable aggregates keep partial results, not rows.
+    let incremental = if scans.len() == 1 {
+        Incremental::new(optimized, &first.table, &needed, kept_schema.clone())?
+    } else {
+        None
+    };
+    let how = match (&incremental, window.is_some()) {
+        (Some(_), true) => "time windows printed as they close, aggregated incrementally",
+        (Some(_), false) => "aggregated incrementally",
+        (None, true) => "time windows printed as they close, re-run over the rows of open windows",
+        (None, false) => "re-run over the rows kept in memory (only count, sum, min and max without DISTINCT merge incrementally)",
+    };
+    let _ = writeln!(
+        std::io::stderr(),
+        "logsql: following; refreshed every {} s: {how}",
+        settings.interval.as_secs_f64()
+    );
     let mut output = match window {
         Some(w) => Output::Windows(
             Windows::new(&w, &kept_schema)?,
-            RowPrinter::start(sink.format, schema, sink.out)?,
+            RowPrinter::start(sink.format, schema.clone(), sink.out)?,
         ),
         None => Output::Blocks(sink),
     };
@@ -353,15 +374,25 @@ async fn refresh(
             continue;
         }
         last_seen = Some(seen);
-        let df = plan(&refresh_ctx, statement.clone(), params).await?;
-        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let batches = df.collect().await?;
+        let (schema, batches) = match &incremental {
+            Some(inc) => {
+                let rows = std::mem::take(&mut *part.write().await);
+                (schema.clone(), inc.refresh(&refresh_ctx, rows).await?)
+            }
+            None => {
+                let df = plan(&refresh_ctx, statement.clone(), params).await?;
+                let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+                (schema, df.collect().await?)
+            }
+        };
         match &mut output {
             Output::Windows(windows, printer) => {
                 for batch in windows.closed(&schema, &batches)? {
                     printer.write(&batch)?;
                 }
-                windows.prune(&part).await?;
+                if incremental.is_none() {
+                    windows.prune(&part).await?;
+                }
             }
             Output::Blocks(sink) => print_block(sink, &schema, &batches, seen)?,
         }
