@@ -201,7 +201,7 @@ pub fn parse_param(s: &str) -> Result<(String, String), String> {
 /// Parses a positive number of seconds.
 pub fn parse_interval(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.05 && v <= 86_400.0 => Ok(v),
+        Ok(v) if (0.05..=86_400.0).contains(&v) => Ok(v),
         _ => Err(format!(
             "invalid --interval '{s}': a number of seconds from 0.05 to 86400"
         )),

@@ -221,7 +221,11 @@ impl Tail {
     }
 
     /// Emits the complete lines in `pending`, keeping the partial tail.
-    fn emit_lines(&mut self, on_event: &mut impl FnMut(TailEvent<'_>) -> bool, seen: &mut u64) -> bool {
+    fn emit_lines(
+        &mut self,
+        on_event: &mut impl FnMut(TailEvent<'_>) -> bool,
+        seen: &mut u64,
+    ) -> bool {
         let mut start = 0;
         let mut go_on = true;
         while let Some(i) = memchr::memchr(b'\n', &self.pending[start..]) {

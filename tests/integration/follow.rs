@@ -214,7 +214,11 @@ fn appended_matching_lines_stream_once_in_order_across_partial_lines_rotation_an
     assert_eq!(code, Some(0), "Ctrl-C is a clean exit; stderr: {err}");
     assert!(!err.contains("error"), "{err}");
     assert_eq!(seen[0], "uri");
-    assert_eq!(&seen[1..], want.as_slice(), "every matching line exactly once");
+    assert_eq!(
+        &seen[1..],
+        want.as_slice(),
+        "every matching line exactly once"
+    );
 }
 
 #[test]
@@ -331,7 +335,12 @@ fn a_time_window_prints_each_window_once_when_it_closes() {
     assert_eq!(f.seen, ["minute,n,worst"]);
     append(&log, &(at(0, 1, 200) + &at(0, 30, 500)));
     f.drain_for(Duration::from_millis(800));
-    assert_eq!(f.seen.len(), 1, "a window printed before it closed: {:?}", f.seen);
+    assert_eq!(
+        f.seen.len(),
+        1,
+        "a window printed before it closed: {:?}",
+        f.seen
+    );
     append(&log, &at(1, 5, 200));
     f.expect_rows(1, &["2025-03-01T10:00:00Z,2,500".into()]);
     append(&log, &(at(1, 50, 404) + &at(2, 0, 200)));
@@ -365,7 +374,12 @@ fn order_by_over_the_whole_stream_is_refused_with_what_to_do() {
 #[test]
 fn compressed_files_and_missing_queries_are_refused() {
     let dir = Scratch::new("follow-refuse");
-    let gz = dir.write("access.log.gz", &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let gz = dir.write(
+        "access.log.gz",
+        &[
+            0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ],
+    );
     let run = crate::util::logsql(&[
         "--follow",
         gz.to_str().unwrap(),
@@ -460,7 +474,7 @@ fn refreshed_answer_matches_a_full_read(name: &str, sql: &str) -> String {
         .collect();
     let header = want[0].clone();
     f.wait_until("the answer over the whole file", |s| {
-        blocks(s, &header).iter().any(|b| *b == want.as_slice())
+        blocks(s, &header).contains(&want.as_slice())
     });
     let (code, err, _) = f.interrupt();
     assert_eq!(code, Some(0), "{err}");
@@ -491,4 +505,58 @@ fn other_aggregates_are_re_run_over_the_kept_rows_to_the_full_answer() {
          FROM logs GROUP BY method ORDER BY method",
     );
     assert!(err.contains("re-run over the rows kept"), "{err}");
+}
+
+/// The library API: a followed table is an unbounded DataFusion source.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_library_streams_a_followed_table() {
+    use datafusion::physical_plan::execution_plan::Boundedness;
+    use datafusion::prelude::{SessionConfig, SessionContext};
+    use futures::StreamExt;
+    use logsql::table::FollowOptions;
+    use logsql::{register_table, FormatChoice, LogTable};
+
+    let dir = Scratch::new("follow-lib");
+    let log = dir.path("access.log");
+    append(&log, &line(1, 500));
+    let config = SessionConfig::new()
+        .with_batch_size(1)
+        .with_target_partitions(1);
+    let ctx = SessionContext::new_with_config(config);
+    let table = LogTable::open(std::slice::from_ref(&log), FormatChoice::Auto)
+        .unwrap()
+        .follow(FollowOptions::default())
+        .unwrap();
+    register_table(&ctx, "logs", std::sync::Arc::new(table)).unwrap();
+    let df = ctx
+        .sql("SELECT uri FROM logs WHERE status >= 500")
+        .await
+        .unwrap();
+    let plan = df.clone().create_physical_plan().await.unwrap();
+    assert!(matches!(
+        plan.properties().boundedness,
+        Boundedness::Unbounded {
+            requires_infinite_memory: false
+        }
+    ));
+    let mut rows = df.execute_stream().await.unwrap();
+    append(&log, &(line(2, 200) + &line(3, 503)));
+    let batch = tokio::time::timeout(PATIENCE, rows.next())
+        .await
+        .expect("a row within the timeout")
+        .unwrap()
+        .unwrap();
+    let text = arrow::util::pretty::pretty_format_batches(&[batch])
+        .unwrap()
+        .to_string();
+    assert!(text.contains("/u3") && !text.contains("/u1"), "{text}");
+    // A plain aggregate over the endless table is refused by DataFusion, not left hanging.
+    let err = ctx
+        .sql("SELECT count(*) FROM logs")
+        .await
+        .unwrap()
+        .create_physical_plan()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("pipeline breaking"), "{err}");
 }

@@ -105,7 +105,8 @@ impl Incremental {
         let state_table = MemTable::try_new(schema.clone(), vec![Vec::new()])?;
         let state = state_table.batches[0].clone();
         // The state, re-qualified as the aggregate's output was.
-        let scan = LogicalPlanBuilder::scan(STATE, provider_as_source(Arc::new(state_table)), None)?;
+        let scan =
+            LogicalPlanBuilder::scan(STATE, provider_as_source(Arc::new(state_table)), None)?;
         let exprs: Vec<Expr> = aggregate
             .schema()
             .iter()
@@ -142,7 +143,11 @@ impl Incremental {
     ) -> Result<Vec<RecordBatch>> {
         if !rows.is_empty() {
             *self.delta.write().await = rows;
-            let partial = ctx.execute_logical_plan(self.partial.clone()).await?.collect().await;
+            let partial = ctx
+                .execute_logical_plan(self.partial.clone())
+                .await?
+                .collect()
+                .await;
             self.delta.write().await.clear();
             let partial = self.conform(partial?)?;
             let old = std::mem::take(&mut *self.state.write().await);
@@ -162,7 +167,11 @@ impl Incremental {
     }
 
     /// Groups state and partial rows together again, merging each aggregate column.
-    async fn merge(&self, ctx: &SessionContext, batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
+    async fn merge(
+        &self,
+        ctx: &SessionContext,
+        batches: Vec<RecordBatch>,
+    ) -> Result<Vec<RecordBatch>> {
         let name = |i: usize| self.schema.field(i).name().clone();
         let column = |i: usize| Expr::Column(Column::from_name(name(i)));
         let keys: Vec<Expr> = (0..self.groups).map(column).collect();
@@ -235,7 +244,9 @@ fn mergeable_aggregate(
             LogicalPlan::Projection(_) | LogicalPlan::Filter(_) | LogicalPlan::SubqueryAlias(_) => {
                 true
             }
-            LogicalPlan::TableScan(scan) => scan.table_name.table() == table && scan.fetch.is_none(),
+            LogicalPlan::TableScan(scan) => {
+                scan.table_name.table() == table && scan.fetch.is_none()
+            }
             _ => false,
         };
         Ok(TreeNodeRecursion::Continue)

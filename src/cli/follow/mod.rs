@@ -112,7 +112,13 @@ pub async fn run(
             refresh(
                 &session.ctx,
                 &ctx,
-                &following, &optimized, statement, params, settings, window, sink,
+                &following,
+                &optimized,
+                statement,
+                params,
+                settings,
+                window,
+                sink,
             )
             .await
         }
@@ -513,10 +519,18 @@ impl<'a> RowPrinter<'a> {
     }
 }
 
-fn csv_writer(format: OutFormat, out: &mut Vec<u8>, header: bool) -> arrow::csv::Writer<&mut Vec<u8>> {
+fn csv_writer(
+    format: OutFormat,
+    out: &mut Vec<u8>,
+    header: bool,
+) -> arrow::csv::Writer<&mut Vec<u8>> {
     arrow::csv::WriterBuilder::new()
         .with_header(header)
-        .with_delimiter(if format == OutFormat::Tsv { b'\t' } else { b',' })
+        .with_delimiter(if format == OutFormat::Tsv {
+            b'\t'
+        } else {
+            b','
+        })
         .build(out)
 }
 
@@ -590,7 +604,10 @@ impl Windows {
         let mut kept = Vec::with_capacity(batches.len());
         for batch in batches.drain(..) {
             let ts = epoch_nanos(batch.column(source).as_ref())?;
-            let keep: BooleanArray = ts.iter().map(|x| Some(x.is_some_and(|x| x >= open))).collect();
+            let keep: BooleanArray = ts
+                .iter()
+                .map(|x| Some(x.is_some_and(|x| x >= open)))
+                .collect();
             let rows = arrow::compute::filter_record_batch(&batch, &keep)?;
             if rows.num_rows() > 0 {
                 kept.push(rows);

@@ -280,7 +280,10 @@ impl Repl {
         let mut statements = datafusion::sql::parser::DFParser::parse_sql(sql)
             .map_err(|e| anyhow!("{}", e.to_string().replace('\n', " ")))?;
         if statements.len() != 1 {
-            bail!(".follow runs one statement; {} were given", statements.len());
+            bail!(
+                ".follow runs one statement; {} were given",
+                statements.len()
+            );
         }
         let statement = statements.pop_front().expect("one");
         if self.interactive {
@@ -301,8 +304,14 @@ impl Repl {
             format: self.settings.mode,
             redraw,
         };
-        crate::cli::follow::run(&self.session, statement, &Default::default(), settings, sink)
-            .await
+        crate::cli::follow::run(
+            &self.session,
+            statement,
+            &Default::default(),
+            settings,
+            sink,
+        )
+        .await
     }
 
     /// Runs one meta command; `Ok(false)` means quit.
