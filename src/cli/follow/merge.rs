@@ -51,6 +51,8 @@ pub struct Incremental {
     schema: SchemaRef,
     /// The number of group columns (first in the schema).
     groups: usize,
+    /// The aggregate's GROUP BY expressions (the state's first columns).
+    group_exprs: Vec<Expr>,
     merges: Vec<Merge>,
 }
 
@@ -66,6 +68,10 @@ impl Incremental {
     ) -> Result<Option<Incremental>> {
         let Some((aggregate, merges, groups)) = mergeable_aggregate(plan, table)? else {
             return Ok(None);
+        };
+        let group_exprs = match &aggregate {
+            LogicalPlan::Aggregate(agg) => agg.group_expr.clone(),
+            _ => Vec::new(),
         };
         let delta_table = MemTable::try_new(kept, vec![Vec::new()])?;
         let delta = delta_table.batches[0].clone();
@@ -130,6 +136,7 @@ impl Incremental {
             state,
             schema,
             groups,
+            group_exprs,
             merges,
         }))
     }
@@ -164,6 +171,29 @@ impl Incremental {
             .await?
             .collect()
             .await?)
+    }
+
+    /// The state column holding GROUP BY key `expr`, if it is one.
+    pub fn group_column(&self, expr: &Expr) -> Option<usize> {
+        self.group_exprs.iter().position(|e| e == expr)
+    }
+
+    /// Forgets the groups whose `column` (a timestamp) is before `open`: windows printed
+    /// and closed. Rows arriving late for them start a group that is never printed.
+    pub async fn forget_before(&self, column: usize, open: i64) -> Result<()> {
+        let mut state = self.state.write().await;
+        let mut kept = Vec::with_capacity(state.len());
+        for batch in state.drain(..) {
+            let ts = super::epoch_nanos(batch.column(column).as_ref())?;
+            let keep: arrow::array::BooleanArray =
+                ts.iter().map(|x| Some(x.is_some_and(|x| x >= open))).collect();
+            let rows = arrow::compute::filter_record_batch(&batch, &keep)?;
+            if rows.num_rows() > 0 {
+                kept.push(rows);
+            }
+        }
+        *state = kept;
+        Ok(())
     }
 
     /// Groups state and partial rows together again, merging each aggregate column.

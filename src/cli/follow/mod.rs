@@ -11,8 +11,9 @@
 //!   never read twice, but the rows accumulate: memory grows with the matching rows;
 //! - an aggregate grouped by a tumbling time window (`date_trunc('minute', ts)`,
 //!   `date_bin(INTERVAL ..., ts)`) prints each window's rows once, when the window closes (a
-//!   row of a later window has arrived), and then drops the rows of closed windows, so its
-//!   memory stays bounded by the open window;
+//!   row of a later window has arrived), and then forgets the closed windows (their rows, or
+//!   with an incremental aggregate their groups), so its memory stays bounded by the open
+//!   window;
 //! - `ORDER BY` without `LIMIT` over the raw stream could never print anything: refused with a
 //!   message saying what to do.
 //!
@@ -355,6 +356,11 @@ async fn refresh(
         "logsql: following; refreshed every {} s: {how}",
         settings.interval.as_secs_f64()
     );
+    // The state column of the window, to forget closed windows' groups.
+    let window_group = match (&incremental, &window) {
+        (Some(inc), Some(w)) => inc.group_column(w),
+        _ => None,
+    };
     let mut output = match window {
         Some(w) => Output::Windows(
             Windows::new(&w, &kept_schema)?,
@@ -396,8 +402,12 @@ async fn refresh(
                 for batch in windows.closed(&schema, &batches)? {
                     printer.write(&batch)?;
                 }
-                if incremental.is_none() {
-                    windows.prune(&part).await?;
+                match (&incremental, window_group, windows.printed_below) {
+                    (None, _, _) => windows.prune(&part).await?,
+                    (Some(inc), Some(column), Some(open)) => {
+                        inc.forget_before(column, open).await?
+                    }
+                    _ => {}
                 }
             }
             Output::Blocks(sink) => print_block(sink, &schema, &batches, seen)?,
