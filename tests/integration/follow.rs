@@ -575,3 +575,38 @@ async fn the_library_streams_a_followed_table() {
         .unwrap_err();
     assert!(err.to_string().contains("pipeline breaking"), "{err}");
 }
+
+#[test]
+fn on_a_terminal_an_aggregate_is_redrawn_in_place() {
+    use expectrl::{Expect, Regex, Session};
+    let dir = Scratch::new("follow-tty");
+    let log = dir.path("access.log");
+    append(&log, &(line(1, 200) + &line(2, 404)));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_logsql"));
+    cmd.args([
+        "--follow",
+        log.to_str().unwrap(),
+        "--from-start",
+        "--interval",
+        "0.2",
+        "-e",
+        "SELECT count(*) AS hits FROM logs",
+    ])
+    .env("TERM", "xterm")
+    .env_remove("RUST_BACKTRACE");
+    let mut p = Session::spawn(cmd).expect("spawn logsql in a pty");
+    p.set_expect_timeout(Some(PATIENCE));
+    // Clear screen, home, a status line, then the table.
+    p.expect(Regex(r"\x1b\[2J\x1b\[H[^\n]*2 rows read[^\n]*\n[^|]*\| hits"))
+        .expect("the first drawing");
+    p.expect(Regex(r"\| 2 +\|")).expect("the first count");
+    append(&log, &line(3, 500));
+    p.expect(Regex(r"\x1b\[2J\x1b\[H[^\n]*3 rows read"))
+        .expect("a redrawing");
+    p.expect(Regex(r"\| 3 +\|")).expect("the new count");
+    // Ctrl-C on the terminal ends it cleanly.
+    p.send(expectrl::ControlCode::EndOfText).unwrap();
+    p.expect(expectrl::Eof).expect("exit on Ctrl-C");
+    let status = p.get_process().wait().unwrap();
+    assert!(format!("{status:?}").ends_with(", 0)"), "{status:?}");
+}
