@@ -335,7 +335,12 @@ fn windows_close_once(name: &str, sql: &str) -> String {
     assert_eq!(f.seen, ["minute,n,worst"]);
     append(&log, &(at(0, 1, 200) + &at(0, 30, 500)));
     f.drain_for(Duration::from_millis(800));
-    assert_eq!(f.seen.len(), 1, "a window printed before it closed: {:?}", f.seen);
+    assert_eq!(
+        f.seen.len(),
+        1,
+        "a window printed before it closed: {:?}",
+        f.seen
+    );
     append(&log, &at(1, 5, 200));
     f.expect_rows(1, &["2025-03-01T10:00:00Z,2,500".into()]);
     // A late row for the printed window changes nothing; the next window closes in turn.
@@ -368,7 +373,10 @@ fn a_time_window_prints_each_window_once_when_it_closes() {
         "SELECT date_bin(INTERVAL '1 minute', ts) AS minute, count(*) AS n, \
          CAST(avg(status) * 0 + max(status) AS INT) AS worst FROM logs GROUP BY 1 ORDER BY 1",
     );
-    assert!(err.contains("re-run over the rows of open windows"), "{err}");
+    assert!(
+        err.contains("re-run over the rows of open windows"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -597,8 +605,10 @@ fn on_a_terminal_an_aggregate_is_redrawn_in_place() {
     let mut p = Session::spawn(cmd).expect("spawn logsql in a pty");
     p.set_expect_timeout(Some(PATIENCE));
     // Clear screen, home, a status line, then the table.
-    p.expect(Regex(r"\x1b\[2J\x1b\[H[^\n]*2 rows read[^\n]*\n[^|]*\| hits"))
-        .expect("the first drawing");
+    p.expect(Regex(
+        r"\x1b\[2J\x1b\[H[^\n]*2 rows read[^\n]*\n[^|]*\| hits",
+    ))
+    .expect("the first drawing");
     p.expect(Regex(r"\| 2 +\|")).expect("the first count");
     append(&log, &line(3, 500));
     p.expect(Regex(r"\x1b\[2J\x1b\[H[^\n]*3 rows read"))

@@ -185,8 +185,10 @@ impl Incremental {
         let mut kept = Vec::with_capacity(state.len());
         for batch in state.drain(..) {
             let ts = super::epoch_nanos(batch.column(column).as_ref())?;
-            let keep: arrow::array::BooleanArray =
-                ts.iter().map(|x| Some(x.is_some_and(|x| x >= open))).collect();
+            let keep: arrow::array::BooleanArray = ts
+                .iter()
+                .map(|x| Some(x.is_some_and(|x| x >= open)))
+                .collect();
             let rows = arrow::compute::filter_record_batch(&batch, &keep)?;
             if rows.num_rows() > 0 {
                 kept.push(rows);

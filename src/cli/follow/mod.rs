@@ -681,6 +681,10 @@ pub fn run_cli(cli: &super::args::Cli) -> Result<()> {
     let result = runtime.block_on(async {
         // Ctrl-C is the normal way out: install the handler before anything prints.
         let ctrl_c = tokio::signal::ctrl_c();
+        // If stdout is blocked (a reader that stopped reading, a paused terminal), the main
+        // task cannot see Ctrl-C: a watcher on another thread ends the process after a grace
+        // period.
+        runtime_watchdog();
         let session = Session::new(cli)?;
         let stdout = std::io::stdout();
         let redraw = stdout.is_terminal();
@@ -705,6 +709,16 @@ pub fn run_cli(cli: &super::args::Cli) -> Result<()> {
         Err(e) if is_broken_pipe(&e) => Ok(()),
         other => other,
     }
+}
+
+/// Exits with status 0 if the process is still running two seconds after Ctrl-C.
+fn runtime_watchdog() {
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            std::process::exit(0);
+        }
+    });
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
