@@ -380,7 +380,7 @@ fn a_time_window_prints_each_window_once_when_it_closes() {
 }
 
 #[test]
-fn order_by_over_the_whole_stream_is_refused_with_what_to_do() {
+fn queries_that_cannot_run_on_a_stream_are_refused_with_what_to_do() {
     let dir = Scratch::new("follow-order");
     let log = dir.write("access.log", line(1, 200).as_bytes());
     let run = crate::util::logsql(&[
@@ -392,6 +392,14 @@ fn order_by_over_the_whole_stream_is_refused_with_what_to_do() {
     assert_eq!(run.status, 1);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("add a LIMIT"), "{}", run.stderr);
+    let run = crate::util::logsql(&[
+        "--follow",
+        log.to_str().unwrap(),
+        "-e",
+        "SELECT a.status, count(*) FROM logs a JOIN logs b ON a.uri = b.uri GROUP BY 1",
+    ]);
+    assert_eq!(run.status, 1);
+    assert!(run.stderr.contains("reads logs 2 times"), "{}", run.stderr);
 }
 
 #[test]
@@ -526,6 +534,12 @@ fn other_aggregates_are_re_run_over_the_kept_rows_to_the_full_answer() {
         "follow-rerun",
         "SELECT method, round(avg(bytes), 3) AS mean, count(DISTINCT client) AS clients \
          FROM logs GROUP BY method ORDER BY method",
+    );
+    assert!(err.contains("re-run over the rows kept"), "{err}");
+    // A top-N over the rows themselves, with a wildcard (which leaves out _file and _line).
+    let err = refreshed_answer_matches_a_full_read(
+        "follow-top",
+        "SELECT * FROM logs WHERE status < 400 ORDER BY ts DESC, client, uri, bytes LIMIT 3",
     );
     assert!(err.contains("re-run over the rows kept"), "{err}");
 }

@@ -76,37 +76,9 @@ impl Incremental {
         let delta_table = MemTable::try_new(kept, vec![Vec::new()])?;
         let delta = delta_table.batches[0].clone();
         let delta_source = provider_as_source(Arc::new(delta_table));
-        // The aggregate, reading the new rows instead of the log table.
-        let partial = aggregate
-            .clone()
-            .transform_up(|node| match &node {
-                LogicalPlan::TableScan(scan) if scan.table_name.table() == table => {
-                    let projection = scan
-                        .projection
-                        .as_ref()
-                        .map(|p| {
-                            p.iter()
-                                .map(|i| needed.iter().position(|n| n == i))
-                                .collect::<Option<Vec<usize>>>()
-                        })
-                        .unwrap_or_else(|| Some((0..needed.len()).collect()));
-                    let Some(projection) = projection else {
-                        return Err(datafusion::error::DataFusionError::Internal(
-                            "a scanned column is not kept".into(),
-                        ));
-                    };
-                    // The pushed filters were applied as the rows were read.
-                    let scan = LogicalPlanBuilder::scan(
-                        scan.table_name.clone(),
-                        delta_source.clone(),
-                        Some(projection),
-                    )?
-                    .build()?;
-                    Ok(Transformed::yes(scan))
-                }
-                _ => Ok(Transformed::no(node)),
-            })?
-            .data;
+        // The aggregate, reading the new rows instead of the log table (whose pushed filters
+        // were applied as the rows were read).
+        let partial = over_rows(&aggregate, table, needed, delta_source)?;
         let schema: SchemaRef = Arc::new(aggregate.schema().as_arrow().clone());
         let state_table = MemTable::try_new(schema.clone(), vec![Vec::new()])?;
         let state = state_table.batches[0].clone();
@@ -244,6 +216,43 @@ impl Incremental {
             })
             .collect()
     }
+}
+
+/// `plan` with its scan of log table `table` replaced by a scan of `rows`, which hold the
+/// table's columns `needed` (in that order) of the rows that passed the scan's pushed filters.
+/// A pushed LIMIT is kept.
+pub(super) fn over_rows(
+    plan: &LogicalPlan,
+    table: &str,
+    needed: &[usize],
+    rows: Arc<dyn datafusion::logical_expr::TableSource>,
+) -> Result<LogicalPlan> {
+    let replaced = plan.clone().transform_up(|node| match &node {
+        LogicalPlan::TableScan(scan) if scan.table_name.table() == table => {
+            let projection = scan
+                .projection
+                .as_ref()
+                .map(|p| {
+                    p.iter()
+                        .map(|i| needed.iter().position(|n| n == i))
+                        .collect::<Option<Vec<usize>>>()
+                })
+                .unwrap_or_else(|| Some((0..needed.len()).collect()));
+            let Some(projection) = projection else {
+                return Err(datafusion::error::DataFusionError::Internal(
+                    "follow mode: a scanned column is not kept".into(),
+                ));
+            };
+            let mut builder =
+                LogicalPlanBuilder::scan(scan.table_name.clone(), rows.clone(), Some(projection))?;
+            if let Some(fetch) = scan.fetch {
+                builder = builder.limit(0, Some(fetch))?;
+            }
+            Ok(Transformed::yes(builder.build()?))
+        }
+        _ => Ok(Transformed::no(node)),
+    })?;
+    Ok(replaced.data)
 }
 
 /// The plan's one aggregate, with each aggregate column's merge and the number of group

@@ -31,7 +31,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use arrow::array::{Array, BooleanArray, Int64Array, RecordBatch};
 use arrow::datatypes::{DataType, SchemaRef, TimeUnit};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-use datafusion::datasource::{MemTable, TableProvider};
+use datafusion::datasource::{provider_as_source, MemTable, TableProvider};
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::physical_plan::execute_stream;
 use datafusion::prelude::{DataFrame, SessionContext};
@@ -105,7 +105,7 @@ pub async fn run(
     }
     let names: Vec<String> = following.iter().map(|(n, _)| n.clone()).collect();
     hide_columns(&mut statement, &names);
-    let df = plan(&ctx, statement.clone(), params).await?;
+    let df = plan(&ctx, statement, params).await?;
     let optimized = df.clone().into_optimized_plan()?;
     match shape(&optimized)? {
         Shape::Stream => stream(df, sink).await,
@@ -115,8 +115,6 @@ pub async fn run(
                 &ctx,
                 &following,
                 &optimized,
-                statement,
-                params,
                 settings,
                 window,
                 sink,
@@ -267,8 +265,6 @@ async fn refresh(
     ctx: &SessionContext,
     following: &[(String, Arc<LogTable>)],
     optimized: &LogicalPlan,
-    statement: Statement,
-    params: &HashMap<String, String>,
     settings: FollowSettings,
     window: Option<Expr>,
     sink: Sink<'_>,
@@ -277,11 +273,12 @@ async fn refresh(
     let Some(first) = scans.first() else {
         bail!("follow mode needs a query that reads a log table");
     };
-    if let Some(other) = scans.iter().find(|s| s.table != first.table) {
+    if scans.len() > 1 {
         bail!(
-            "follow mode refreshes aggregates over one log table; this query reads {} and {}",
+            "follow mode refreshes aggregates that read one log table once; this query reads {} \
+             {} times (a join or subquery over the followed table)",
             first.table,
-            other.table
+            scans.len()
         );
     }
     let table = following
@@ -289,27 +286,18 @@ async fn refresh(
         .find(|(n, _)| *n == first.table)
         .map(|(_, t)| t.clone())
         .expect("found above");
-    let width = table.schema().fields().len();
-    // Only the columns the query reads are kept (at least one, for count(*)).
-    let mut needed: Vec<usize> = Vec::new();
-    for scan in &scans {
-        match &scan.projection {
-            Some(p) => needed.extend(p),
-            None => needed.extend(0..width),
-        }
-    }
+    // Only the columns the query reads are kept (at least one, for count(*)), and only the
+    // rows passing the filters pushed into the scan (they are exact).
+    let mut needed: Vec<usize> = match &first.projection {
+        Some(p) => p.clone(),
+        None => (0..table.schema().fields().len()).collect(),
+    };
     needed.sort_unstable();
     needed.dedup();
     if needed.is_empty() {
         needed.push(0);
     }
-    // Pushed filters are exact: rows they reject never need keeping. With several scans of
-    // the table, each may filter differently, so everything is kept.
-    let filters = if scans.len() == 1 {
-        first.filters.clone()
-    } else {
-        Vec::new()
-    };
+    let filters = first.filters.clone();
     let kept_schema = Arc::new(table.schema().project(&needed)?);
     let store = MemTable::try_new(kept_schema.clone(), vec![Vec::new()])?;
     let part = store.batches[0].clone();
@@ -329,22 +317,17 @@ async fn refresh(
         }
     }));
 
-    // The query runs over the accumulated rows registered under the log table's name.
+    // Otherwise the statement's plan runs over the rows kept so far.
     let refresh_ctx = context_like(session_ctx);
-    refresh_ctx.register_table(first.table.as_str(), Arc::new(store))?;
-    let schema: SchemaRef = Arc::new(
-        plan(&refresh_ctx, statement.clone(), params)
-            .await?
-            .schema()
-            .as_arrow()
-            .clone(),
-    );
+    let rerun = merge::over_rows(
+        optimized,
+        &first.table,
+        &needed,
+        provider_as_source(Arc::new(store)),
+    )?;
+    let schema: SchemaRef = Arc::new(optimized.schema().as_arrow().clone());
     // Decomposable aggregates keep partial results, not rows.
-    let incremental = if scans.len() == 1 {
-        Incremental::new(optimized, &first.table, &needed, kept_schema.clone())?
-    } else {
-        None
-    };
+    let incremental = Incremental::new(optimized, &first.table, &needed, kept_schema.clone())?;
     let how = match (&incremental, window.is_some()) {
         (Some(_), true) => "time windows printed as they close, aggregated incrementally",
         (Some(_), false) => "aggregated incrementally",
@@ -392,9 +375,8 @@ async fn refresh(
                 (schema.clone(), inc.refresh(&refresh_ctx, rows).await?)
             }
             None => {
-                let df = plan(&refresh_ctx, statement.clone(), params).await?;
-                let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-                (schema, df.collect().await?)
+                let df = refresh_ctx.execute_logical_plan(rerun.clone()).await?;
+                (schema.clone(), df.collect().await?)
             }
         };
         match &mut output {
