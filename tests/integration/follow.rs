@@ -620,12 +620,12 @@ fn on_a_terminal_an_aggregate_is_redrawn_in_place() {
     p.set_expect_timeout(Some(PATIENCE));
     // Clear screen, home, a status line, then the table.
     p.expect(Regex(
-        r"\x1b\[2J\x1b\[H[^\n]*2 rows read[^\n]*\n[^|]*\| hits",
+        r"\x1b\[2J\x1b\[H[^\n]*2 rows so far[^\n]*\n[^|]*\| hits",
     ))
     .expect("the first drawing");
     p.expect(Regex(r"\| 2 +\|")).expect("the first count");
     append(&log, &line(3, 500));
-    p.expect(Regex(r"\x1b\[2J\x1b\[H[^\n]*3 rows read"))
+    p.expect(Regex(r"\x1b\[2J\x1b\[H[^\n]*3 rows so far"))
         .expect("a redrawing");
     p.expect(Regex(r"\| 3 +\|")).expect("the new count");
     // Ctrl-C on the terminal ends it cleanly.

@@ -5,10 +5,12 @@
 //!   unbounded [`FollowScanExec`](logsql::table::FollowScanExec) scans, and each batch DataFusion
 //!   emits is printed and flushed at once (headers once, then rows);
 //! - an aggregate (GROUP BY, count(*), DISTINCT, window functions) or a top-N (`ORDER BY ...
-//!   LIMIT n`) is **refreshed** every interval. Its rows are fed once, as they arrive, into an
-//!   in-memory table holding only the columns the query reads (and only the rows passing the
-//!   filters pushed into the scan); each refresh re-runs the query over that table. The file is
-//!   never read twice, but the rows accumulate: memory grows with the matching rows;
+//!   LIMIT n`) is **refreshed** every interval. Its rows are read once, as they arrive (only
+//!   the columns the query reads, only the rows passing the filters pushed into the scan).
+//!   Count, sum, min and max are then merged incrementally ([`merge`]): memory holds one row
+//!   per group. Any other aggregate keeps the rows in an in-memory table and re-runs the
+//!   statement's plan over it on each refresh: the file is never read twice, but memory grows
+//!   with the matching rows;
 //! - an aggregate grouped by a tumbling time window (`date_trunc('minute', ts)`,
 //!   `date_bin(INTERVAL ..., ts)`) prints each window's rows once, when the window closes (a
 //!   row of a later window has arrived), and then forgets the closed windows (their rows, or
@@ -429,10 +431,10 @@ fn print_block(
         write!(out, "\x1b[2J\x1b[H")?;
         writeln!(
             out,
-            "logsql --follow: {seen} rows read, refreshed {time} (Ctrl-C stops)"
+            "logsql --follow: {seen} rows so far, refreshed {time} (Ctrl-C stops)"
         )?;
     } else if matches!(sink.format, OutFormat::Table | OutFormat::Markdown) {
-        writeln!(out, "-- {time}: {seen} rows read")?;
+        writeln!(out, "-- {time}: {seen} rows so far")?;
     }
     let mut writer = ResultWriter::new(sink.format, &mut *out, schema.clone());
     for batch in batches {

@@ -534,6 +534,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn follow_takes_options_then_raw_sql() {
+        assert_eq!(
+            Command::parse(".follow --from-start --interval 0.5 SELECT 'it''s' FROM logs;")
+                .unwrap(),
+            Command::Follow {
+                sql: "SELECT 'it''s' FROM logs".into(),
+                from_start: true,
+                interval_ms: 500,
+            }
+        );
+        assert_eq!(
+            Command::parse(".follow SELECT uri FROM logs").unwrap(),
+            Command::Follow {
+                sql: "SELECT uri FROM logs".into(),
+                from_start: false,
+                interval_ms: 2000,
+            }
+        );
+        assert!(Command::parse(".follow").is_err());
+        assert!(Command::parse(".follow --interval 0 SELECT 1").is_err());
+        assert!(Command::parse(".follow --fast SELECT 1").is_err());
+    }
+
+    #[test]
     fn parses_commands_and_backslash_forms() {
         assert_eq!(Command::parse(".tables").unwrap(), Command::Tables);
         assert_eq!(Command::parse("\\d").unwrap(), Command::Tables);
