@@ -21,6 +21,8 @@ pub enum Error {
     NoInput,
     #[error("{0}")]
     BadInput(String),
+    #[error("cannot follow {}: {reason}", path.display())]
+    CannotFollow { path: PathBuf, reason: String },
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
     #[error(transparent)]

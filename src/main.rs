@@ -63,12 +63,17 @@ fn main() -> ExitCode {
         ),
         // No -e or -f: the interactive shell (or the statements piped on stdin).
         None if cli.execute.is_empty() && cli.file.is_empty() => {
-            if cli.output.is_some() {
+            if cli.follow {
+                Err(anyhow::anyhow!(
+                    "--follow needs a query: pass it with -e (in the shell, use .follow SELECT ...)"
+                ))
+            } else if cli.output.is_some() {
                 Err(anyhow::anyhow!("-o needs a query: pass it with -e or -f"))
             } else {
                 cli::repl::run(&cli)
             }
         }
+        None if cli.follow => cli::follow::run_cli(&cli),
         None => run_query(&cli),
     };
     match result {
@@ -198,6 +203,9 @@ fn run_report(
         partitions: None,
         memory_limit: None,
         no_history: true,
+        follow: false,
+        from_start: false,
+        interval: 2.0,
     };
     let export = match output {
         Some(path) => Some(Export::create(path, force)?),

@@ -18,6 +18,8 @@ Examples:
   logsql access.log -f top_404 --param limit=20     (a bundled query; `logsql queries` lists them)
   logsql access.log -f my.sql -o result.parquet      (export the last result; csv, tsv, json, ndjson, parquet)
   logsql report access.log -o report.html            (the summary report, as a self-contained HTML page)
+  logsql --follow access.log -e \"SELECT ts, client, uri FROM logs WHERE status >= 500\"
+                               (rows as lines are appended, until Ctrl-C)
   logsql access.log            (no -e: an interactive SQL shell; .help lists its commands)
   logsql access.log < q.sql    (statements and commands from stdin)")]
 pub struct Cli {
@@ -85,6 +87,20 @@ pub struct Cli {
     /// instead of exhausting the machine.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<usize>,
+
+    /// Follow the files as they grow (like tail -F, across rotation and truncation) and run
+    /// the -e query on the lines appended until Ctrl-C: rows stream as they arrive;
+    /// aggregates are reprinted every --interval seconds.
+    #[arg(long)]
+    pub follow: bool,
+
+    /// With --follow: read the files' existing lines first (default: only new lines).
+    #[arg(long, requires = "follow")]
+    pub from_start: bool,
+
+    /// With --follow: seconds between two refreshes of an aggregate's result.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0, value_parser = parse_interval)]
+    pub interval: f64,
 
     /// Interactive shell: do not read or write the history file.
     #[arg(long)]
@@ -180,6 +196,16 @@ pub fn parse_param(s: &str) -> Result<(String, String), String> {
         ));
     }
     Ok((name.to_string(), value.to_string()))
+}
+
+/// Parses a positive number of seconds.
+pub fn parse_interval(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.05..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "invalid --interval '{s}': a number of seconds from 0.05 to 86400"
+        )),
+    }
 }
 
 /// Parses a size such as `512M`, `2G`, `100k` or `1048576` into bytes.

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod export;
+pub mod follow;
 pub mod formats;
 pub mod output;
 pub mod repl;

@@ -1,6 +1,7 @@
 //! Where bytes come from: files (plain or compressed) found from paths, globs and
 //! directories, split into line-aligned ranges, read a line at a time.
 
+pub mod follow;
 pub mod input;
 pub mod lines;
 pub mod ranges;

@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod exec;
 pub mod filter;
+pub mod follow;
 pub mod hidden;
 pub mod provider;
 pub mod scan;
@@ -10,5 +11,6 @@ pub mod schema;
 pub mod stats;
 
 pub use exec::LogScanExec;
+pub use follow::{FollowOptions, FollowScanExec};
 pub use provider::{LogTable, RejectsTable};
 pub use stats::ScanStats;

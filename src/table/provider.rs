@@ -15,6 +15,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use super::batch::BatchBuilder;
 use super::exec::{LogScanExec, ScanKind};
 use super::filter::{self, RowFilter};
+use super::follow::{FollowOptions, FollowScanExec};
 use super::scan::ScanSpec;
 use super::schema::{rejects_schema, schema_of};
 use super::stats::ScanStats;
@@ -27,7 +28,7 @@ const SAMPLE_BYTES: usize = 64 * 1024;
 const SAMPLE_LINES: usize = 64;
 
 /// A set of log files of one format, queried as one table.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LogTable {
     files: Vec<LogFile>,
     format: Arc<Format>,
@@ -38,6 +39,8 @@ pub struct LogTable {
     min_split: u64,
     /// Whether the format was detected from the data rather than given.
     detected: bool,
+    /// Set: the table is the endless stream of lines appended to its files.
+    follow: Option<FollowOptions>,
 }
 
 impl LogTable {
@@ -90,6 +93,7 @@ impl LogTable {
             stats: Arc::new(ScanStats::default()),
             min_split: MIN_SPLIT_BYTES,
             detected,
+            follow: None,
         })
     }
 
@@ -103,6 +107,27 @@ impl LogTable {
     pub fn with_min_split_bytes(mut self, bytes: u64) -> Self {
         self.min_split = bytes.max(1);
         self
+    }
+
+    /// Makes the table follow its files: an unbounded stream of the lines appended to them
+    /// (and, with `from_start`, the lines already there), across rotation and truncation.
+    /// Queries then run until cancelled: filters and projections stream row by row, while
+    /// DataFusion refuses aggregates and sorts over the whole stream. Compressed files
+    /// cannot be followed.
+    pub fn follow(mut self, options: FollowOptions) -> Result<Self> {
+        if let Some(file) = self.files.iter().find(|f| !f.compression.is_splittable()) {
+            return Err(Error::CannotFollow {
+                path: file.path.clone(),
+                reason: format!("it is {}-compressed", file.compression.name()),
+            });
+        }
+        self.follow = Some(options);
+        Ok(self)
+    }
+
+    /// How the table follows its files, if it does.
+    pub fn follow_options(&self) -> Option<FollowOptions> {
+        self.follow
     }
 
     pub fn format(&self) -> &Arc<Format> {
@@ -173,6 +198,38 @@ impl LogTable {
             self.stats.clone(),
         ))
     }
+
+    /// The unbounded scan of follow mode: one partition per file.
+    pub fn follow_plan(
+        &self,
+        projection: Option<&[usize]>,
+        filters: &[Expr],
+        limit: Option<usize>,
+        options: FollowOptions,
+    ) -> Result<FollowScanExec> {
+        let columns: Vec<ColumnSpec> = match projection {
+            Some(p) => p.iter().map(|&i| self.columns[i].clone()).collect(),
+            None => self.columns.clone(),
+        };
+        let schema = match projection {
+            Some(p) => Arc::new(self.schema.project(p)?),
+            None => self.schema.clone(),
+        };
+        let spec = ScanSpec {
+            format: self.format.clone(),
+            columns,
+            batch_size: 8192,
+            limit,
+            filter: RowFilter::from_exprs(filters, &self.columns),
+        };
+        Ok(FollowScanExec::new(
+            spec,
+            self.files.clone(),
+            options,
+            schema,
+            self.stats.clone(),
+        ))
+    }
 }
 
 #[async_trait]
@@ -192,6 +249,14 @@ impl TableProvider for LogTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        if let Some(options) = self.follow {
+            return Ok(Arc::new(self.follow_plan(
+                projection.map(|p| p.as_slice()),
+                filters,
+                limit,
+                options,
+            )?));
+        }
         let partitions = state.config().target_partitions();
         Ok(Arc::new(self.scan_plan(
             projection.map(|p| p.as_slice()),

@@ -5,6 +5,7 @@ mod cli;
 mod engine;
 mod export;
 mod fixtures;
+mod follow;
 mod formats;
 mod inputs;
 mod properties;

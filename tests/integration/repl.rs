@@ -13,11 +13,11 @@ use logsql::generate::GenOptions;
 
 use crate::util::Scratch;
 
-type Shell = expectrl::session::OsSession;
+pub(crate) type Shell = expectrl::session::OsSession;
 
 /// Starts `logsql ARGS` in a pseudo-terminal, with HOME and the data dir in `dir` and no
 /// history, and waits for the first prompt.
-fn shell(dir: &Scratch, args: &[&str]) -> Shell {
+pub(crate) fn shell(dir: &Scratch, args: &[&str]) -> Shell {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_logsql"));
     cmd.args(args)
         .arg("--no-history")
@@ -33,13 +33,13 @@ fn shell(dir: &Scratch, args: &[&str]) -> Shell {
 }
 
 /// Types `text` and Enter.
-fn enter(p: &mut Shell, text: &str) {
+pub(crate) fn enter(p: &mut Shell, text: &str) {
     p.send(text).unwrap();
     p.send("\r").unwrap();
 }
 
 /// Waits for `needle` (a regex) and returns the text it matched.
-fn wait(p: &mut Shell, needle: &str) -> String {
+pub(crate) fn wait(p: &mut Shell, needle: &str) -> String {
     match p.expect(Regex(needle)) {
         Ok(c) => String::from_utf8_lossy(c.get(0).unwrap_or_default()).into_owned(),
         Err(e) => panic!("waiting for /{needle}/: {e}"),

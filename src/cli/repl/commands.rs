@@ -25,6 +25,12 @@ pub enum Command {
     MaxRows(Option<usize>),
     Read(PathBuf),
     Formats,
+    /// `.follow [--from-start] [--interval SECS] SQL`: the statement in follow mode.
+    Follow {
+        sql: String,
+        from_start: bool,
+        interval_ms: u64,
+    },
     Help,
     Quit,
 }
@@ -67,6 +73,11 @@ pub const HELP: &[(&[&str], &str, &str)] = &[
         &[".formats"],
         "",
         "log formats logsql reads, with their columns",
+    ),
+    (
+        &[".follow"],
+        "[--from-start] [--interval S] SQL",
+        "run SQL on lines as they are appended (aggregates refresh every S s) until Ctrl-C",
     ),
     (&[".help", "\\?"], "", "this help"),
     (&[".quit", "\\q"], "", "leave (Ctrl-D also does)"),
@@ -118,6 +129,10 @@ impl Command {
     pub fn parse(line: &str) -> Result<Command> {
         let line = line.trim().trim_end_matches(';').trim_end();
         let (head, tail) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        if head == ".follow" {
+            // The rest is SQL, not shell words.
+            return parse_follow(tail.trim());
+        }
         let args = words(tail)?;
         let no_args = |c: Command| {
             if args.is_empty() {
@@ -203,6 +218,32 @@ fn parse_open(args: &[String]) -> Result<Command> {
     })
 }
 
+fn parse_follow(mut rest: &str) -> Result<Command> {
+    let usage = "usage: .follow [--from-start] [--interval SECONDS] SELECT ...";
+    let (mut from_start, mut interval) = (false, 2.0f64);
+    while rest.starts_with("--") {
+        let (flag, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        rest = tail.trim_start();
+        match flag {
+            "--from-start" => from_start = true,
+            "--interval" => {
+                let (value, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                interval = crate::cli::args::parse_interval(value).map_err(|e| anyhow!(e))?;
+                rest = tail.trim_start();
+            }
+            _ => bail!("unknown option {flag}; {usage}"),
+        }
+    }
+    if rest.is_empty() {
+        bail!("{usage}");
+    }
+    Ok(Command::Follow {
+        sql: rest.to_string(),
+        from_start,
+        interval_ms: (interval * 1000.0).round() as u64,
+    })
+}
+
 /// The `.help` text.
 pub fn help_text() -> String {
     let rows: Vec<(String, &str)> = HELP
@@ -232,6 +273,47 @@ pub fn help_text() -> String {
 }
 
 impl Repl {
+    /// `.follow`: runs one statement in follow mode until Ctrl-C (which the shell's loop
+    /// races every command against) or the end of its stream.
+    async fn follow(&mut self, sql: &str, from_start: bool, interval_ms: u64) -> Result<()> {
+        use std::io::IsTerminal;
+        let mut statements = datafusion::sql::parser::DFParser::parse_sql(sql)
+            .map_err(|e| anyhow!("{}", e.to_string().replace('\n', " ")))?;
+        if statements.len() != 1 {
+            bail!(
+                ".follow runs one statement; {} were given",
+                statements.len()
+            );
+        }
+        let statement = statements.pop_front().expect("one");
+        if self.interactive {
+            self.say("following; Ctrl-C stops\n");
+        }
+        let settings = crate::cli::follow::FollowSettings {
+            from_start,
+            interval: std::time::Duration::from_millis(interval_ms),
+        };
+        let mut stdout = std::io::stdout();
+        let redraw = self.settings.output.is_none() && stdout.is_terminal();
+        let out: &mut dyn std::io::Write = match &mut self.settings.output {
+            Some((_, file)) => file,
+            None => &mut stdout,
+        };
+        let sink = crate::cli::follow::Sink {
+            out,
+            format: self.settings.mode,
+            redraw,
+        };
+        crate::cli::follow::run(
+            &self.session,
+            statement,
+            &Default::default(),
+            settings,
+            sink,
+        )
+        .await
+    }
+
     /// Runs one meta command; `Ok(false)` means quit.
     pub(super) async fn run_command(&mut self, cmd: Command) -> Result<bool> {
         match cmd {
@@ -297,6 +379,11 @@ impl Repl {
                 return result;
             }
             Command::Formats => self.say(&crate::cli::formats::listing(&self.session.registry)),
+            Command::Follow {
+                sql,
+                from_start,
+                interval_ms,
+            } => self.follow(&sql, from_start, interval_ms).await?,
         }
         Ok(true)
     }
@@ -450,6 +537,30 @@ pub fn type_name(t: &arrow::datatypes::DataType) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn follow_takes_options_then_raw_sql() {
+        assert_eq!(
+            Command::parse(".follow --from-start --interval 0.5 SELECT 'it''s' FROM logs;")
+                .unwrap(),
+            Command::Follow {
+                sql: "SELECT 'it''s' FROM logs".into(),
+                from_start: true,
+                interval_ms: 500,
+            }
+        );
+        assert_eq!(
+            Command::parse(".follow SELECT uri FROM logs").unwrap(),
+            Command::Follow {
+                sql: "SELECT uri FROM logs".into(),
+                from_start: false,
+                interval_ms: 2000,
+            }
+        );
+        assert!(Command::parse(".follow").is_err());
+        assert!(Command::parse(".follow --interval 0 SELECT 1").is_err());
+        assert!(Command::parse(".follow --fast SELECT 1").is_err());
+    }
 
     #[test]
     fn parses_commands_and_backslash_forms() {

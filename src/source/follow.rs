@@ -1,0 +1,411 @@
+//! Following a growing file the way `tail -F` does: new complete lines as they are appended,
+//! across rotation (rename + create), copy-truncate, and a file that disappears and comes back.
+//!
+//! A [`Tail`] is polled: each [`Tail::poll`] reads whatever complete lines are there now and
+//! returns how many it saw, so the caller decides how to wait (the scan sleeps a short interval
+//! when a poll finds nothing, which keeps an idle follower near 0% CPU without inotify).
+//!
+//! Rules, in the order a poll applies them:
+//! - a partial line at the end is held until its newline arrives (never emitted in halves);
+//! - at end of data, a file shorter than what was read was truncated in place: read it again
+//!   from 0 (copytruncate);
+//! - if the path now names another file (another inode) or none, the old handle is read to its
+//!   end first (a writer may still have appended after the rename), its held partial line is
+//!   emitted as the file's last line, and the new file is read from its start; a missing path is
+//!   looked for again on every poll.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+/// Bytes read per `read` call.
+const CHUNK: usize = 64 * 1024;
+
+/// Where following starts in the file as it is now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Read the existing content first.
+    Beginning,
+    /// Only lines appended from now on (like `tail -f -n 0`).
+    End,
+}
+
+/// What a poll hands to the caller.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TailEvent<'a> {
+    /// A complete line (without `\n` or `\r\n`) and its number in the current file (from 1;
+    /// counted from the end position when following started at the end without counting).
+    Line(&'a [u8], u64),
+    /// A new file replaced the old one, or the file was truncated: what follows is read from
+    /// the top of a file (state that depends on earlier lines, such as W3C directives, resets).
+    Restart,
+}
+
+/// A file identity that survives renames: (device, inode) on Unix.
+type FileId = (u64, u64);
+
+/// Follows one path.
+pub struct Tail {
+    path: PathBuf,
+    file: Option<File>,
+    id: Option<FileId>,
+    /// Bytes of the current file consumed (complete lines plus `pending`).
+    offset: u64,
+    /// The partial line at the end of what was read.
+    pending: Vec<u8>,
+    /// Drop everything up to the first newline: following started in the middle of a line.
+    skip_to_newline: bool,
+    line_number: u64,
+    chunk: Vec<u8>,
+}
+
+impl Tail {
+    /// Starts following `path`. With [`Start::End`] and `count_lines`, the existing lines are
+    /// counted (one read of the file) so that line numbers stay true; without it, numbers
+    /// count from 0 at the starting point. A path that does not exist yet is waited for.
+    pub fn open(path: &Path, start: Start, count_lines: bool) -> io::Result<Tail> {
+        let mut tail = Tail {
+            path: path.to_path_buf(),
+            file: None,
+            id: None,
+            offset: 0,
+            pending: Vec::new(),
+            skip_to_newline: false,
+            line_number: 0,
+            chunk: vec![0; CHUNK],
+        };
+        let mut file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(tail),
+            Err(e) => return Err(e),
+        };
+        let meta = file.metadata()?;
+        tail.id = file_id(&meta);
+        if start == Start::End {
+            let len = meta.len();
+            if count_lines {
+                tail.line_number = count_newlines(&mut file, len)?;
+            }
+            if len > 0 {
+                // Started inside a line being written: its rest is not a whole line.
+                file.seek(SeekFrom::Start(len - 1))?;
+                let mut last = [0u8; 1];
+                file.read_exact(&mut last)?;
+                tail.skip_to_newline = last[0] != b'\n';
+            }
+            tail.offset = len;
+        }
+        tail.file = Some(file);
+        Ok(tail)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the complete lines available now, handing each to `on_event`, which returns
+    /// `false` to stop (the rest stays for the next poll). Returns the number of lines seen.
+    pub fn poll(&mut self, mut on_event: impl FnMut(TailEvent<'_>) -> bool) -> io::Result<u64> {
+        let mut seen = 0;
+        if self.file.is_none() && !self.reopen(&mut on_event)? {
+            return Ok(0);
+        }
+        loop {
+            let Some(go_on) = self.read_available(&mut on_event, &mut seen)? else {
+                return Ok(seen);
+            };
+            if !go_on {
+                return Ok(seen);
+            }
+            // At the end of the data: truncated in place?
+            let file = self.file.as_ref().expect("open");
+            let len = file.metadata()?.len();
+            if len < self.offset {
+                self.restart_at_top()?;
+                seen += 1;
+                if !on_event(TailEvent::Restart) {
+                    return Ok(seen);
+                }
+                continue;
+            }
+            // Replaced or removed?
+            let now = match std::fs::metadata(&self.path) {
+                Ok(meta) => file_id(&meta),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                Err(e) => return Err(e),
+            };
+            if now.is_some() && now == self.id {
+                return Ok(seen);
+            }
+            // The old file is finished once read to its end (a writer may have appended
+            // between our last read and the rename).
+            match self.read_available(&mut on_event, &mut seen)? {
+                Some(true) => {}
+                _ => return Ok(seen),
+            }
+            if now.is_none() {
+                // Gone: keep the old handle (it may still grow if only unlinked) until the
+                // path comes back.
+                return Ok(seen);
+            }
+            if !self.pending.is_empty() && !self.skip_to_newline {
+                let line = std::mem::take(&mut self.pending);
+                self.line_number += 1;
+                seen += 1;
+                on_event(TailEvent::Line(strip_cr(&line), self.line_number));
+            }
+            if !self.reopen(&mut on_event)? {
+                return Ok(seen);
+            }
+        }
+    }
+
+    /// Opens the path afresh, from its start. Returns `false` if it does not exist.
+    fn reopen(&mut self, on_event: &mut impl FnMut(TailEvent<'_>) -> bool) -> io::Result<bool> {
+        let file = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        let had_file = self.file.is_some() || self.id.is_some();
+        self.id = file_id(&file.metadata()?);
+        self.file = Some(file);
+        self.offset = 0;
+        self.pending.clear();
+        self.skip_to_newline = false;
+        self.line_number = 0;
+        if had_file {
+            on_event(TailEvent::Restart);
+        }
+        Ok(true)
+    }
+
+    fn restart_at_top(&mut self) -> io::Result<()> {
+        if let Some(file) = self.file.as_mut() {
+            file.seek(SeekFrom::Start(0))?;
+        }
+        self.offset = 0;
+        self.pending.clear();
+        self.skip_to_newline = false;
+        self.line_number = 0;
+        Ok(())
+    }
+
+    /// Reads to the current end of the file, emitting complete lines. `Some(true)` at the end
+    /// of the data, `Some(false)` when the caller asked to stop, `None` without a file.
+    fn read_available(
+        &mut self,
+        on_event: &mut impl FnMut(TailEvent<'_>) -> bool,
+        seen: &mut u64,
+    ) -> io::Result<Option<bool>> {
+        // Complete lines held back by an earlier stop go first.
+        if !self.emit_lines(on_event, seen) {
+            return Ok(Some(false));
+        }
+        loop {
+            let Some(file) = self.file.as_mut() else {
+                return Ok(None);
+            };
+            let n = match file.read(&mut self.chunk) {
+                Ok(0) => return Ok(Some(true)),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            self.offset += n as u64;
+            self.pending.extend_from_slice(&self.chunk[..n]);
+            if !self.emit_lines(on_event, seen) {
+                return Ok(Some(false));
+            }
+        }
+    }
+
+    /// Emits the complete lines in `pending`, keeping the partial tail.
+    fn emit_lines(
+        &mut self,
+        on_event: &mut impl FnMut(TailEvent<'_>) -> bool,
+        seen: &mut u64,
+    ) -> bool {
+        let mut start = 0;
+        let mut go_on = true;
+        while let Some(i) = memchr::memchr(b'\n', &self.pending[start..]) {
+            let line = &self.pending[start..start + i];
+            start += i + 1;
+            self.line_number += 1;
+            if self.skip_to_newline {
+                // The end of the line being written when following began: not a whole line.
+                self.skip_to_newline = false;
+                continue;
+            }
+            *seen += 1;
+            if !on_event(TailEvent::Line(strip_cr(line), self.line_number)) {
+                go_on = false;
+                break;
+            }
+        }
+        self.pending.drain(..start);
+        go_on
+    }
+}
+
+fn count_newlines(file: &mut File, len: u64) -> io::Result<u64> {
+    let mut buf = vec![0u8; CHUNK];
+    let mut left = len;
+    let mut n = 0u64;
+    file.seek(SeekFrom::Start(0))?;
+    while left > 0 {
+        let want = (left as usize).min(buf.len());
+        let got = file.read(&mut buf[..want])?;
+        if got == 0 {
+            break;
+        }
+        n += memchr::memchr_iter(b'\n', &buf[..got]).count() as u64;
+        left -= got as u64;
+    }
+    Ok(n)
+}
+
+#[cfg(unix)]
+fn file_id(meta: &std::fs::Metadata) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+/// Without inodes, a replaced file is only noticed when it is shorter (a truncation).
+#[cfg(not(unix))]
+fn file_id(_meta: &std::fs::Metadata) -> Option<FileId> {
+    Some((0, 0))
+}
+
+fn strip_cr(line: &[u8]) -> &[u8] {
+    match line.split_last() {
+        Some((b'\r', rest)) => rest,
+        _ => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn lines(tail: &mut Tail) -> Vec<String> {
+        let mut out = Vec::new();
+        tail.poll(|e| {
+            match e {
+                TailEvent::Line(l, _) => out.push(String::from_utf8_lossy(l).into_owned()),
+                TailEvent::Restart => out.push("<restart>".into()),
+            }
+            true
+        })
+        .unwrap();
+        out
+    }
+
+    fn append(path: &Path, data: &str) {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .unwrap();
+        f.write_all(data.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn starts_at_the_end_and_holds_partial_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        append(&p, "old1\nold2\nhalf");
+        let mut t = Tail::open(&p, Start::End, true).unwrap();
+        assert!(lines(&mut t).is_empty());
+        append(&p, "-written\nnew1\nne");
+        assert_eq!(lines(&mut t), ["new1"]);
+        assert_eq!(t.line_number, 4);
+        append(&p, "w2\r\n");
+        assert_eq!(lines(&mut t), ["new2"]);
+    }
+
+    #[test]
+    fn from_start_reads_existing_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        append(&p, "a\nb\n");
+        let mut t = Tail::open(&p, Start::Beginning, false).unwrap();
+        assert_eq!(lines(&mut t), ["a", "b"]);
+        assert!(lines(&mut t).is_empty());
+    }
+
+    #[test]
+    fn rotation_reads_the_old_file_to_its_end_then_the_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        append(&p, "");
+        let mut t = Tail::open(&p, Start::End, false).unwrap();
+        append(&p, "1\n");
+        assert_eq!(lines(&mut t), ["1"]);
+        append(&p, "2\n3");
+        std::fs::rename(&p, dir.path().join("a.log.1")).unwrap();
+        // Written to the old file after the rename, as a slow logger would.
+        append(&dir.path().join("a.log.1"), "\n4\n");
+        append(&p, "5\n");
+        assert_eq!(lines(&mut t), ["2", "3", "4", "<restart>", "5"]);
+    }
+
+    #[test]
+    fn truncation_restarts_from_the_top() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        append(&p, "x\ny\n");
+        let mut t = Tail::open(&p, Start::Beginning, false).unwrap();
+        assert_eq!(lines(&mut t), ["x", "y"]);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&p)
+            .unwrap();
+        append(&p, "z\n");
+        assert_eq!(lines(&mut t), ["<restart>", "z"]);
+        assert!(lines(&mut t).is_empty());
+    }
+
+    #[test]
+    fn a_file_that_disappears_and_reappears_is_picked_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        append(&p, "a\n");
+        let mut t = Tail::open(&p, Start::Beginning, false).unwrap();
+        assert_eq!(lines(&mut t), ["a"]);
+        std::fs::remove_file(&p).unwrap();
+        assert!(lines(&mut t).is_empty());
+        append(&p, "b\n");
+        assert_eq!(lines(&mut t), ["<restart>", "b"]);
+    }
+
+    #[test]
+    fn a_missing_file_is_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("later.log");
+        let mut t = Tail::open(&p, Start::End, false).unwrap();
+        assert!(lines(&mut t).is_empty());
+        append(&p, "first\n");
+        assert_eq!(lines(&mut t), ["first"]);
+    }
+
+    #[test]
+    fn stopping_keeps_the_rest_for_the_next_poll() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        append(&p, "1\n2\n3\n");
+        let mut t = Tail::open(&p, Start::Beginning, false).unwrap();
+        let mut got = Vec::new();
+        t.poll(|e| {
+            if let TailEvent::Line(l, n) = e {
+                got.push((l.to_vec(), n));
+            }
+            false
+        })
+        .unwrap();
+        assert_eq!(got, [(b"1".to_vec(), 1)]);
+        assert_eq!(lines(&mut t), ["2", "3"]);
+    }
+}

@@ -1,0 +1,291 @@
+//! Follow mode: the log table as an endless stream of the lines appended to its files.
+//!
+//! [`FollowScanExec`] is the unbounded twin of [`super::LogScanExec`]: one partition per file,
+//! each tailing its file on a blocking thread ([`crate::source::follow::Tail`]). It tells
+//! DataFusion it is `Unbounded { requires_infinite_memory: false }` with incremental emission,
+//! so filters, projections and scalar functions stream, and DataFusion itself refuses plans
+//! that could never emit (a plain GROUP BY or ORDER BY over the whole stream).
+//!
+//! Latency over throughput: whatever rows a poll found are sent as one (small) batch at once
+//! rather than waiting for `batch_size` rows; an idle file is polled every
+//! [`FollowOptions::poll`] with the thread asleep in between.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
+use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
+use datafusion::physical_plan::{
+    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning,
+    PlanProperties, ReplaceChildrenOptions,
+};
+
+use super::batch::BatchBuilder;
+use super::scan::ScanSpec;
+use super::stats::ScanStats;
+use crate::error::{Error, Result};
+use crate::parse::{Parsed, Record};
+use crate::source::follow::{Start, Tail, TailEvent};
+use crate::source::LogFile;
+
+/// How a followed table reads its files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowOptions {
+    /// Read the existing content first (else only lines appended from now on).
+    pub from_start: bool,
+    /// How long an idle follower sleeps between two looks at its files.
+    pub poll: Duration,
+}
+
+impl Default for FollowOptions {
+    fn default() -> Self {
+        FollowOptions {
+            from_start: false,
+            poll: Duration::from_millis(100),
+        }
+    }
+}
+
+/// Streams the rows of lines appended to a table's files, forever.
+#[derive(Debug)]
+pub struct FollowScanExec {
+    spec: ScanSpec,
+    files: Vec<LogFile>,
+    options: FollowOptions,
+    schema: SchemaRef,
+    stats: Arc<ScanStats>,
+    properties: Arc<PlanProperties>,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+impl FollowScanExec {
+    pub fn new(
+        spec: ScanSpec,
+        files: Vec<LogFile>,
+        options: FollowOptions,
+        schema: SchemaRef,
+        stats: Arc<ScanStats>,
+    ) -> Self {
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(schema.clone()),
+            Partitioning::UnknownPartitioning(files.len().max(1)),
+            EmissionType::Incremental,
+            Boundedness::Unbounded {
+                requires_infinite_memory: false,
+            },
+        );
+        FollowScanExec {
+            spec,
+            files,
+            options,
+            schema,
+            stats,
+            properties: Arc::new(properties),
+            metrics: Default::default(),
+        }
+    }
+}
+
+impl DisplayAs for FollowScanExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let columns: Vec<&str> = self.spec.columns.iter().map(|c| c.name.as_str()).collect();
+        write!(
+            f,
+            "FollowScanExec: format={}, files={}, from_start={}, projection=[{}]",
+            self.spec.format.name(),
+            self.files.len(),
+            self.options.from_start,
+            columns.join(", ")
+        )?;
+        if !self.spec.filter.is_empty() {
+            write!(f, ", filter=[{}]", self.spec.filter)?;
+        }
+        if let Some(limit) = self.spec.limit {
+            write!(f, ", limit={limit}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ExecutionPlan for FollowScanExec {
+    fn name(&self) -> &str {
+        "FollowScanExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+        _options: ReplaceChildrenOptions,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        if children.is_empty() {
+            Ok(self)
+        } else {
+            Err(DataFusionError::Internal(
+                "FollowScanExec has no children".into(),
+            ))
+        }
+    }
+
+    #[allow(deprecated)]
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+        )
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> DfResult<SendableRecordBatchStream> {
+        let baseline = BaselineMetrics::new(&self.metrics, partition);
+        let mut builder = RecordBatchReceiverStreamBuilder::new(self.schema.clone(), 2);
+        let tx = builder.tx();
+        let Some(file) = self.files.get(partition).cloned() else {
+            return Ok(builder.build());
+        };
+        // The session's batch size is not used: follow mode sets it to 1 so that DataFusion's
+        // operators (filters and repartitions coalesce up to it) pass rows on at once; the
+        // scan still packs a burst of lines into one batch.
+        let _ = context;
+        let spec = self.spec.clone();
+        // The file is opened (and its end taken as the starting point) now, not when the
+        // thread first runs: once a single-file query's stream exists, every line appended
+        // afterwards is seen.
+        let tail = open_tail(&spec, &file, self.options)?;
+        let (options, stats) = (self.options, self.stats.clone());
+        builder.spawn_blocking(move || {
+            let closed = tx.clone();
+            let emit = move |batch: RecordBatch| {
+                baseline.record_output(batch.num_rows());
+                tx.blocking_send(Ok(batch)).is_ok()
+            };
+            Ok(follow_rows(
+                &spec,
+                &file,
+                tail,
+                options,
+                &stats,
+                emit,
+                || closed.is_closed(),
+            )?)
+        });
+        Ok(builder.build())
+    }
+}
+
+/// Starts following `file` where `options` say (line numbers are counted only when the
+/// scan returns them).
+pub fn open_tail(spec: &ScanSpec, file: &LogFile, options: FollowOptions) -> Result<Tail> {
+    let start = if options.from_start {
+        Start::Beginning
+    } else {
+        Start::End
+    };
+    let numbered = BatchBuilder::needs_line_numbers(&spec.columns);
+    Tail::open(&file.path, start, numbered).map_err(|e| Error::io(&file.path, e))
+}
+
+/// Reads `tail`'s new lines, parsing and filtering them into batches handed to `emit`, until
+/// `emit` returns `false`, `gone()` says the consumer left, or the spec's limit is reached.
+pub fn follow_rows(
+    spec: &ScanSpec,
+    file: &LogFile,
+    mut tail: Tail,
+    options: FollowOptions,
+    stats: &ScanStats,
+    mut emit: impl FnMut(RecordBatch) -> bool,
+    gone: impl Fn() -> bool,
+) -> Result<()> {
+    let mut parser = spec.format.parser();
+    let mut builder = BatchBuilder::new(&spec.columns, spec.batch_size.min(1024));
+    let mut rec = Record::default();
+    let mut remaining = spec.limit.unwrap_or(usize::MAX);
+    let batch_size = spec.batch_size.max(1);
+    while remaining > 0 && !gone() {
+        let (mut lines, mut rejected) = (0u64, 0u64);
+        let mut stopped = false;
+        let mut failed = None;
+        let seen = tail
+            .poll(|event| {
+                let (line, number) = match event {
+                    TailEvent::Line(line, number) => (line, number),
+                    TailEvent::Restart => {
+                        parser = spec.format.parser();
+                        return true;
+                    }
+                };
+                lines += 1;
+                match parser.parse(line, &mut rec) {
+                    Ok(Parsed::Row) => {}
+                    Ok(Parsed::Directive) => return true,
+                    Err(_) => {
+                        rejected += 1;
+                        return true;
+                    }
+                }
+                if !spec.filter.matches(&rec) {
+                    return true;
+                }
+                builder.append(line, &rec, &file.name, number);
+                remaining -= 1;
+                if builder.len() >= batch_size || remaining == 0 {
+                    match builder.finish() {
+                        Ok(batch) => stopped = !emit(batch),
+                        Err(e) => {
+                            failed = Some(e);
+                            stopped = true;
+                        }
+                    }
+                }
+                !stopped && remaining > 0
+            })
+            .map_err(|e| Error::io(&file.path, e))?;
+        stats.add(lines, rejected, 0);
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        if stopped {
+            return Ok(());
+        }
+        // Whatever this poll found goes out now: latency matters more than batch size.
+        if !builder.is_empty() && !emit(builder.finish()?) {
+            return Ok(());
+        }
+        if seen == 0 {
+            std::thread::sleep(options.poll);
+        }
+    }
+    Ok(())
+}
