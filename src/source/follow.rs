@@ -57,7 +57,13 @@ pub struct Tail {
     skip_to_newline: bool,
     line_number: u64,
     chunk: Vec<u8>,
+    /// The last bytes read (up to `WITNESS` of them): if the file no longer holds them where
+    /// they were, it was truncated and written again past the old end between two polls.
+    witness: Vec<u8>,
 }
+
+/// How many of the last bytes read are kept to notice a file rewritten in place.
+const WITNESS: usize = 32;
 
 impl Tail {
     /// Starts following `path`. With [`Start::End`] and `count_lines`, the existing lines are
@@ -73,6 +79,7 @@ impl Tail {
             skip_to_newline: false,
             line_number: 0,
             chunk: vec![0; CHUNK],
+            witness: Vec::new(),
         };
         let mut file = match File::open(path) {
             Ok(f) => f,
@@ -88,10 +95,11 @@ impl Tail {
             }
             if len > 0 {
                 // Started inside a line being written: its rest is not a whole line.
-                file.seek(SeekFrom::Start(len - 1))?;
-                let mut last = [0u8; 1];
-                file.read_exact(&mut last)?;
-                tail.skip_to_newline = last[0] != b'\n';
+                let k = len.min(WITNESS as u64);
+                file.seek(SeekFrom::Start(len - k))?;
+                tail.witness = vec![0u8; k as usize];
+                file.read_exact(&mut tail.witness)?;
+                tail.skip_to_newline = tail.witness.last() != Some(&b'\n');
             }
             tail.offset = len;
         }
@@ -109,6 +117,15 @@ impl Tail {
         let mut seen = 0;
         if self.file.is_none() && !self.reopen(&mut on_event)? {
             return Ok(0);
+        }
+        // Truncated and refilled beyond the old end since the last poll (copytruncate of a
+        // small file): the bytes we read last are no longer there.
+        if self.rewritten()? {
+            self.restart_at_top()?;
+            seen += 1;
+            if !on_event(TailEvent::Restart) {
+                return Ok(seen);
+            }
         }
         loop {
             let Some(go_on) = self.read_available(&mut on_event, &mut seen)? else {
@@ -172,6 +189,7 @@ impl Tail {
         self.file = Some(file);
         self.offset = 0;
         self.pending.clear();
+        self.witness.clear();
         self.skip_to_newline = false;
         self.line_number = 0;
         if had_file {
@@ -180,12 +198,38 @@ impl Tail {
         Ok(true)
     }
 
+    /// Whether the bytes before `offset` differ from those read there.
+    #[cfg(unix)]
+    fn rewritten(&self) -> io::Result<bool> {
+        use std::os::unix::fs::FileExt;
+        let Some(file) = self.file.as_ref() else {
+            return Ok(false);
+        };
+        let n = self.witness.len() as u64;
+        if n == 0 || file.metadata()?.len() < self.offset {
+            // Nothing to compare, or shorter: the plain truncation check handles it.
+            return Ok(false);
+        }
+        let mut now = vec![0u8; self.witness.len()];
+        match file.read_exact_at(&mut now, self.offset - n) {
+            Ok(()) => Ok(now != self.witness),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(true),
+            Err(e) => Err(e),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn rewritten(&self) -> io::Result<bool> {
+        Ok(false)
+    }
+
     fn restart_at_top(&mut self) -> io::Result<()> {
         if let Some(file) = self.file.as_mut() {
             file.seek(SeekFrom::Start(0))?;
         }
         self.offset = 0;
         self.pending.clear();
+        self.witness.clear();
         self.skip_to_newline = false;
         self.line_number = 0;
         Ok(())
@@ -214,6 +258,10 @@ impl Tail {
             };
             self.offset += n as u64;
             self.pending.extend_from_slice(&self.chunk[..n]);
+            let keep = WITNESS.min(n);
+            let drop = (self.witness.len() + keep).saturating_sub(WITNESS);
+            self.witness.drain(..drop);
+            self.witness.extend_from_slice(&self.chunk[n - keep..n]);
             if !self.emit_lines(on_event, seen) {
                 return Ok(Some(false));
             }
@@ -366,6 +414,23 @@ mod tests {
         append(&p, "z\n");
         assert_eq!(lines(&mut t), ["<restart>", "z"]);
         assert!(lines(&mut t).is_empty());
+    }
+
+    #[test]
+    fn truncation_refilled_past_the_old_end_is_noticed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        append(&path, "one\n");
+        let mut tail = Tail::open(&path, Start::Beginning, false).unwrap();
+        assert_eq!(lines(&mut tail), ["one"]);
+        // copytruncate, then a longer line before the next poll.
+        std::fs::write(&path, "a much longer line than before\n").unwrap();
+        assert_eq!(
+            lines(&mut tail),
+            ["<restart>", "a much longer line than before"]
+        );
+        append(&path, "next\n");
+        assert_eq!(lines(&mut tail), ["next"]);
     }
 
     #[test]
