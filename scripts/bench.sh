@@ -50,6 +50,8 @@ RESULTS=$(mktemp)
     run "wc -l" wc -l "$LOG"
     run "cat > /dev/null" cat "$LOG"
     run "GROUP BY status" "$BIN" "$LOG" -e "SELECT status, count(*) FROM logs GROUP BY status"
+    run "GROUP BY user_agent" "$BIN" "$LOG" -e "SELECT user_agent, count(*) FROM logs GROUP BY user_agent"
+    run "GROUP BY ua_browser" "$BIN" "$LOG" -e "SELECT ua_browser(user_agent), count(*) FROM logs GROUP BY 1"
     run "404 top-10 URIs" "$BIN" "$LOG" -e "SELECT uri, count(*) FROM logs WHERE status = 404 GROUP BY uri ORDER BY 2 DESC LIMIT 10"
     run "rows per hour" "$BIN" "$LOG" -e "SELECT date_trunc('hour', ts) AS h, count(*) FROM logs GROUP BY h ORDER BY h"
     run "every column" "$BIN" "$LOG" -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent) FROM logs"
