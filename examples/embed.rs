@@ -19,9 +19,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Any SessionContext will do: logsql adds a table to it, nothing else.
     let ctx = SessionContext::new();
-    let table = LogOptions::new()
-        .format(FormatChoice::Auto)
-        .register(&ctx, "logs", &[path.clone()])?;
+    let table =
+        LogOptions::new()
+            .format(FormatChoice::Auto)
+            .register(&ctx, "logs", &[path.clone()])?;
     println!(
         "registered {} as logs ({}, {} file)",
         path.display(),
@@ -49,6 +50,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .collect()
         .await?;
-    println!("first rejected lines:\n{}", pretty_format_batches(&rejects)?);
+    println!(
+        "first rejected lines:\n{}",
+        pretty_format_batches(&rejects)?
+    );
     Ok(())
 }

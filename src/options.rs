@@ -110,16 +110,18 @@ impl LogOptions {
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let mut options = LogOptions::new();
         for (key, value) in pairs {
+            // DataFusion's SQL planner prefixes keys without a dot with `format.`.
+            let key = key.strip_prefix("format.").unwrap_or(key);
             options = match key.to_ascii_lowercase().as_str() {
                 "format" => options.format_name(value)?,
                 "include" => options.include(value),
-                "min_split_bytes" => options.min_split_bytes(value.parse().map_err(|_| {
-                    Error::BadOption {
+                "min_split_bytes" => {
+                    options.min_split_bytes(value.parse().map_err(|_| Error::BadOption {
                         key: key.to_string(),
                         value: value.to_string(),
                         expected: "a number of bytes".to_string(),
-                    }
-                })?),
+                    })?)
+                }
                 "rejects" if value.eq_ignore_ascii_case("none") => options.no_rejects_table(),
                 "rejects" if !value.is_empty() => options.rejects_table(value),
                 "rejects" => {
@@ -142,7 +144,8 @@ impl LogOptions {
 
     /// [`from_pairs`](Self::from_pairs) over a map, in key order (so errors are stable).
     pub fn from_map(map: &HashMap<String, String>) -> Result<Self> {
-        let mut pairs: Vec<(&str, &str)> = map.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut pairs: Vec<(&str, &str)> =
+            map.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         pairs.sort();
         Self::from_pairs(pairs)
     }
@@ -161,7 +164,12 @@ impl LogOptions {
     /// Opens `paths` and registers them in `ctx` as table `name`, with the rejects table (see
     /// [`rejects_table`](Self::rejects_table)). A table already registered under either name
     /// is an error, found before anything is registered.
-    pub fn register(&self, ctx: &SessionContext, name: &str, paths: &[PathBuf]) -> Result<Arc<LogTable>> {
+    pub fn register(
+        &self,
+        ctx: &SessionContext,
+        name: &str,
+        paths: &[PathBuf],
+    ) -> Result<Arc<LogTable>> {
         let table = Arc::new(self.open(paths)?);
         let rejects = self.rejects_name_for(name);
         for taken in std::iter::once(name).chain(rejects.as_deref()) {

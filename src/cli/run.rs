@@ -192,7 +192,11 @@ impl Session {
 
     /// Tells on stderr how many lines the last statement skipped, and how to see them.
     pub fn report_rejects(&self) {
-        let sql_tables = self.sql_tables.lock().map(|t| t.clone()).unwrap_or_default();
+        let sql_tables = self
+            .sql_tables
+            .lock()
+            .map(|t| t.clone())
+            .unwrap_or_default();
         let opened = self
             .tables
             .iter()

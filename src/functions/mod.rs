@@ -176,14 +176,21 @@ impl ScalarUDFImpl for LogFunction {
             Kind::UaOs => user_agent::invoke(user_agent::Field::Os, &arrays[0])?,
             Kind::UaDevice => user_agent::invoke(user_agent::Field::Device, &arrays[0])?,
             Kind::IsBot => user_agent::invoke(user_agent::Field::Bot, &arrays[0])?,
-            Kind::CidrContains => network::invoke_cidr_contains(&arrays[0], &arrays[1], constant(1))?,
+            Kind::CidrContains => {
+                network::invoke_cidr_contains(&arrays[0], &arrays[1], constant(1))?
+            }
             Kind::IpVersion => network::invoke_ip_version(&arrays[0])?,
             Kind::UrlDecode => url::invoke_url_decode(&arrays[0], arrays.get(1))?,
             Kind::UrlParam => url::invoke_url_param(&arrays[0], &arrays[1])?,
             Kind::StatusClass => http::invoke_status_class(&arrays[0])?,
         };
         // All-constant arguments (constant folding) give a constant.
-        if args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) && result.len() == 1 {
+        if args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)))
+            && result.len() == 1
+        {
             return Ok(ColumnarValue::Scalar(
                 datafusion::common::ScalarValue::try_from_array(&result, 0)?,
             ));

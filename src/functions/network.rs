@@ -91,8 +91,9 @@ pub(crate) fn invoke_cidr_contains(
             }
         }
         None => {
+            let len = cidrs.len();
             let cidrs = Text::new(cidrs)?;
-            for i in 0..cidrs.len() {
+            for i in 0..len {
                 out.append_option(match (clients.get(i), cidrs.get(i)) {
                     (Some(client), Some(cidr)) => cidr_contains(client, cidr),
                     _ => None,
@@ -152,10 +153,27 @@ mod tests {
 
     #[test]
     fn bad_input_is_none() {
-        for cidr in ["10.0.0.0/33", "10.0.0.0/", "10.0.0/8", "nonsense", "", "/8", "::/129", "10.0.0.0/-1", "10.0.0.0/8/8"] {
+        for cidr in [
+            "10.0.0.0/33",
+            "10.0.0.0/",
+            "10.0.0/8",
+            "nonsense",
+            "",
+            "/8",
+            "::/129",
+            "10.0.0.0/-1",
+            "10.0.0.0/8/8",
+        ] {
             assert_eq!(cidr_contains("10.1.2.3", cidr), None, "{cidr}");
         }
-        for client in ["crawler.example.com", "-", "", "10.1.2", "10.1.2.3:8080", "1.2.3.256"] {
+        for client in [
+            "crawler.example.com",
+            "-",
+            "",
+            "10.1.2",
+            "10.1.2.3:8080",
+            "1.2.3.256",
+        ] {
             assert_eq!(cidr_contains(client, "10.0.0.0/8"), None, "{client}");
             assert_eq!(ip_version(client), None, "{client}");
         }
@@ -175,7 +193,10 @@ mod tests {
     fn from_sql_null_and_bad_cidr_are_null_not_errors() {
         assert_eq!(eval("cidr_contains('10.1.2.3', '10.0.0.0/8')"), "true");
         assert_eq!(eval("cidr_contains('fe80::1%eth0', 'fe80::/10')"), "true");
-        assert_eq!(eval("cidr_contains('::ffff:10.1.2.3', '10.0.0.0/8')"), "true");
+        assert_eq!(
+            eval("cidr_contains('::ffff:10.1.2.3', '10.0.0.0/8')"),
+            "true"
+        );
         assert_eq!(eval("cidr_contains('10.1.2.3', 'not a cidr')"), "NULL");
         assert_eq!(eval("cidr_contains(NULL, '10.0.0.0/8')"), "NULL");
         assert_eq!(eval("cidr_contains('10.1.2.3', NULL)"), "NULL");

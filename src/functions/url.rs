@@ -20,7 +20,11 @@ use super::{booleans, Text};
 pub fn url_decode(text: &str, plus_as_space: bool) -> Cow<'_, str> {
     if plus_as_space && text.contains('+') {
         let spaced = text.replace('+', " ");
-        return Cow::Owned(percent_decode(spaced.as_bytes()).decode_utf8_lossy().into_owned());
+        return Cow::Owned(
+            percent_decode(spaced.as_bytes())
+                .decode_utf8_lossy()
+                .into_owned(),
+        );
     }
     percent_decode(text.as_bytes()).decode_utf8_lossy()
 }
@@ -64,9 +68,7 @@ pub(crate) fn invoke_url_decode(texts: &ArrayRef, plus: Option<&ArrayRef>) -> Df
             Some(Some(flags)) => flags.is_valid(i).then(|| flags.value(i)),
         };
         match (texts.get(i), plus_as_space) {
-            (Some(text), Some(plus_as_space)) => {
-                out.append_value(url_decode(text, plus_as_space))
-            }
+            (Some(text), Some(plus_as_space)) => out.append_value(url_decode(text, plus_as_space)),
             _ => out.append_null(),
         }
     }
@@ -115,11 +117,20 @@ mod tests {
 
     #[test]
     fn params_from_uris_and_bare_queries() {
-        assert_eq!(url_param("/search?q=red+shoes&page=2", "q").as_deref(), Some("red shoes"));
-        assert_eq!(url_param("/search?q=red+shoes&page=2", "page").as_deref(), Some("2"));
+        assert_eq!(
+            url_param("/search?q=red+shoes&page=2", "q").as_deref(),
+            Some("red shoes")
+        );
+        assert_eq!(
+            url_param("/search?q=red+shoes&page=2", "page").as_deref(),
+            Some("2")
+        );
         assert_eq!(url_param("q=caf%C3%A9&x=1", "q").as_deref(), Some("café"));
         assert_eq!(url_param("https://h.example/p?a=1#q=2", "q"), None);
-        assert_eq!(url_param("https://h.example/p?a=1#frag", "a").as_deref(), Some("1"));
+        assert_eq!(
+            url_param("https://h.example/p?a=1#frag", "a").as_deref(),
+            Some("1")
+        );
         assert_eq!(url_param("/p?a=1&a=2", "a").as_deref(), Some("1"));
         assert_eq!(url_param("/p?debug&a=1", "debug").as_deref(), Some(""));
         assert_eq!(url_param("/p?a=", "a").as_deref(), Some(""));
@@ -129,7 +140,10 @@ mod tests {
         assert_eq!(url_param("", "a"), None);
         assert_eq!(url_param("/p?&&a=b=c", "a").as_deref(), Some("b=c"));
         // Encoded names match their decoded form; bad escapes are kept.
-        assert_eq!(url_param("/p?utm%5Fsource=x", "utm_source").as_deref(), Some("x"));
+        assert_eq!(
+            url_param("/p?utm%5Fsource=x", "utm_source").as_deref(),
+            Some("x")
+        );
         assert_eq!(url_param("/p?q=%zz%4", "q").as_deref(), Some("%zz%4"));
     }
 
@@ -149,7 +163,13 @@ mod tests {
 
     #[test]
     fn over_a_column() {
-        let uris = [Some("/s?q=a+b"), None, Some(""), Some("/s?q=%zz"), Some("/x")];
+        let uris = [
+            Some("/s?q=a+b"),
+            None,
+            Some(""),
+            Some("/s?q=%zz"),
+            Some("/x"),
+        ];
         assert_eq!(
             eval_column("url_param", &uris, ", 'q'"),
             ["a b", "NULL", "NULL", "%zz", "NULL"]

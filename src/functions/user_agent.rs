@@ -59,7 +59,8 @@ pub struct UserAgent {
 
 /// Classifies one user agent (uncached).
 pub fn classify(agent: &str) -> UserAgent {
-    let known = |s: &str| (!s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN).then(|| s.to_string());
+    let known =
+        |s: &str| (!s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN).then(|| s.to_string());
     let parsed = woothee::parser::Parser::new().parse(agent);
     let (browser, os, category) = match &parsed {
         Some(r) => (known(r.name), known(r.os), r.category),
@@ -174,7 +175,13 @@ mod tests {
     use super::*;
     use crate::functions::testing::{eval, eval_column};
 
-    fn check(agent: &str, browser: Option<&str>, os: Option<&str>, device: Option<&str>, bot: bool) {
+    fn check(
+        agent: &str,
+        browser: Option<&str>,
+        os: Option<&str>,
+        device: Option<&str>,
+        bot: bool,
+    ) {
         let c = classify(agent);
         assert_eq!(c.browser.as_deref(), browser, "browser of {agent}");
         assert_eq!(c.os.as_deref(), os, "os of {agent}");
@@ -184,39 +191,116 @@ mod tests {
 
     /// The user agent of the first line of the real nginx fixture containing `marker`.
     fn real_agent(marker: &str) -> Option<String> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/real/nginx_main_shop.log");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/fixtures/real/nginx_main_shop.log"
+        );
         let Ok(text) = std::fs::read_to_string(path) else {
-            eprintln!("skipping: {path} not present (../shared/ is only beside the repository in CI)");
+            eprintln!(
+                "skipping: {path} not present (../shared/ is only beside the repository in CI)"
+            );
             return None;
         };
-        let line = text.lines().find(|l| l.contains(marker)).unwrap_or_else(|| panic!("no line with {marker}"));
+        let line = text
+            .lines()
+            .find(|l| l.contains(marker))
+            .unwrap_or_else(|| panic!("no line with {marker}"));
         // nginx main: ... "referer" "user agent" "x-forwarded-for"
         Some(line.split('"').nth(5).expect("a combined line").to_string())
     }
 
     #[test]
     fn real_browsers_and_bots_from_the_nginx_fixture() {
-        let cases: [(&str, Option<&str>, Option<&str>, Option<&str>, bool); 8] = [
-            ("compatible; Googlebot/2.1; +http://www.google.com/bot.html)\" \"", Some("Googlebot"), None, Some("bot"), true),
-            ("Nexus 5X Build/MMB29P", Some("Googlebot"), None, Some("bot"), true),
-            ("compatible; bingbot/2.0", Some("bingbot"), None, Some("bot"), true),
-            ("AhrefsBot/6.1", None, None, None, true),
-            ("Windows NT 6.3; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/71", Some("Chrome"), Some("Windows 8.1"), Some("desktop"), false),
-            ("Windows NT 6.1; rv:42.0) Gecko/20100101 Firefox/42.0", Some("Firefox"), Some("Windows 7"), Some("desktop"), false),
-            ("iPhone OS 12_1 like Mac OS X", Some("Safari"), Some("iPhone"), Some("mobile"), false),
-            ("SM-G900H Build/LRX21T", Some("Chrome"), Some("Android"), Some("mobile"), false),
+        let cases: [(&str, Option<&str>, Option<&str>, Option<&str>, bool); 7] = [
+            (
+                "compatible; Googlebot/2.1; +http://www.google.com/bot.html)\" \"",
+                Some("Googlebot"),
+                None,
+                Some("bot"),
+                true,
+            ),
+            (
+                "Nexus 5X Build/MMB29P",
+                Some("Googlebot"),
+                None,
+                Some("bot"),
+                true,
+            ),
+            (
+                "compatible; bingbot/2.0",
+                Some("bingbot"),
+                None,
+                Some("bot"),
+                true,
+            ),
+            (
+                "Windows NT 6.3; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/71",
+                Some("Chrome"),
+                Some("Windows 8.1"),
+                Some("desktop"),
+                false,
+            ),
+            (
+                "Windows NT 6.1; rv:42.0) Gecko/20100101 Firefox/42.0",
+                Some("Firefox"),
+                Some("Windows 7"),
+                Some("desktop"),
+                false,
+            ),
+            (
+                "iPhone OS 12_1 like Mac OS X",
+                Some("Safari"),
+                Some("iPhone"),
+                Some("mobile"),
+                false,
+            ),
+            (
+                "SM-G900H Build/LRX21T",
+                Some("Chrome"),
+                Some("Android"),
+                Some("mobile"),
+                false,
+            ),
         ];
         for (marker, browser, os, device, bot) in cases {
-            let Some(agent) = real_agent(marker) else { return };
+            let Some(agent) = real_agent(marker) else {
+                return;
+            };
             check(&agent, browser, os, device, bot);
+        }
+        // woothee knows Ahrefs' crawler under its own label.
+        if let Some(agent) = real_agent("AhrefsBot/6.1") {
+            let c = classify(&agent);
+            assert!(c.browser.is_some_and(|b| b.contains("AhrefsBot")) && c.bot);
+            assert_eq!(c.device, Some("bot"));
+        }
+        // Not in woothee's list, but it names itself a crawler.
+        if let Some(agent) = real_agent("Barkrowler/0.9") {
+            assert!(classify(&agent).bot, "{agent}");
+        }
+        // Android apps' HTTP stack is people using an app, not a bot.
+        if let Some(agent) = real_agent("Dalvik/2.1.0") {
+            assert!(!classify(&agent).bot, "{agent}");
         }
     }
 
     #[test]
     fn generated_agents_and_scripts() {
-        check("curl/8.5.0", Some("HTTP Library"), None, Some("other"), true);
+        check(
+            "curl/8.5.0",
+            Some("HTTP Library"),
+            None,
+            Some("other"),
+            true,
+        );
         check("python-requests/2.31.0", None, None, None, true);
-        check("Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0", Some("Firefox"), Some("Linux"), Some("desktop"), false);
+        check(
+            "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+            Some("Firefox"),
+            Some("Linux"),
+            Some("desktop"),
+            false,
+        );
         check("Mozilla/5.0 (iPad; CPU OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1", Some("Safari"), Some("iPad"), Some("tablet"), false);
         check("", None, None, None, false);
         check("\u{FFFD}\u{FFFD} garbage", None, None, None, false);
@@ -225,17 +309,38 @@ mod tests {
     #[test]
     fn from_sql_and_over_a_column() {
         assert_eq!(eval("ua_browser('curl/8.5.0')"), "HTTP Library");
-        assert_eq!(eval("is_bot('Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)')"), "true");
+        assert_eq!(
+            eval(
+                "is_bot('Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)')"
+            ),
+            "true"
+        );
         assert_eq!(eval("ua_browser(NULL)"), "NULL");
         assert_eq!(eval("is_bot(NULL)"), "NULL");
         assert_eq!(eval("ua_os('')"), "NULL");
         let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
         let bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
         // Repeats, runs and NULLs: the per-batch cache must give each row its own answer.
-        let column = [Some(chrome), Some(chrome), None, Some(bot), Some(chrome), Some(""), Some(bot)];
+        let column = [
+            Some(chrome),
+            Some(chrome),
+            None,
+            Some(bot),
+            Some(chrome),
+            Some(""),
+            Some(bot),
+        ];
         assert_eq!(
             eval_column("ua_browser", &column, ""),
-            ["Chrome", "Chrome", "NULL", "Googlebot", "Chrome", "NULL", "Googlebot"]
+            [
+                "Chrome",
+                "Chrome",
+                "NULL",
+                "Googlebot",
+                "Chrome",
+                "NULL",
+                "Googlebot"
+            ]
         );
         assert_eq!(
             eval_column("is_bot", &column, ""),
@@ -247,7 +352,15 @@ mod tests {
         );
         assert_eq!(
             eval_column("ua_os", &column, ""),
-            ["Windows 10", "Windows 10", "NULL", "NULL", "Windows 10", "NULL", "NULL"]
+            [
+                "Windows 10",
+                "Windows 10",
+                "NULL",
+                "NULL",
+                "Windows 10",
+                "NULL",
+                "NULL"
+            ]
         );
     }
 
