@@ -34,8 +34,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     show(
         &ctx,
         "top browsers",
-        "SELECT ua_browser(user_agent) AS browser, count(*) AS hits \
-         FROM access GROUP BY browser ORDER BY hits DESC, browser NULLS LAST",
+        "SELECT coalesce(ua_browser(user_agent), '(unknown)') AS browser, count(*) AS hits \
+         FROM access GROUP BY browser ORDER BY hits DESC, browser",
     )
     .await?;
 
