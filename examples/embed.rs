@@ -19,10 +19,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Any SessionContext will do: logsql adds a table to it, nothing else.
     let ctx = SessionContext::new();
-    let table =
-        LogOptions::new()
-            .format(FormatChoice::Auto)
-            .register(&ctx, "logs", &[path.clone()])?;
+    let table = LogOptions::new().format(FormatChoice::Auto).register(
+        &ctx,
+        "logs",
+        std::slice::from_ref(&path),
+    )?;
     println!(
         "registered {} as logs ({}, {} file)",
         path.display(),

@@ -154,7 +154,10 @@ impl LogOptions {
     pub fn open(&self, paths: &[PathBuf]) -> Result<LogTable> {
         let filter = DirFilter::new(self.include.as_deref())?;
         let files = find_log_files(paths, &filter)?;
-        let table = LogTable::from_files(files, self.format.clone().unwrap_or(FormatChoice::Auto))?;
+        // Cloned, not copied: FormatChoice is due to carry data (custom formats).
+        #[allow(clippy::clone_on_copy)]
+        let choice = self.format.clone().unwrap_or(FormatChoice::Auto);
+        let table = LogTable::from_files(files, choice)?;
         Ok(match self.min_split_bytes {
             Some(bytes) => table.with_min_split_bytes(bytes),
             None => table,

@@ -211,7 +211,15 @@ mod tests {
 
     #[test]
     fn real_browsers_and_bots_from_the_nginx_fixture() {
-        let cases: [(&str, Option<&str>, Option<&str>, Option<&str>, bool); 7] = [
+        /// Marker of the line, browser, os, device, is_bot.
+        type Case<'a> = (
+            &'a str,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+            bool,
+        );
+        let cases: [Case; 7] = [
             (
                 "compatible; Googlebot/2.1; +http://www.google.com/bot.html)\" \"",
                 Some("Googlebot"),
