@@ -37,11 +37,11 @@ def main() -> None:
         "status": "SELECT f.status, count(*) FROM p GROUP BY 1 ORDER BY 1",
         "404": """SELECT split_part(f.request, ' ', 2) AS uri, count(*) FROM p
                   WHERE f.status = '404' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10""",
-        "hour": """SELECT date_trunc('hour', strptime(f.time, '%d/%b/%Y:%H:%M:%S %z')) AS h, count(*)
+        "hour": """SELECT date_trunc('hour', try_strptime(f.time, '%d/%b/%Y:%H:%M:%S %z')) AS h, count(*)
                    FROM p GROUP BY 1 ORDER BY 1""",
         "all": """SELECT count(DISTINCT f.client), sum(TRY_CAST(f.bytes AS BIGINT)),
-                  min(strptime(f.time, '%d/%b/%Y:%H:%M:%S %z')),
-                  max(strptime(f.time, '%d/%b/%Y:%H:%M:%S %z')), count(DISTINCT f.user_agent) FROM p""",
+                  min(try_strptime(f.time, '%d/%b/%Y:%H:%M:%S %z')),
+                  max(try_strptime(f.time, '%d/%b/%Y:%H:%M:%S %z')), count(DISTINCT f.user_agent) FROM p""",
     }
     con = duckdb.connect()
     for row in con.sql(parsed + questions[question]).fetchall():

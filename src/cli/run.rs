@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -11,7 +11,8 @@ use datafusion::sql::parser::{DFParser, Statement};
 use futures::StreamExt;
 use logsql::source::{find_log_files, DirFilter, LogFile};
 use logsql::table::hidden::hide_columns;
-use logsql::{register_table, rejects_name, FormatRegistry, LogTable};
+use logsql::table::ScanStats;
+use logsql::{register_table, rejects_name, Format, FormatRegistry, LogTable};
 
 use super::args::{Cli, OutFormat};
 use super::output::ResultWriter;
@@ -38,6 +39,9 @@ pub struct Session {
     /// Standard input, spooled to a temporary file so it can be split and read twice
     /// (rows, then rejects); removed when the session ends.
     stdin_spool: Option<tempfile::NamedTempFile>,
+    /// Log tables made from SQL (`CREATE EXTERNAL TABLE ... STORED AS LOG`), found in the
+    /// catalog at each statement: name, scan counters, format.
+    sql_tables: Mutex<Vec<(String, Arc<ScanStats>, Arc<Format>)>>,
 }
 
 impl Session {
@@ -51,6 +55,8 @@ impl Session {
             runtime = runtime.with_memory_limit(bytes, 1.0);
         }
         let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
+        // read_log, CREATE EXTERNAL TABLE ... STORED AS LOG and the log functions.
+        logsql::register_extensions(&ctx);
         let dir_filter = DirFilter::new(cli.include.as_deref())?;
         let mut session = Session {
             ctx,
@@ -59,6 +65,7 @@ impl Session {
             dir_filter,
             registry: super::formats::registry(cli.formats_dir.as_deref())?,
             stdin_spool: None,
+            sql_tables: Mutex::new(Vec::new()),
         };
         if !cli.paths.is_empty() {
             session.open(&cli.table, &cli.paths, &cli.format)?;
@@ -126,8 +133,18 @@ impl Session {
         for (_, table) in &self.tables {
             table.stats().reset();
         }
-        let names: Vec<String> = self.tables.iter().map(|(n, _)| n.clone()).collect();
+        let sql_tables = self.find_sql_tables().await;
+        for (_, stats, _) in &sql_tables {
+            stats.reset();
+        }
+        let mut names: Vec<String> = self.tables.iter().map(|(n, _)| n.clone()).collect();
+        names.extend(sql_tables.iter().map(|(n, _, _)| n.clone()));
+        // `SELECT * FROM read_log('...')` hides `_file` and `_line` too.
+        names.push("read_log".to_string());
         hide_columns(&mut statement, &names);
+        if let Ok(mut found) = self.sql_tables.lock() {
+            *found = sql_tables;
+        }
         let plan = self.ctx.state().statement_to_plan(statement).await?;
         let plan = saved::bind(plan, params, used)?;
         Ok(self.ctx.execute_logical_plan(plan).await?)
@@ -149,6 +166,33 @@ impl Session {
         Ok(())
     }
 
+    /// The log tables in the default schema that the session did not open itself (made by
+    /// `CREATE EXTERNAL TABLE ... STORED AS LOG`).
+    async fn find_sql_tables(&self) -> Vec<(String, Arc<ScanStats>, Arc<Format>)> {
+        let state = self.ctx.state();
+        let defaults = &state.config().options().catalog;
+        let Some(schema) = self
+            .ctx
+            .catalog(&defaults.default_catalog)
+            .and_then(|c| c.schema(&defaults.default_schema))
+        else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for name in schema.table_names() {
+            if self.tables.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            if let Ok(Some(provider)) = schema.table(&name).await {
+                if let Some(table) = provider.downcast_ref::<LogTable>() {
+                    found.push((name, table.stats().clone(), table.format().clone()));
+                }
+            }
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found
+    }
+
     /// Tells on stderr how many lines the last statement skipped, and how to see them.
     /// Says which formats detection picked, to a person watching (scripts see nothing).
     pub fn report_detected_formats(&self) {
@@ -167,8 +211,17 @@ impl Session {
     }
 
     pub fn report_rejects(&self) {
-        for (name, table) in &self.tables {
-            let rejected = table.stats().rejected();
+        let sql_tables = self
+            .sql_tables
+            .lock()
+            .map(|t| t.clone())
+            .unwrap_or_default();
+        let opened = self
+            .tables
+            .iter()
+            .map(|(name, table)| (name.clone(), table.stats().clone(), table.format().clone()));
+        for (name, stats, format) in opened.chain(sql_tables) {
+            let rejected = stats.rejected();
             if rejected == 0 {
                 continue;
             }
@@ -176,8 +229,8 @@ impl Session {
                 io::stderr(),
                 "logsql: skipped {rejected} line{} that did not parse as {}; see them with: SELECT * FROM {}",
                 if rejected == 1 { "" } else { "s" },
-                table.format().name(),
-                rejects_name(name),
+                format.name(),
+                rejects_name(&name),
             );
         }
     }

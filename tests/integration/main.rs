@@ -2,6 +2,7 @@
 //! the real fixtures in `../shared/fixtures/real/`, plus the engine through the library API.
 
 mod cli;
+mod embedding;
 mod engine;
 mod export;
 mod fixtures;
