@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
@@ -36,6 +37,8 @@ pub struct Session {
     /// Standard input, spooled to a temporary file so it can be split and read twice
     /// (rows, then rejects); removed when the session ends.
     stdin_spool: Option<tempfile::NamedTempFile>,
+    /// Whether a statement met damaged input (its answer covers only the lines before it).
+    damaged: AtomicBool,
 }
 
 impl Session {
@@ -56,6 +59,7 @@ impl Session {
             out_format: cli.stdout_format(),
             dir_filter,
             stdin_spool: None,
+            damaged: AtomicBool::new(false),
         };
         if !cli.paths.is_empty() {
             session.open(&cli.table, &cli.paths, &cli.format)?;
@@ -146,8 +150,26 @@ impl Session {
         Ok(())
     }
 
-    /// Tells on stderr how many lines the last statement skipped, and how to see them.
+    /// Names on stderr each file whose damaged data cut the reading short, one line each
+    /// (for the statements since the counters were last reset).
+    pub fn report_damage(&self) {
+        for (_, table) in &self.tables {
+            for damage in table.stats().damage() {
+                self.damaged.store(true, Ordering::Relaxed);
+                let _ = writeln!(io::stderr(), "logsql: warning: {damage}");
+            }
+        }
+    }
+
+    /// Whether any statement so far met damaged input (see [`logsql::table::Damage`]).
+    pub fn input_damaged(&self) -> bool {
+        self.damaged.load(Ordering::Relaxed)
+    }
+
+    /// Tells on stderr how many lines the last statement skipped, and how to see them, and
+    /// names each file whose damaged data cut the reading short (one line each).
     pub fn report_rejects(&self) {
+        self.report_damage();
         for (name, table) in &self.tables {
             let rejected = table.stats().rejected();
             if rejected == 0 {

@@ -31,4 +31,7 @@ pub enum RejectReason {
     MissingUserAgent,
     #[error("unexpected text after the last field")]
     TrailingGarbage,
+    /// The compressed data of the file is damaged here: the line was cut off by the damage.
+    #[error("line cut off by damaged compressed data")]
+    CutByDamage,
 }

@@ -1,6 +1,7 @@
 //! The DataFusion glue: log files as a streaming `TableProvider`.
 
 pub mod batch;
+pub mod damage;
 pub mod exec;
 pub mod filter;
 pub mod hidden;
@@ -9,6 +10,7 @@ pub mod scan;
 pub mod schema;
 pub mod stats;
 
+pub use damage::Damage;
 pub use exec::LogScanExec;
 pub use provider::{LogTable, RejectsTable};
 pub use schema::Column;

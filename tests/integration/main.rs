@@ -4,11 +4,13 @@
 mod cli;
 mod engine;
 mod export;
+mod faults;
 mod fixtures;
 mod inputs;
 mod properties;
 mod queries;
 mod quirks;
 mod reference;
+mod regressions;
 mod repl;
 mod util;
