@@ -14,7 +14,7 @@ status=0
 for t in $targets; do
     echo "== $t: ${seconds}s"
     cargo +nightly fuzz run "${flags[@]}" "$t" "fuzz/corpus/$t" -- \
-        -max_total_time="$seconds" -workers=1 -jobs=1 -max_len=65536 -timeout=20 -rss_limit_mb=2048 \
+        -max_total_time="$seconds" -max_len=65536 -timeout=20 -rss_limit_mb=2048 \
         -print_final_stats=1 2>&1 | grep -E "^(#|==|Done|stat::|SUMMARY|.*panicked|.*Test unit written)" | tail -n 12
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 done

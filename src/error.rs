@@ -16,7 +16,11 @@ pub enum Error {
     #[error("{0}")]
     UnknownFormat(String),
     #[error("{}: the file shrank from {planned} to {now} bytes while it was being read (truncated or rotated during the query); run the query again", path.display())]
-    Shrank { path: PathBuf, planned: u64, now: u64 },
+    Shrank {
+        path: PathBuf,
+        planned: u64,
+        now: u64,
+    },
     #[error("no input files")]
     NoInput,
     #[error("{0}")]

@@ -121,7 +121,12 @@ pub fn check_clf_time(data: &[u8]) {
     let mut cache = ClfTimeCache::default();
     for chunk in data.chunks(26) {
         let plain = parse_clf_time(chunk);
-        assert_eq!(cache.parse(chunk), plain, "{:?}", String::from_utf8_lossy(chunk));
+        assert_eq!(
+            cache.parse(chunk),
+            plain,
+            "{:?}",
+            String::from_utf8_lossy(chunk)
+        );
         if let Some(nanos) = plain {
             // The instant plus the line's offset is the local time of day that was written.
             assert_eq!(nanos % 1_000_000_000, 0);
@@ -206,7 +211,10 @@ struct Chunked<'a> {
 
 impl Read for Chunked<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let s = self.schedule.get(self.step % self.schedule.len().max(1)).copied();
+        let s = self
+            .schedule
+            .get(self.step % self.schedule.len().max(1))
+            .copied();
         self.step += 1;
         let interrupt = s == Some(0) && !self.interrupted;
         self.interrupted = interrupt;
@@ -238,7 +246,10 @@ pub fn reference_lines(data: &[u8]) -> Vec<(u64, Vec<u8>)> {
             .position(|&b| b == b'\n')
             .map_or(data.len(), |i| start + i);
         let line = &data[start..end];
-        out.push((start as u64, line.strip_suffix(b"\r").unwrap_or(line).to_vec()));
+        out.push((
+            start as u64,
+            line.strip_suffix(b"\r").unwrap_or(line).to_vec(),
+        ));
         start = end + 1;
     }
     out
@@ -272,10 +283,7 @@ pub fn check_line_reader(input: &[u8]) {
     };
     assert_eq!(read_all(LineReader::new(chunked(0))), want);
     let len = data.len() as u64;
-    let mut cuts = [
-        u64::from(*c1) * len / 255,
-        u64::from(*c2) * len / 255,
-    ];
+    let mut cuts = [u64::from(*c1) * len / 255, u64::from(*c2) * len / 255];
     cuts.sort();
     let mut got = Vec::new();
     for (start, end) in [(0, cuts[0]), (cuts[0], cuts[1]), (cuts[1], u64::MAX)] {
@@ -396,7 +404,11 @@ pub fn check_scan(input: &[u8]) {
         .expect("a scan never fails on content");
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     let stats = table.stats();
-    assert_eq!(rows as u64 + stats.rejected(), stats.lines(), "rows + rejects = lines");
+    assert_eq!(
+        rows as u64 + stats.rejected(),
+        stats.lines(),
+        "rows + rejects = lines"
+    );
 
     let state = ctx.state();
     let rejects_plan = runtime()
@@ -412,7 +424,11 @@ pub fn check_scan(input: &[u8]) {
         .block_on(collect(rejects_plan, task))
         .expect("the rejects scan never fails on content");
     let rejected: usize = rejects.iter().map(|b| b.num_rows()).sum();
-    assert_eq!(rejected as u64, stats.rejected(), "rejects table = rejects counted");
+    assert_eq!(
+        rejected as u64,
+        stats.rejected(),
+        "rejects table = rejects counted"
+    );
 
     if matches!(encoding, Encoding::GzipCut | Encoding::ZstdCut) {
         // A cut archive is never taken for a whole one: that would be silent loss.

@@ -206,17 +206,26 @@ mod tests {
 
     #[test]
     fn after_a_read_error_the_cut_line_is_handed_out_once() {
-        let mut r = LineReader::new(BreaksOff(Cursor::new(b"one
+        let mut r = LineReader::new(BreaksOff(Cursor::new(
+            b"one
 two
-thr".to_vec())));
+thr"
+            .to_vec(),
+        )));
         assert_eq!(r.next_line().unwrap(), Some((0, b"one".as_slice())));
         assert_eq!(r.next_line().unwrap(), Some((4, b"two".as_slice())));
-        assert_eq!(r.next_line().unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(
+            r.next_line().unwrap_err().kind(),
+            io::ErrorKind::UnexpectedEof
+        );
         assert_eq!(r.take_tail(), Some(b"thr".as_slice()));
         assert_eq!(r.take_tail(), None);
         // Cut right after a newline: nothing was cut off.
-        let mut r = LineReader::new(BreaksOff(Cursor::new(b"one
-".to_vec())));
+        let mut r = LineReader::new(BreaksOff(Cursor::new(
+            b"one
+"
+            .to_vec(),
+        )));
         assert_eq!(r.next_line().unwrap(), Some((0, b"one".as_slice())));
         assert!(r.next_line().is_err());
         assert_eq!(r.take_tail(), None);

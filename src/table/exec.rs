@@ -191,7 +191,9 @@ impl ExecutionPlan for LogScanExec {
                 let (format, limit) = (*format, *limit);
                 let stats = self.stats.clone();
                 builder.spawn_blocking(move || {
-                    Ok(scan_rejects(format, &files, batch_size, limit, &stats, emit)?)
+                    Ok(scan_rejects(
+                        format, &files, batch_size, limit, &stats, emit,
+                    )?)
                 });
             }
         }

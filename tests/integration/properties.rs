@@ -98,14 +98,25 @@ proptest! {
 fn scan_all(log: &std::path::Path, partitions: usize, min_split: u64) -> (Vec<String>, u64, u64) {
     use datafusion::physical_plan::collect;
     use datafusion::prelude::SessionContext;
-    let table = logsql::LogTable::open(&[log.to_path_buf()], logsql::FormatChoice::Fixed(LogFormat::Combined))
-        .unwrap()
-        .with_min_split_bytes(min_split);
-    let visible: Vec<usize> = (0..logsql::table::schema::visible_columns_of(LogFormat::Combined).len()).collect();
-    let plan = table.scan_plan(Some(visible.as_slice()), &[], None, partitions).unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let table = logsql::LogTable::open(
+        &[log.to_path_buf()],
+        logsql::FormatChoice::Fixed(LogFormat::Combined),
+    )
+    .unwrap()
+    .with_min_split_bytes(min_split);
+    let visible: Vec<usize> =
+        (0..logsql::table::schema::visible_columns_of(LogFormat::Combined).len()).collect();
+    let plan = table
+        .scan_plan(Some(visible.as_slice()), &[], None, partitions)
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let batches = runtime
-        .block_on(collect(std::sync::Arc::new(plan), SessionContext::new().task_ctx()))
+        .block_on(collect(
+            std::sync::Arc::new(plan),
+            SessionContext::new().task_ctx(),
+        ))
         .unwrap();
     let mut rows: Vec<String> = arrow::util::pretty::pretty_format_batches(&batches)
         .unwrap()

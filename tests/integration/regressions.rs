@@ -53,10 +53,15 @@ fn saved_fuzz_findings_pass_their_checks() {
 /// (A check that rejected good input would make the fuzzers report noise.)
 #[test]
 fn the_checks_hold_on_the_example_log() {
-    let log = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/access.log"))
-        .unwrap();
+    let log =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/access.log")).unwrap();
     for line in log.split(|b| *b == b'\n').take(400) {
-        for target in ["access_common", "access_combined", "unescape", "request_split"] {
+        for target in [
+            "access_common",
+            "access_combined",
+            "unescape",
+            "request_split",
+        ] {
             checks::check(target, line);
         }
         if let Some(open) = line.iter().position(|b| *b == b'[') {
@@ -64,7 +69,10 @@ fn the_checks_hold_on_the_example_log() {
         }
     }
     let block = &log[..20_000];
-    checks::check("line_reader", &[[5u8, 17, 200, 7, 0, 3, 255, 1].as_slice(), block].concat());
+    checks::check(
+        "line_reader",
+        &[[5u8, 17, 200, 7, 0, 3, 255, 1].as_slice(), block].concat(),
+    );
     for mode in 0..18u8 {
         checks::check("scan", &[[mode, 5, 200, 7].as_slice(), block].concat());
     }
@@ -76,7 +84,10 @@ fn the_reference_line_split_is_the_readme_definition() {
     let lines = checks::reference_lines(b"a\r\nbb\n\nccc");
     let text: Vec<&[u8]> = lines.iter().map(|(_, l)| l.as_slice()).collect();
     assert_eq!(text, [b"a".as_slice(), b"bb", b"", b"ccc"]);
-    assert_eq!(lines.iter().map(|(o, _)| *o).collect::<Vec<_>>(), [0, 3, 6, 7]);
+    assert_eq!(
+        lines.iter().map(|(o, _)| *o).collect::<Vec<_>>(),
+        [0, 3, 6, 7]
+    );
     assert!(checks::reference_lines(b"").is_empty());
     assert_eq!(checks::reference_lines(b"x\n").len(), 1);
 }

@@ -30,8 +30,8 @@ use rustyline::history::FileHistory;
 use rustyline::Editor;
 
 use super::args::Cli;
-use super::exit::Outcome;
 pub use super::args::OutFormat as Mode;
+use super::exit::Outcome;
 use super::output::{write_markdown, ResultWriter};
 use super::run::Session;
 use commands::Command;
