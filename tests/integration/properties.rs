@@ -118,14 +118,18 @@ fn scan_all(log: &std::path::Path, partitions: usize, min_split: u64) -> (Vec<St
             SessionContext::new().task_ctx(),
         ))
         .unwrap();
-    let mut rows: Vec<String> = arrow::util::pretty::pretty_format_batches(&batches)
-        .unwrap()
-        .to_string()
-        .lines()
-        .filter(|l| l.starts_with('|'))
-        .skip(1)
-        .map(str::to_string)
-        .collect();
+    // One string per row (a cell may hold a newline, so no pretty-printed table).
+    let mut rows: Vec<String> = Vec::new();
+    for batch in &batches {
+        for row in 0..batch.num_rows() {
+            let cells: Vec<String> = batch
+                .columns()
+                .iter()
+                .map(|c| arrow::util::display::array_value_to_string(c, row).unwrap())
+                .collect();
+            rows.push(cells.join("\u{1f}"));
+        }
+    }
     rows.sort();
     (rows, table.stats().rejected(), table.stats().lines())
 }
