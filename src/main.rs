@@ -1,4 +1,5 @@
 //! The `logsql` binary: a thin layer over the library.
+#![forbid(unsafe_code)]
 
 mod cli;
 

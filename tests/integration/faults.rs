@@ -421,15 +421,15 @@ fn a_full_disk_is_a_one_line_error() {
     let dir = Scratch::new("disk-full");
     let (log, _) = generated(&dir, 2000, 80);
     let log = log.to_str().unwrap();
-    for out in ["/dev/full"] {
+    for format in ["csv", "parquet"] {
         let run = logsql(&[
             log,
             "-e",
             "SELECT * FROM logs",
             "-o",
-            out,
+            "/dev/full",
             "--out-format",
-            "csv",
+            format,
         ]);
         assert_one_line_error(&run, "No space left on device");
     }
