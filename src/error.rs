@@ -38,6 +38,16 @@ pub enum Error {
     /// A format name that is not known (the message lists the known ones).
     #[error("{0}")]
     UnknownFormat(String),
+    /// A file shrank while a query read it (truncated or rotated during the query).
+    #[error("{}: the file shrank from {planned} to {now} bytes while it was being read (truncated or rotated during the query); run the query again", path.display())]
+    Shrank {
+        /// The file.
+        path: PathBuf,
+        /// Its size when the query was planned.
+        planned: u64,
+        /// Its size when the shrinking was seen.
+        now: u64,
+    },
     /// Nothing to read: no paths, or none left after filtering.
     #[error("no input files")]
     NoInput,

@@ -1,4 +1,5 @@
 //! The `logsql` binary: a thin layer over the library.
+#![forbid(unsafe_code)]
 
 mod cli;
 
@@ -13,6 +14,7 @@ use clap::Parser;
 use logsql::generate::{generate, GenFormat, GenOptions};
 
 use cli::args::{Cli, Command, OutFormat};
+use cli::exit::{self, Outcome};
 use cli::export::{format_for, Export};
 use cli::run::{parse_statements, Session};
 use cli::saved::SavedQuery;
@@ -30,7 +32,7 @@ fn main() -> ExitCode {
                 .unwrap_or("invalid arguments")
                 .trim_start_matches("error: ");
             let _ = writeln!(io::stderr(), "logsql: error: {first} (see logsql --help)");
-            return ExitCode::from(2);
+            return ExitCode::from(exit::USAGE);
         }
     };
     let result = match &cli.command {
@@ -39,13 +41,15 @@ fn main() -> ExitCode {
             seed,
             format,
             no_bad_lines,
-        }) => run_generate(*lines, *seed, format, !*no_bad_lines),
+        }) => run_generate(*lines, *seed, format, !*no_bad_lines).map(|()| Outcome::Complete),
         Some(Command::Formats { paths, check }) => {
-            cli::formats::run(cli.formats_dir.as_deref(), paths, *check)
+            cli::formats::run(cli.formats_dir.as_deref(), paths, *check).map(|()| Outcome::Complete)
         }
         Some(Command::Queries) => {
             let stdout = io::stdout();
-            cli::saved::list(&mut stdout.lock()).map_err(Into::into)
+            cli::saved::list(&mut stdout.lock())
+                .map(|()| Outcome::Complete)
+                .map_err(Into::into)
         }
         Some(Command::Report {
             paths,
@@ -73,21 +77,21 @@ fn main() -> ExitCode {
                 cli::repl::run(&cli)
             }
         }
-        None if cli.follow => cli::follow::run_cli(&cli),
+        None if cli.follow => cli::follow::run_cli(&cli).map(|()| Outcome::Complete),
         None => run_query(&cli),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(outcome) => outcome.exit_code(),
         Err(e) => {
             // One line, whatever the source: DataFusion and I/O errors can span several.
             let message = cli::error_line(&e);
             let _ = writeln!(io::stderr(), "logsql: error: {message}");
-            ExitCode::FAILURE
+            ExitCode::from(exit::ERROR)
         }
     }
 }
 
-fn run_query(cli: &Cli) -> anyhow::Result<()> {
+fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
     if cli.execute.is_empty() && cli.file.is_empty() {
         anyhow::bail!(
             "no query given: pass SQL with -e, e.g. -e \"SELECT count(*) FROM {}\", or a file with -f",
@@ -175,7 +179,7 @@ fn run_query(cli: &Cli) -> anyhow::Result<()> {
                 );
             }
         }
-        Ok(())
+        Ok(Outcome::partial_if(session.input_damaged()))
     })
 }
 
@@ -186,7 +190,7 @@ fn run_report(
     formats_dir: Option<&std::path::Path>,
     output: Option<&std::path::Path>,
     force: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Outcome> {
     let cli = Cli {
         command: None,
         paths: paths.to_vec(),
@@ -217,6 +221,7 @@ fn run_report(
     runtime.block_on(async {
         let session = Session::new(&cli)?;
         let report = cli::report::Report::compute(&session, "logs").await?;
+        session.report_damage();
         match (export, output) {
             (Some(file), Some(path)) => {
                 let html = path
@@ -238,7 +243,7 @@ fn run_report(
                 out.flush()?;
             }
         }
-        Ok(())
+        Ok(Outcome::partial_if(session.input_damaged()))
     })
 }
 

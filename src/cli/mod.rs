@@ -1,6 +1,7 @@
 //! The `logsql` command line: arguments, running statements, printing results.
 
 pub mod args;
+pub mod exit;
 pub mod export;
 pub mod follow;
 pub mod formats;

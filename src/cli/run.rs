@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
@@ -42,6 +43,8 @@ pub struct Session {
     /// Log tables made from SQL (`CREATE EXTERNAL TABLE ... STORED AS LOG`), found in the
     /// catalog at each statement: name, scan counters, format.
     sql_tables: Mutex<Vec<(String, Arc<ScanStats>, Arc<Format>)>>,
+    /// Whether a statement met damaged input (its answer covers only the lines before it).
+    damaged: AtomicBool,
 }
 
 impl Session {
@@ -66,6 +69,7 @@ impl Session {
             registry: super::formats::registry(cli.formats_dir.as_deref())?,
             stdin_spool: None,
             sql_tables: Mutex::new(Vec::new()),
+            damaged: AtomicBool::new(false),
         };
         if !cli.paths.is_empty() {
             session.open(&cli.table, &cli.paths, &cli.format)?;
@@ -193,7 +197,22 @@ impl Session {
         found
     }
 
-    /// Tells on stderr how many lines the last statement skipped, and how to see them.
+    /// Names on stderr each file whose damaged data cut the reading short, one line each
+    /// (for the statements since the counters were last reset).
+    pub fn report_damage(&self) {
+        for (_, table) in &self.tables {
+            for damage in table.stats().damage() {
+                self.damaged.store(true, Ordering::Relaxed);
+                let _ = writeln!(io::stderr(), "logsql: warning: {damage}");
+            }
+        }
+    }
+
+    /// Whether any statement so far met damaged input (see [`logsql::table::Damage`]).
+    pub fn input_damaged(&self) -> bool {
+        self.damaged.load(Ordering::Relaxed)
+    }
+
     /// Says which formats detection picked, to a person watching (scripts see nothing).
     pub fn report_detected_formats(&self) {
         if !std::io::IsTerminal::is_terminal(&io::stderr()) {
@@ -210,7 +229,10 @@ impl Session {
         }
     }
 
+    /// Tells on stderr how many lines the last statement skipped, and how to see them, and
+    /// names each file whose damaged data cut the reading short (one line each).
     pub fn report_rejects(&self) {
+        self.report_damage();
         let sql_tables = self
             .sql_tables
             .lock()

@@ -31,6 +31,9 @@ pub enum RejectReason {
     MissingUserAgent,
     #[error("unexpected text after the last field")]
     TrailingGarbage,
+    /// The compressed data of the file is damaged here: the line was cut off by the damage.
+    #[error("line cut off by damaged compressed data")]
+    CutByDamage,
     /// A field's text is not of the format's type for it (`slot` is the field's index).
     #[error("invalid value in field {} (expected {expected})", *slot as usize + 1)]
     BadValue { slot: u16, expected: &'static str },

@@ -77,6 +77,18 @@ impl<R: Read> LineReader<R> {
         }
     }
 
+    /// After [`LineReader::next_line`] failed with a read error: the bytes of the line that
+    /// was being read when the input broke off (no newline reached), if any. Every complete
+    /// line before it has been returned already. The bytes are handed out once.
+    pub fn take_tail(&mut self) -> Option<&[u8]> {
+        if self.pos >= self.filled {
+            return None;
+        }
+        let a = self.pos;
+        self.pos = self.filled;
+        Some(&self.buf[a..self.filled])
+    }
+
     /// Moves the partial line to the front of the buffer (growing it for long lines) and reads.
     fn fill(&mut self) -> io::Result<()> {
         if self.pos > 0 {
@@ -178,6 +190,45 @@ mod tests {
                 assert_eq!(parts, whole, "cuts at {a},{b}");
             }
         }
+    }
+
+    /// Yields its bytes, then fails (a decoder meeting damaged data).
+    struct BreaksOff(Cursor<Vec<u8>>);
+
+    impl Read for BreaksOff {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "cut")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn after_a_read_error_the_cut_line_is_handed_out_once() {
+        let mut r = LineReader::new(BreaksOff(Cursor::new(
+            b"one
+two
+thr"
+            .to_vec(),
+        )));
+        assert_eq!(r.next_line().unwrap(), Some((0, b"one".as_slice())));
+        assert_eq!(r.next_line().unwrap(), Some((4, b"two".as_slice())));
+        assert_eq!(
+            r.next_line().unwrap_err().kind(),
+            io::ErrorKind::UnexpectedEof
+        );
+        assert_eq!(r.take_tail(), Some(b"thr".as_slice()));
+        assert_eq!(r.take_tail(), None);
+        // Cut right after a newline: nothing was cut off.
+        let mut r = LineReader::new(BreaksOff(Cursor::new(
+            b"one
+"
+            .to_vec(),
+        )));
+        assert_eq!(r.next_line().unwrap(), Some((0, b"one".as_slice())));
+        assert!(r.next_line().is_err());
+        assert_eq!(r.take_tail(), None);
     }
 
     #[test]

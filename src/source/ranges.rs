@@ -12,6 +12,9 @@ pub struct FileRange {
     pub file: LogFile,
     pub start: u64,
     pub end: u64,
+    /// The file's size when the scan was planned: a plain file found smaller than this after
+    /// its range was read was truncated during the query, and the answer would mix two states.
+    pub planned_len: u64,
 }
 
 /// Distributes files of the given sizes over at most `partitions` partitions of roughly equal
@@ -41,6 +44,7 @@ pub fn plan_partitions(
                 file: file.clone(),
                 start,
                 end: if end >= *len { u64::MAX } else { end },
+                planned_len: *len,
             });
             if end >= *len {
                 break;

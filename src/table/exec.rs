@@ -189,8 +189,11 @@ impl ExecutionPlan for LogScanExec {
             } => {
                 let files: Vec<LogFile> = files.get(partition).cloned().into_iter().collect();
                 let (format, limit) = (format.clone(), *limit);
+                let stats = self.stats.clone();
                 builder.spawn_blocking(move || {
-                    Ok(scan_rejects(&format, &files, batch_size, limit, emit)?)
+                    Ok(scan_rejects(
+                        &format, &files, batch_size, limit, &stats, emit,
+                    )?)
                 });
             }
         }

@@ -1,6 +1,7 @@
 //! The DataFusion glue: log files as a streaming `TableProvider`.
 
 pub mod batch;
+pub mod damage;
 pub mod exec;
 pub mod filter;
 pub mod follow;
@@ -10,6 +11,7 @@ pub mod scan;
 pub mod schema;
 pub mod stats;
 
+pub use damage::Damage;
 pub use exec::LogScanExec;
 pub use follow::{FollowOptions, FollowScanExec};
 pub use provider::{LogTable, RejectsTable};

@@ -26,6 +26,8 @@ use crate::source::{find_log_files, plan_partitions, DirFilter, LogFile, MIN_SPL
 /// How much of a file auto-detection looks at.
 const SAMPLE_BYTES: usize = 64 * 1024;
 const SAMPLE_LINES: usize = 64;
+/// How far detection reads to find the end of a very long first line.
+const SAMPLE_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// A set of log files of one format, queried as one table.
 #[derive(Debug, Clone)]
@@ -410,17 +412,34 @@ fn detect_files(files: &[LogFile], registry: &FormatRegistry) -> Result<Arc<Form
     }
 }
 
-/// The first `SAMPLE_BYTES` of a file's decoded content, cut at the last whole line.
+/// The first `SAMPLE_BYTES` of a file's decoded content, cut at the last whole line; read on
+/// (up to `SAMPLE_MAX_BYTES`) while it holds no whole line, so that a very long first line
+/// (a multi-megabyte URI) is judged whole rather than as a fragment no format matches.
 fn read_sample(file: &LogFile) -> Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(SAMPLE_BYTES);
-    file.reader()?
-        .take(SAMPLE_BYTES as u64)
-        .read_to_end(&mut buf)
-        .map_err(|e| Error::io(&file.path, e))?;
-    if buf.len() == SAMPLE_BYTES {
+    let mut reader = file.reader()?.take(SAMPLE_MAX_BYTES as u64);
+    let mut limit = SAMPLE_BYTES;
+    loop {
+        let read = (&mut reader)
+            .take((limit - buf.len()) as u64)
+            .read_to_end(&mut buf);
+        // Damaged compressed data: detect from what decoded; the scan reports the damage.
+        if let Err(e) = read {
+            if file.compression.is_splittable() {
+                return Err(Error::io(&file.path, e));
+            }
+            return Ok(buf);
+        }
+        if buf.len() < limit {
+            return Ok(buf); // the whole file
+        }
         if let Some(nl) = memchr::memrchr(b'\n', &buf) {
             buf.truncate(nl);
+            return Ok(buf);
         }
+        if limit >= SAMPLE_MAX_BYTES {
+            return Ok(buf);
+        }
+        limit = (limit * 4).min(SAMPLE_MAX_BYTES);
     }
-    Ok(buf)
 }

@@ -10,11 +10,12 @@ use std::sync::Arc;
 use arrow::array::{Int64Builder, RecordBatch, StringBuilder};
 
 use super::batch::{append_text, BatchBuilder};
+use super::damage;
 use super::filter::RowFilter;
 use super::schema::rejects_schema;
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
-use crate::parse::{ColumnSpec, Format, LineParser, Parsed, Record};
+use crate::parse::{ColumnSpec, Format, LineParser, Parsed, Record, RejectReason};
 use crate::source::{FileRange, LineReader, LogFile};
 
 /// What a partition scans and how.
@@ -48,7 +49,19 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
         let (mut lines, mut rejected, mut reported_bytes) = (0u64, 0u64, 0u64);
         let mut line_number = 0u64;
         let mut go_on = true;
-        while let Some((_, line)) = reader.next_line().map_err(|e| Error::io(&file.path, e))? {
+        loop {
+            let line = match reader.next_line() {
+                Ok(Some((_, line))) => line,
+                Ok(None) => break,
+                Err(e) => {
+                    // Damaged compressed data: keep what came before, the cut line is a reject.
+                    damage::on_read_error(file, line_number, e, self.stats)?;
+                    if reader.take_tail().is_some() {
+                        (lines, rejected) = (lines + 1, rejected + 1);
+                    }
+                    break;
+                }
+            };
             lines += 1;
             line_number += 1;
             match self.parser.parse(line, &mut self.rec) {
@@ -117,9 +130,12 @@ pub fn scan_rows(
         // A plain file is read from a seek to its range; a compressed one is decoded whole.
         let go_on = if file.compression.is_splittable() {
             let handle = File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
+            let same_file = handle.try_clone().map_err(|e| Error::io(&file.path, e))?;
             let reader = LineReader::for_range(handle, range.start, range.end)
                 .map_err(|e| Error::io(&file.path, e))?;
-            scanner.scan(reader, file)?
+            let go_on = scanner.scan(reader, file)?;
+            damage::check_not_shrunk(range, &same_file)?;
+            go_on
         } else {
             scanner.scan(LineReader::new(file.reader()?), file)?
         };
@@ -136,6 +152,7 @@ pub fn scan_rejects(
     files: &[LogFile],
     batch_size: usize,
     limit: Option<usize>,
+    stats: &ScanStats,
     mut emit: impl FnMut(RecordBatch) -> bool,
 ) -> Result<()> {
     let mut rec = Record::default();
@@ -146,18 +163,33 @@ pub fn scan_rejects(
         let mut parser = format.parser();
         let mut reader = LineReader::new(file.reader()?);
         let mut number = 0i64;
-        while let Some((_, line)) = reader.next_line().map_err(|e| Error::io(&file.path, e))? {
+        loop {
+            let (line, result) = match reader.next_line() {
+                Ok(Some((_, line))) => (line, parser.parse(line, &mut rec)),
+                Ok(None) => break,
+                Err(e) => {
+                    damage::on_read_error(file, number as u64, e, stats)?;
+                    match reader.take_tail() {
+                        Some(tail) => (tail, Err(RejectReason::CutByDamage)),
+                        None => break,
+                    }
+                }
+            };
             number += 1;
             if remaining == 0 {
                 break;
             }
-            if let Err(reason) = parser.parse(line, &mut rec) {
+            let cut = matches!(result, Err(RejectReason::CutByDamage));
+            if let Err(reason) = result {
                 let reason = reason.describe(|slot| format.slot_name(slot));
                 out.push(&file.name, number, line, &reason);
                 remaining -= 1;
                 if out.rows >= batch_size && !emit(out.finish()?) {
                     return Ok(());
                 }
+            }
+            if cut {
+                break;
             }
         }
     }

@@ -129,26 +129,6 @@ fn stdin_gives_the_same_answers_as_the_file() {
 }
 
 #[test]
-fn damaged_compressed_data_is_a_clear_error() {
-    let dir = Scratch::new("damaged-gz");
-    let parts = rotations(&dir);
-    let gz = gzip(&parts[0]);
-    let cut = dir.write("cut.log.gz", &gz[..gz.len() / 2]);
-    let run = query_csv(
-        &[&cut],
-        &["--format", "combined"],
-        "SELECT count(*) FROM logs",
-    );
-    assert_ne!(run.status, 0);
-    assert!(
-        run.stderr.starts_with("logsql: error: ") && run.stderr.contains("cut.log.gz"),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
-}
-
-#[test]
 fn hidden_file_and_line_columns_point_at_the_source_line() {
     let dir = Scratch::new("file-line");
     let parts = rotations(&dir);

@@ -132,3 +132,101 @@ fn append_if_row(format: &Format, line: &[u8]) -> Result<(), TestCaseError> {
     prop_assert!(batch.is_ok(), "{}: {:?}", format.name(), batch.err());
     Ok(())
 }
+
+/// Sorted rows of every visible column of `log`, and (rejected, lines) as the scan counted
+/// them, over `partitions` partitions and ranges of at least `min_split` bytes.
+fn scan_all(log: &std::path::Path, partitions: usize, min_split: u64) -> (Vec<String>, u64, u64) {
+    use datafusion::physical_plan::collect;
+    use datafusion::prelude::SessionContext;
+    let combined = FormatRegistry::builtin().get("combined").unwrap().clone();
+    let table = logsql::LogTable::open(&[log.to_path_buf()], logsql::FormatChoice::Fixed(combined))
+        .unwrap()
+        .with_min_split_bytes(min_split);
+    let visible: Vec<usize> = (0..table.format().columns().len()).collect();
+    let plan = table
+        .scan_plan(Some(visible.as_slice()), &[], None, partitions)
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let batches = runtime
+        .block_on(collect(
+            std::sync::Arc::new(plan),
+            SessionContext::new().task_ctx(),
+        ))
+        .unwrap();
+    // One string per row (a cell may hold a newline, so no pretty-printed table).
+    let mut rows: Vec<String> = Vec::new();
+    for batch in &batches {
+        for row in 0..batch.num_rows() {
+            let cells: Vec<String> = batch
+                .columns()
+                .iter()
+                .map(|c| arrow::util::display::array_value_to_string(c, row).unwrap())
+                .collect();
+            rows.push(cells.join("\u{1f}"));
+        }
+    }
+    rows.sort();
+    (rows, table.stats().rejected(), table.stats().lines())
+}
+
+/// A line of a log file: a valid combined line, or damage of the kinds real files have.
+fn file_line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => valid_line().prop_map(|(l, _, _)| l),
+        1 => "[ -~]{0,60}",
+        1 => valid_line().prop_map(|(l, _, _)| l[..l.len() / 2].to_string()),
+        1 => Just(String::new()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// However a file is cut into ranges and partitions, the scan yields the same rows and
+    /// counts the same rejects as one partition, and every line is one or the other.
+    #[test]
+    fn any_partitioning_gives_the_same_rows_and_rejects(
+        lines in prop::collection::vec(file_line(), 1..60),
+        final_newline in any::<bool>(),
+        partitions in 1usize..=16,
+        min_split in 1u64..400,
+    ) {
+        let dir = crate::util::Scratch::new("prop-partitions");
+        let mut text = lines.join("\n");
+        if final_newline {
+            text.push('\n');
+        }
+        let log = dir.write("access.log", text.as_bytes());
+        let whole = scan_all(&log, 1, u64::MAX);
+        let split = scan_all(&log, partitions, min_split);
+        prop_assert_eq!(&split, &whole);
+        // Against the reference: the rows are the lines it parses, the rest are rejects.
+        let reference = Reference::new(true);
+        let parsed = lines.iter().filter(|l| reference.parse(l.as_bytes()).is_some()).count();
+        // Without a final newline, an empty last line is no line at all.
+        let dropped = !final_newline && lines.last().is_some_and(|l| l.is_empty());
+        let line_count = lines.len() - usize::from(dropped);
+        prop_assert_eq!(whole.0.len(), parsed);
+        prop_assert_eq!(whole.1 + parsed as u64, whole.2);
+        prop_assert_eq!(whole.2, line_count as u64);
+    }
+
+    /// Common lines (combined lines without referer and user agent) against the reference.
+    #[test]
+    fn common_lines_agree_with_the_reference((line, status, bytes) in valid_line()) {
+        let body = line.strip_suffix('\r').unwrap_or(&line);
+        // The line up to its bytes field: quoted fields may end in a space, so cut by the span.
+        let mut combined = AccessRecord::default();
+        parse_access_line(AccessFlavor::Combined, body.as_bytes(), &mut combined).unwrap();
+        let common = &body[..combined.span(Field::Bytes).1];
+        let reference = Reference::new(false).parse(common.as_bytes()).expect("reference parses");
+        let mut rec = AccessRecord::default();
+        prop_assert!(parse_access_line(AccessFlavor::Common, common.as_bytes(), &mut rec).is_ok(), "{}", common);
+        prop_assert_eq!(rec.status, Some(status as i32));
+        prop_assert_eq!(rec.bytes, bytes.parse::<i64>().ok());
+        prop_assert_eq!(rec.ts_nanos, reference.ts * 1_000_000_000);
+        prop_assert_eq!(rec.raw(common.as_bytes(), Field::Request), &reference.request[..]);
+    }
+}

@@ -31,6 +31,7 @@ use rustyline::Editor;
 
 use super::args::Cli;
 pub use super::args::OutFormat as Mode;
+use super::exit::Outcome;
 use super::output::{write_markdown, ResultWriter};
 use super::run::Session;
 use commands::Command;
@@ -102,7 +103,7 @@ pub struct Repl {
 }
 
 /// Runs the shell: interactive when stdin is a terminal, else the statements on stdin.
-pub fn run(cli: &Cli) -> Result<()> {
+pub fn run(cli: &Cli) -> Result<Outcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -129,7 +130,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         let result = repl.interactive(&runtime, cli.no_history);
         // A cancelled query's tasks stop at their next await; do not wait for them to exit.
         runtime.shutdown_background();
-        return result;
+        return result.map(|()| Outcome::Complete);
     }
     let mut text = String::new();
     io::stdin()
@@ -148,7 +149,7 @@ pub fn run(cli: &Cli) -> Result<()> {
     });
     repl.flush_output();
     match repl.failures {
-        0 => Ok(()),
+        0 => Ok(Outcome::partial_if(repl.session.input_damaged())),
         1 => Err(anyhow!("1 statement failed")),
         n => Err(anyhow!("{n} statements failed")),
     }

@@ -1,0 +1,40 @@
+//! Exit statuses, so that scripts can tell a full answer from a failure and from an answer
+//! over damaged input.
+//!
+//! | status | meaning |
+//! |---|---|
+//! | 0 | the answer is complete |
+//! | 1 | an error: nothing (or only the statements before the failing one) was answered |
+//! | 2 | bad command-line usage |
+//! | 3 | the answer was printed, but some input was damaged (a cut or corrupt compressed file): it covers only the lines before the damage, which stderr names |
+
+use std::process::ExitCode;
+
+/// How a run that did not fail ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Complete,
+    /// Answered, but from partly unreadable input (see [`crate::cli::run::Session::input_damaged`]).
+    Partial,
+}
+
+pub const ERROR: u8 = 1;
+pub const USAGE: u8 = 2;
+pub const PARTIAL: u8 = 3;
+
+impl Outcome {
+    pub fn partial_if(damaged: bool) -> Outcome {
+        if damaged {
+            Outcome::Partial
+        } else {
+            Outcome::Complete
+        }
+    }
+
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::Complete => ExitCode::SUCCESS,
+            Outcome::Partial => ExitCode::from(PARTIAL),
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Damaged input: what a scan does when a file stops being readable part-way.
+//!
+//! A compressed file can be cut short (a copy interrupted, a disk filled while rotating) or
+//! corrupted. Failing the whole query would throw away every good line before the damage, and
+//! quietly stopping would lose the rest without a word. So the scan keeps the complete lines
+//! decoded before the damage, makes the line the damage cut off a reject
+//! ([`RejectReason::CutByDamage`](crate::parse::RejectReason::CutByDamage)), records a
+//! [`Damage`] in the table's [`ScanStats`], and goes on with the next file. The command line
+//! prints the answer, one line per damaged file on stderr, and exits with a status that says
+//! the answer is partial.
+//!
+//! A read error on a plain file is not damage of this kind (the file is there but the device
+//! or the mount fails): it stays an error that fails the query. So does a plain file that
+//! shrinks while it is read (truncated or rotated with `copytruncate` during the query): its
+//! ranges were planned on the old size, and the answer would mix two states of the file.
+
+use std::fmt;
+use std::fs::File;
+use std::io;
+
+use super::stats::ScanStats;
+use crate::error::{Error, Result};
+use crate::source::{FileRange, LogFile};
+
+/// Where a file's readable content ended early, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    /// The file as the user named it.
+    pub file: String,
+    /// Complete lines read before the damage (the cut-off line, if any, is not counted).
+    pub lines_before: u64,
+    /// What the decoder said.
+    pub error: String,
+}
+
+impl fmt::Display for Damage {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(
+            f,
+            "{}: compressed data damaged after line {} ({}); only the lines before the damage were read",
+            self.file, self.lines_before, self.error
+        )
+    }
+}
+
+/// Decides about a read error in `file` after `lines_before` complete lines: damage of a
+/// compressed file is recorded in `stats` (`Ok`, the scan goes on with the next file); any
+/// other error fails the scan.
+pub(crate) fn on_read_error(
+    file: &LogFile,
+    lines_before: u64,
+    error: io::Error,
+    stats: &ScanStats,
+) -> Result<()> {
+    if file.compression.is_splittable() || error.kind() == io::ErrorKind::Interrupted {
+        return Err(Error::io(&file.path, error));
+    }
+    let text = error.to_string().replace('\n', " ");
+    stats.record_damage(Damage {
+        file: file.name.clone(),
+        lines_before,
+        error: text,
+    });
+    Ok(())
+}
+
+/// Fails if the plain file behind `range` (open as `file`) is now smaller than when the scan
+/// was planned. Growth is fine: logs are appended to while they are queried.
+pub(crate) fn check_not_shrunk(range: &FileRange, file: &File) -> Result<()> {
+    let now = file
+        .metadata()
+        .map_err(|e| Error::io(&range.file.path, e))?
+        .len();
+    if now < range.planned_len {
+        return Err(Error::Shrank {
+            path: range.file.path.clone(),
+            planned: range.planned_len,
+            now,
+        });
+    }
+    Ok(())
+}

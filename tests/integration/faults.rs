@@ -1,0 +1,449 @@
+//! Faults through the real binary: unreadable, damaged, odd and vanishing inputs, and a full
+//! disk. Each gives a correct answer or a clear one-line error, with an exit status that tells
+//! them apart (0 answer, 1 error, 3 answer over damaged input), and nothing panics.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use logsql::generate::GenOptions;
+
+use crate::reference::Reference;
+use crate::util::{logsql, query_csv, Run, Scratch};
+
+/// Exit status of an answer computed over damaged input (see README, Reliability).
+const PARTIAL: i32 = 3;
+
+#[track_caller]
+fn assert_no_panic(run: &Run) {
+    assert!(
+        !run.stderr.contains("panicked") && !run.stderr.contains("RUST_BACKTRACE"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Asserts a failed run with exactly one `logsql: error:` line on stderr containing `needle`.
+#[track_caller]
+fn assert_one_line_error(run: &Run, needle: &str) {
+    assert_no_panic(run);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(run.stderr.starts_with("logsql: error: "), "{}", run.stderr);
+    assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains(needle), "{}", run.stderr);
+}
+
+/// The single number a `SELECT count(*)` printed as CSV, whatever the exit status.
+fn count_of(run: &Run) -> u64 {
+    let mut lines = run.stdout.lines();
+    lines.next();
+    lines
+        .next()
+        .and_then(|l| l.split(',').next()?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no count: {}\n{}", run.stdout, run.stderr))
+}
+
+fn generated(dir: &Scratch, lines: u64, seed: u64) -> (std::path::PathBuf, Vec<u8>) {
+    let (path, _) = dir.generated(
+        "access.log",
+        &GenOptions {
+            lines,
+            seed,
+            no_final_newline: false,
+            ..Default::default()
+        },
+    );
+    let data = std::fs::read(&path).unwrap();
+    (path, data)
+}
+
+/// Rows the reference parser finds among the complete lines of `data`.
+fn reference_rows(data: &[u8]) -> u64 {
+    let reference = Reference::new(true);
+    data.split(|b| *b == b'\n')
+        .filter(|l| reference.parse(l).is_some())
+        .count() as u64
+}
+
+/// What a decoder yields before it fails, as a streaming reader would see it.
+fn decodable_prefix(mut reader: impl Read) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) | Err(_) => return out,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// A cut archive: the complete lines before the cut are the answer, the damage is one warning
+/// line naming the file, the cut line is a reject, and the exit status says "partial".
+fn check_cut_archive(name: &str, cut: &[u8], decoded: &[u8]) {
+    let dir = Scratch::new("cut-archive");
+    let path = dir.write(name, cut);
+    // Only whole lines count: the fragment the damage cut off is not a row.
+    let whole = &decoded[..decoded.iter().rposition(|b| *b == b'\n').unwrap() + 1];
+    let want = reference_rows(whole);
+    assert!(want > 100, "the cut keeps a good part of the file");
+    for extra in [&[][..], &["--format", "combined"][..]] {
+        let run = query_csv(&[&path], extra, "SELECT count(*) FROM logs");
+        assert_no_panic(&run);
+        assert_eq!(run.status, PARTIAL, "{}", run.stderr);
+        assert_eq!(count_of(&run), want);
+        let warnings: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("logsql: warning: "))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{}", run.stderr);
+        assert!(
+            warnings[0].contains(name) && warnings[0].contains("damaged"),
+            "{}",
+            run.stderr
+        );
+    }
+    // The cut-off line is listed with the other rejects, after every whole line.
+    let run = query_csv(
+        &[&path],
+        &[],
+        "SELECT line_number, reason FROM logs_rejects ORDER BY line_number DESC LIMIT 1",
+    );
+    assert_eq!(run.status, PARTIAL, "{}", run.stderr);
+    let last = run.stdout.lines().nth(1).unwrap().to_string();
+    let lines_before = whole.iter().filter(|b| **b == b'\n').count();
+    assert_eq!(
+        last,
+        format!(
+            "{},line cut off by damaged compressed data",
+            lines_before + 1
+        )
+    );
+}
+
+#[test]
+fn a_cut_gzip_file_answers_from_the_lines_before_the_cut() {
+    let dir = Scratch::new("cut-gz");
+    let (_, data) = generated(&dir, 3000, 71);
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(&data).unwrap();
+    let gz = e.finish().unwrap();
+    let cut = &gz[..gz.len() * 2 / 3];
+    let decoded = decodable_prefix(flate2::read::MultiGzDecoder::new(cut));
+    check_cut_archive("access.log.1.gz", cut, &decoded);
+}
+
+#[test]
+fn a_cut_zstd_file_answers_from_the_lines_before_the_cut() {
+    let dir = Scratch::new("cut-zst");
+    let (_, data) = generated(&dir, 3000, 72);
+    let zst = zstd::encode_all(&data[..], 3).unwrap();
+    let cut = &zst[..zst.len() * 2 / 3];
+    let decoded = decodable_prefix(zstd::stream::read::Decoder::new(cut).unwrap());
+    check_cut_archive("access.log.2.zst", cut, &decoded);
+}
+
+#[test]
+fn a_damaged_archive_among_good_files_costs_only_its_own_tail() {
+    let dir = Scratch::new("damaged-among-good");
+    // Big enough for several zstd blocks (128 KiB each): half of it decodes.
+    let (plain, data) = generated(&dir, 3000, 73);
+    let zst = zstd::encode_all(&data[..], 3).unwrap();
+    let cut = dir.write("old.log.zst", &zst[..zst.len() / 2]);
+    let decoded =
+        decodable_prefix(zstd::stream::read::Decoder::new(&zst[..zst.len() / 2]).unwrap());
+    let whole = &decoded[..decoded.iter().rposition(|b| *b == b'\n').unwrap() + 1];
+    let run = query_csv(&[&plain, &cut], &[], "SELECT count(*) FROM logs");
+    assert_eq!(run.status, PARTIAL, "{}", run.stderr);
+    assert_eq!(
+        count_of(&run),
+        reference_rows(&data) + reference_rows(whole)
+    );
+    // Exporting over damaged input writes the partial answer and says so the same way.
+    let out = dir.path("out.csv");
+    let run = logsql(&[
+        plain.to_str().unwrap(),
+        cut.to_str().unwrap(),
+        "-e",
+        "SELECT status FROM logs",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status, PARTIAL, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("old.log.zst: compressed data damaged"),
+        "{}",
+        run.stderr
+    );
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        written.lines().count() as u64 - 1,
+        reference_rows(&data) + reference_rows(whole)
+    );
+}
+
+#[test]
+fn an_unreadable_file_is_a_one_line_error() {
+    // Reading /proc/self/mem at offset 0 fails with EIO even for root: a file that opens but
+    // cannot be read, like a failing disk.
+    if Path::new("/proc/self/mem").exists() {
+        let run = logsql(&["/proc/self/mem", "-e", "SELECT count(*) FROM logs"]);
+        assert_one_line_error(&run, "/proc/self/mem: Input/output error");
+    }
+    let dir = Scratch::new("unreadable");
+    let (log, _) = generated(&dir, 10, 74);
+    set_mode(&log, 0o000);
+    if std::fs::read(&log).is_ok() {
+        eprintln!(
+            "note: running as root, chmod 000 does not deny reading; permission case skipped"
+        );
+    } else {
+        let run = logsql(&[log.to_str().unwrap(), "-e", "SELECT count(*) FROM logs"]);
+        assert_one_line_error(&run, "Permission denied");
+    }
+    set_mode(&log, 0o644);
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_directory_where_a_file_is_expected() {
+    let dir = Scratch::new("dir-as-file");
+    let (log, _) = generated(&dir, 10, 75);
+    let sub = dir.path("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let (log, sub) = (log.to_str().unwrap(), sub.to_str().unwrap());
+    assert_one_line_error(&logsql(&[log, "-f", sub]), "is not a file");
+    assert_one_line_error(
+        &logsql(&[log, "-e", "SELECT 1", "-o", sub, "--out-format", "csv"]),
+        "is a directory",
+    );
+    assert_one_line_error(&logsql(&[sub, "-e", "SELECT 1"]), "no log files");
+}
+
+/// Runs `logsql` on `log` and calls `fault` once it has had `delay` to start reading.
+fn run_with_fault(log: &Path, sql: &str, delay: Duration, fault: impl FnOnce()) -> Run {
+    let child = Command::new(env!("CARGO_BIN_EXE_logsql"))
+        .args([
+            log.to_str().unwrap(),
+            "--format",
+            "combined",
+            "--out-format",
+            "csv",
+            "-e",
+            sql,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    fault();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_file_truncated_during_the_query_is_an_error_or_a_correct_answer() {
+    let dir = Scratch::new("truncated-live");
+    let (log, data) = generated(&dir, 300_000, 76);
+    let full = reference_rows(&data);
+    let half = data.len() as u64 / 2;
+    let half_rows = reference_rows(&data[..half as usize]);
+    let sql = "SELECT count(*), count(DISTINCT request) FROM logs";
+    let mut outcomes = Vec::new();
+    for delay_ms in [20, 150, 400] {
+        std::fs::write(&log, &data).unwrap();
+        let run = run_with_fault(&log, sql, Duration::from_millis(delay_ms), || {
+            let f = std::fs::OpenOptions::new().write(true).open(&log).unwrap();
+            f.set_len(half).unwrap();
+        });
+        assert_no_panic(&run);
+        match run.status {
+            0 => {
+                let n = count_of(&run);
+                assert!(
+                    n == full || n == half_rows,
+                    "{n} is neither {full} nor {half_rows}"
+                );
+                outcomes.push(format!("{delay_ms} ms: answer {n}"));
+            }
+            _ => {
+                assert_one_line_error(&run, "the file shrank from");
+                outcomes.push(format!("{delay_ms} ms: error"));
+            }
+        }
+    }
+    eprintln!("truncation outcomes: {outcomes:?}");
+}
+
+#[test]
+fn a_file_deleted_during_the_query_is_an_error_or_a_correct_answer() {
+    let dir = Scratch::new("deleted-live");
+    let (log, data) = generated(&dir, 200_000, 77);
+    let full = reference_rows(&data);
+    let run = run_with_fault(
+        &log,
+        "SELECT count(*), count(DISTINCT request) FROM logs",
+        Duration::from_millis(100),
+        || std::fs::remove_file(&log).unwrap(),
+    );
+    assert_no_panic(&run);
+    match run.status {
+        // Open descriptors keep reading the deleted file's data.
+        0 => assert_eq!(count_of(&run), full),
+        _ => assert_one_line_error(&run, "No such file"),
+    }
+}
+
+#[test]
+fn a_20_mb_line_is_one_row() {
+    let dir = Scratch::new("huge-line");
+    let (_, data) = generated(&dir, 50, 78);
+    let long_uri = format!("/{}", "a".repeat(20 << 20));
+    let huge = format!(
+        "203.0.113.1 - - [10/Oct/2000:13:55:36 -0700] \"GET {long_uri} HTTP/1.1\" 200 5 \"-\" \"curl\"\n"
+    );
+    // First, so that format detection has to read past it.
+    let mut content = huge.into_bytes();
+    content.extend_from_slice(&data);
+    let log = dir.write("huge.log", &content);
+    let run = query_csv(
+        &[&log],
+        &[],
+        "SELECT count(*), max(length(uri)), sum(CASE WHEN length(uri) > 1000 THEN 1 ELSE 0 END) FROM logs",
+    );
+    assert_no_panic(&run);
+    let rows = run.csv_rows();
+    assert_eq!(
+        rows[0],
+        [
+            (reference_rows(&data) + 1).to_string(),
+            long_uri.len().to_string(),
+            "1".to_string()
+        ]
+    );
+}
+
+#[test]
+fn nul_bytes_and_invalid_utf8_are_rows_or_rejects() {
+    let dir = Scratch::new("nul-utf8");
+    let (_, data) = generated(&dir, 200, 79);
+    let mut content = Vec::new();
+    // A crashed writer leaves a block of NULs; the next record follows it on the same "line".
+    content.extend_from_slice(&[0u8; 4096]);
+    content.extend_from_slice(&data);
+    content.extend_from_slice(
+        b"198.51.100.7 - - [10/Oct/2000:13:55:36 -0700] \"GET /caf\xe9\x00 HTTP/1.1\" 200 5 \"-\" \"bad \xff\xfe utf8\"\n",
+    );
+    content.extend_from_slice(b"\x00\x00\x00\n\xff\xfe\xfd\n");
+    let log = dir.write("odd.log", &content);
+    // Invalid UTF-8 becomes U+FFFD, NUL stays NUL (a command line cannot carry it: length).
+    let run = query_csv(
+        &[&log],
+        &[],
+        "SELECT starts_with(uri, '/caf\u{FFFD}'), length(uri), ascii(substr(uri, 6)), user_agent \
+         FROM logs WHERE client = '198.51.100.7'",
+    );
+    assert_no_panic(&run);
+    assert_eq!(
+        run.csv_rows(),
+        [["true", "6", "0", "bad \u{FFFD}\u{FFFD} utf8"]]
+    );
+    let total = query_csv(&[&log], &[], "SELECT count(*) FROM logs");
+    assert_eq!(count_of(&total), reference_rows(&content));
+    // The two junk lines after the last record are rejects; every line is one or the other.
+    let rejects = query_csv(
+        &[&log],
+        &[],
+        "SELECT line_number FROM logs_rejects WHERE line_number > 201 ORDER BY 1",
+    );
+    assert_eq!(rejects.csv_rows(), [["202"], ["203"]]);
+    let rejected = query_csv(&[&log], &[], "SELECT count(*) FROM logs_rejects");
+    assert_eq!(count_of(&rejected) + count_of(&total), 203);
+}
+
+#[test]
+fn an_empty_file_is_an_empty_table() {
+    let dir = Scratch::new("empty");
+    let log = dir.write("empty.log", b"");
+    for sql in [
+        "SELECT count(*) FROM logs",
+        "SELECT count(*) FROM logs_rejects",
+    ] {
+        let run = query_csv(&[&log], &[], sql);
+        assert_no_panic(&run);
+        assert_eq!(run.csv_rows(), [["0"]]);
+        assert_eq!(run.stderr, "");
+    }
+}
+
+#[test]
+fn a_file_of_only_rejects() {
+    let dir = Scratch::new("only-rejects");
+    let junk: String = (0..500)
+        .map(|i| format!("junk line {i} [not a log]\n"))
+        .collect();
+    let log = dir.write("junk.log", junk.as_bytes());
+    // Detection has nothing to go on: a clear error.
+    let run = query_csv(&[&log], &[], "SELECT count(*) FROM logs");
+    assert_one_line_error(&run, "no known log format");
+    // With the format named: no rows, every line a reject, and stderr says so.
+    let run = query_csv(
+        &[&log],
+        &["--format", "combined"],
+        "SELECT count(*) FROM logs",
+    );
+    assert_eq!(run.csv_rows(), [["0"]]);
+    assert!(run.stderr.contains("skipped 500 lines"), "{}", run.stderr);
+    let run = query_csv(
+        &[&log],
+        &["--format", "combined"],
+        "SELECT count(*), count(DISTINCT line) FROM logs_rejects",
+    );
+    assert_eq!(run.csv_rows(), [["500", "500"]]);
+}
+
+#[test]
+fn a_full_disk_is_a_one_line_error() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipping: no /dev/full");
+        return;
+    }
+    let dir = Scratch::new("disk-full");
+    let (log, _) = generated(&dir, 2000, 80);
+    let log = log.to_str().unwrap();
+    for format in ["csv", "parquet"] {
+        let run = logsql(&[
+            log,
+            "-e",
+            "SELECT * FROM logs",
+            "-o",
+            "/dev/full",
+            "--out-format",
+            format,
+        ]);
+        assert_one_line_error(&run, "No space left on device");
+    }
+    // Results printed to a full stdout.
+    let out = Command::new(env!("CARGO_BIN_EXE_logsql"))
+        .args([log, "-e", "SELECT * FROM logs"])
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let run = Run {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_one_line_error(&run, "No space left on device");
+}
