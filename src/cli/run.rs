@@ -27,6 +27,9 @@ pub fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         .collect())
 }
 
+/// A log table made from SQL: its name, scan counters and format.
+type SqlTable = (String, Arc<ScanStats>, Arc<Format>);
+
 /// A session: the DataFusion context and the log tables registered in it.
 pub struct Session {
     pub ctx: SessionContext,
@@ -42,7 +45,7 @@ pub struct Session {
     stdin_spool: Option<tempfile::NamedTempFile>,
     /// Log tables made from SQL (`CREATE EXTERNAL TABLE ... STORED AS LOG`), found in the
     /// catalog at each statement: name, scan counters, format.
-    sql_tables: Mutex<Vec<(String, Arc<ScanStats>, Arc<Format>)>>,
+    sql_tables: Mutex<Vec<SqlTable>>,
     /// Whether a statement met damaged input (its answer covers only the lines before it).
     damaged: AtomicBool,
 }
@@ -172,7 +175,7 @@ impl Session {
 
     /// The log tables in the default schema that the session did not open itself (made by
     /// `CREATE EXTERNAL TABLE ... STORED AS LOG`).
-    async fn find_sql_tables(&self) -> Vec<(String, Arc<ScanStats>, Arc<Format>)> {
+    async fn find_sql_tables(&self) -> Vec<SqlTable> {
         let state = self.ctx.state();
         let defaults = &state.config().options().catalog;
         let Some(schema) = self
