@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-180}
 target_dir=${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-/tmp/logsql-fuzz}}
-targets=${TARGETS:-"access_common access_combined clf_time unescape request_split line_reader scan"}
+targets=${TARGETS:-"access_common access_combined clf_time unescape request_split line_reader scan formats"}
 [ -d fuzz/corpus/scan ] || fuzz/seed-corpus.sh
 flags=(-s none -O -a --codegen-units 16 --target-dir "$target_dir")
 cargo +nightly fuzz build "${flags[@]}" || exit 1

@@ -13,9 +13,16 @@ trap 'rm -f "$sample"' EXIT
 for f in "${sources[@]}"; do head -n 120 "$f"; tail -n 5 "$f"; echo; done > "$sample"
 
 corpus=fuzz/corpus
-for t in access_common access_combined clf_time unescape request_split line_reader scan; do
+for t in access_common access_combined clf_time unescape request_split line_reader scan formats; do
     mkdir -p "$corpus/$t"
 done
+# The formats target: every built-in format's sample lines, and a few lines of each source.
+k=0
+for f in formats/*.toml; do
+    k=$((k + 1))
+    sed -n "s/^line = '\(.*\)'$/\1/p; s/^line = \"\(.*\)\"$/\1/p" "$f" > "$corpus/formats/sample$k"
+done
+head -n 20 "$sample" > "$corpus/formats/access"
 n=0
 while IFS= read -r line; do
     n=$((n + 1))

@@ -44,8 +44,49 @@ pub fn check(name: &str, data: &[u8]) {
         "request_split" => check_request_split(data),
         "line_reader" => check_line_reader(data),
         "scan" => check_scan(data),
+        "formats" => check_formats(data),
         other => panic!("unknown fuzz target {other}"),
     }
+}
+
+/// Every format's parser on the same lines, in order (so W3C directives and JSON keys carry
+/// from line to line): each line is a row, a directive or a reject, a row builds into a batch
+/// of every column, and parsing a line again from a fresh parser after the same history gives
+/// the same answer.
+pub fn check_formats(data: &[u8]) {
+    let lines: Vec<&[u8]> = data.split(|b| *b == b'\n').take(64).collect();
+    for format in fuzz_formats(&lines) {
+        let mut columns = format.columns().to_vec();
+        columns.extend(ColumnSpec::hidden());
+        let (mut a, mut b) = (format.parser(), format.parser());
+        let (mut rec_a, mut rec_b) = (Record::default(), Record::default());
+        let mut builder = BatchBuilder::new(&columns, 64);
+        for line in &lines {
+            let first = a.parse(line, &mut rec_a);
+            assert_eq!(b.parse(line, &mut rec_b), first, "{}: same history, same answer", format.name());
+            if first == Ok(Parsed::Row) {
+                builder.append(line, &rec_a, "fuzz", 1);
+            }
+        }
+        builder.finish().expect("parsed rows build a batch");
+    }
+}
+
+/// The built-in formats settled on the input (JSON keys, W3C fields from its lines), and
+/// format strings of each kind.
+fn fuzz_formats(lines: &[&[u8]]) -> Vec<logsql::Format> {
+    let mut formats: Vec<logsql::Format> = FormatRegistry::builtin()
+        .formats()
+        .filter_map(|f| f.settle(lines).ok())
+        .collect();
+    for def in [
+        r#"apache:%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D %{%Y-%m-%d %H:%M:%S}t"#,
+        r#"nginx:$remote_addr [$time_iso8601] "$request" $status $request_time $upstream_response_time $msec"#,
+        r#"regex:^(?P<ts>\S+) (?P<status>\d+) (?P<request>[^|]*)\|(?P<took__float>.*)$"#,
+    ] {
+        formats.push(logsql::Format::adhoc(def).expect("a valid definition"));
+    }
+    formats
 }
 
 /// One line through the access parser: a reject, or a row whose spans are in order and inside
