@@ -63,7 +63,12 @@ pub fn check_formats(data: &[u8]) {
         let mut builder = BatchBuilder::new(&columns, 64);
         for line in &lines {
             let first = a.parse(line, &mut rec_a);
-            assert_eq!(b.parse(line, &mut rec_b), first, "{}: same history, same answer", format.name());
+            assert_eq!(
+                b.parse(line, &mut rec_b),
+                first,
+                "{}: same history, same answer",
+                format.name()
+            );
             if first == Ok(Parsed::Row) {
                 builder.append(line, &rec_a, "fuzz", 1);
             }
