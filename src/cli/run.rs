@@ -161,6 +161,14 @@ impl Session {
     pub async fn print(&self, df: DataFrame, out: &mut impl Write) -> Result<()> {
         let schema = Arc::new(df.schema().as_arrow().clone());
         let mut stream = df.execute_stream().await?;
+        if schema.fields().is_empty() {
+            // A statement without a result (CREATE, DROP, SET): run it, print nothing.
+            while let Some(batch) = stream.next().await {
+                batch?;
+            }
+            self.report_rejects();
+            return Ok(());
+        }
         let mut writer = ResultWriter::new(self.out_format, &mut *out, schema.clone());
         let mut rows = 0;
         while let Some(batch) = stream.next().await {
