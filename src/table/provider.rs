@@ -154,6 +154,17 @@ impl LogTable {
         }
     }
 
+    /// The columns and Arrow schema of a projection (indices into the schema; `None`: all).
+    fn projected(&self, projection: Option<&[usize]>) -> Result<(Vec<ColumnSpec>, SchemaRef)> {
+        Ok(match projection {
+            Some(p) => (
+                p.iter().map(|&i| self.columns[i].clone()).collect(),
+                Arc::new(self.schema.project(p)?),
+            ),
+            None => (self.columns.clone(), self.schema.clone()),
+        })
+    }
+
     /// Builds the scan for `projection` (indices into the schema), any `limit`, over
     /// `target_partitions` partitions.
     pub fn scan_plan(
@@ -163,14 +174,7 @@ impl LogTable {
         limit: Option<usize>,
         target_partitions: usize,
     ) -> Result<LogScanExec> {
-        let columns: Vec<ColumnSpec> = match projection {
-            Some(p) => p.iter().map(|&i| self.columns[i].clone()).collect(),
-            None => self.columns.clone(),
-        };
-        let schema = match projection {
-            Some(p) => Arc::new(self.schema.project(p)?),
-            None => self.schema.clone(),
-        };
+        let (columns, schema) = self.projected(projection)?;
         let mut sized = Vec::with_capacity(self.files.len());
         for file in &self.files {
             let len = std::fs::metadata(&file.path)
@@ -209,14 +213,7 @@ impl LogTable {
         limit: Option<usize>,
         options: FollowOptions,
     ) -> Result<FollowScanExec> {
-        let columns: Vec<ColumnSpec> = match projection {
-            Some(p) => p.iter().map(|&i| self.columns[i].clone()).collect(),
-            None => self.columns.clone(),
-        };
-        let schema = match projection {
-            Some(p) => Arc::new(self.schema.project(p)?),
-            None => self.schema.clone(),
-        };
+        let (columns, schema) = self.projected(projection)?;
         let spec = ScanSpec {
             format: self.format.clone(),
             columns,
