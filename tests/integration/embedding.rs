@@ -507,3 +507,34 @@ fn functions_on_the_real_nginx_log() {
     .csv_rows();
     assert_eq!(rows, [[expected_bots.to_string(), googlebot.to_string()]]);
 }
+
+#[test]
+fn custom_format_example_defines_checks_and_uses_a_format() {
+    let out = example("custom_format", &[]).ok().to_string();
+    assert!(out.contains("failed: 0"), "{out}");
+    assert!(
+        out.contains("columns: client text, ts timestamp, request text, method text"),
+        "{out}"
+    );
+    assert!(out.contains("status int32"), "{out}");
+    // Server errors per method, as the built-in combined format counts them.
+    let log = bundled_log();
+    let want = query_csv(
+        &[&log],
+        &[],
+        "SELECT method, count(*) FROM logs WHERE status >= 500 GROUP BY method ORDER BY 2 DESC, 1",
+    )
+    .csv_rows();
+    assert!(!want.is_empty());
+    for row in want {
+        let (method, n) = (&row[0], &row[1]);
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("| {method} ")))
+            .unwrap_or_else(|| panic!("{method} missing: {out}"));
+        assert!(
+            line.contains(&format!("| {n} ")) || line.trim_end().ends_with(&format!(" {n} |")),
+            "{line} vs {n}"
+        );
+    }
+}
