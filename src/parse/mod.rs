@@ -4,7 +4,7 @@
 //! on `&[u8]` and reuses its buffers, because it runs once per line of multi-gigabyte files.
 //!
 //! - [`record`]: the parsed line every parser fills, and the [`LineParser`] trait;
-//! - [`format`] and [`registry`]: formats by name and definition, detection, format files;
+//! - [`mod@format`] and [`registry`]: formats by name and definition, detection, format files;
 //! - one module per family of formats: [`access`] (hand-written common/combined),
 //!   [`template`] (Apache `LogFormat` and nginx `log_format` strings), [`regex_format`],
 //!   [`json`], [`syslog`], [`w3c`];
