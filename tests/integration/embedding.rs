@@ -4,14 +4,13 @@
 //! functions on the real nginx fixture.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use logsql::generate::GenOptions;
 
-use crate::util::{logsql, query_csv, real_fixture, Run, Scratch};
+use crate::util::{logsql, logsql_piped, query_csv, real_fixture, Run, Scratch};
 
 fn bundled_log() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/access.log")
@@ -39,26 +38,9 @@ fn example(name: &str, args: &[&str]) -> Run {
 
 /// Runs `logsql ARGS` with `stdin` piped in.
 fn piped(args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logsql"))
-        .args(args)
-        .arg("--no-history")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        status: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let mut args = args.to_vec();
+    args.push("--no-history");
+    logsql_piped(&args, &[], stdin)
 }
 
 /// The value after `label: ` on its own line of `text`.

@@ -4,14 +4,13 @@
 //! Expectations wait for text (generous timeouts, no sleeps), so slow machines only make the
 //! tests slower.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use expectrl::{ControlCode, Eof, Expect, Regex, Session};
 use logsql::generate::GenOptions;
 
-use crate::util::Scratch;
+use crate::util::{logsql_piped, Scratch};
 
 pub(crate) type Shell = expectrl::session::OsSession;
 
@@ -193,27 +192,9 @@ fn dot_quit_and_backslash_commands() {
 
 /// Runs `logsql ARGS` with `stdin` piped in.
 fn piped(dir: &Scratch, args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logsql"))
-        .args(args)
-        .env("HOME", &dir.0)
-        .env("XDG_DATA_HOME", dir.path("data"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let data = dir.path("data");
+    let run = logsql_piped(args, &[("HOME", &dir.0), ("XDG_DATA_HOME", &data)], stdin);
+    (run.status, run.stdout, run.stderr)
 }
 
 #[test]

@@ -91,6 +91,33 @@ pub fn logsql(args: &[&str]) -> Run {
     }
 }
 
+/// Runs `logsql ARGS` with `stdin` piped in and `envs` set.
+pub fn logsql_piped(args: &[&str], envs: &[(&str, &Path)], stdin: &str) -> Run {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logsql"))
+        .args(args)
+        .envs(envs.iter().copied())
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run logsql");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait for logsql");
+    Run {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// Runs one query as CSV on `files`.
 pub fn query_csv(files: &[&Path], extra: &[&str], sql: &str) -> Run {
     let mut args: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();

@@ -153,21 +153,7 @@ impl Incremental {
     /// Forgets the groups whose `column` (a timestamp) is before `open`: windows printed
     /// and closed. Rows arriving late for them start a group that is never printed.
     pub async fn forget_before(&self, column: usize, open: i64) -> Result<()> {
-        let mut state = self.state.write().await;
-        let mut kept = Vec::with_capacity(state.len());
-        for batch in state.drain(..) {
-            let ts = super::epoch_nanos(batch.column(column).as_ref())?;
-            let keep: arrow::array::BooleanArray = ts
-                .iter()
-                .map(|x| Some(x.is_some_and(|x| x >= open)))
-                .collect();
-            let rows = arrow::compute::filter_record_batch(&batch, &keep)?;
-            if rows.num_rows() > 0 {
-                kept.push(rows);
-            }
-        }
-        *state = kept;
-        Ok(())
+        super::keep_from(&mut *self.state.write().await, column, open)
     }
 
     /// Groups state and partial rows together again, merging each aggregate column.

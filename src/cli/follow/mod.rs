@@ -594,22 +594,27 @@ impl Windows {
         let (Some(source), Some(open)) = (self.source, self.printed_below) else {
             return Ok(());
         };
-        let mut batches = part.write().await;
-        let mut kept = Vec::with_capacity(batches.len());
-        for batch in batches.drain(..) {
-            let ts = epoch_nanos(batch.column(source).as_ref())?;
-            let keep: BooleanArray = ts
-                .iter()
-                .map(|x| Some(x.is_some_and(|x| x >= open)))
-                .collect();
-            let rows = arrow::compute::filter_record_batch(&batch, &keep)?;
-            if rows.num_rows() > 0 {
-                kept.push(rows);
-            }
-        }
-        *batches = kept;
-        Ok(())
+        keep_from(&mut *part.write().await, source, open)
     }
+}
+
+/// Keeps the rows of `batches` whose time (column `column`) is at or after `open`: the rows of
+/// windows already printed are dropped.
+fn keep_from(batches: &mut Vec<RecordBatch>, column: usize, open: i64) -> Result<()> {
+    let mut kept = Vec::with_capacity(batches.len());
+    for batch in batches.drain(..) {
+        let ts = epoch_nanos(batch.column(column).as_ref())?;
+        let keep: BooleanArray = ts
+            .iter()
+            .map(|x| Some(x.is_some_and(|x| x >= open)))
+            .collect();
+        let rows = arrow::compute::filter_record_batch(&batch, &keep)?;
+        if rows.num_rows() > 0 {
+            kept.push(rows);
+        }
+    }
+    *batches = kept;
+    Ok(())
 }
 
 /// A timestamp column as nanoseconds since the epoch (whatever its unit and zone).

@@ -173,7 +173,11 @@ impl Template {
         if line.is_empty() {
             return Err(RejectReason::Empty);
         }
-        rec.reset(self.slots);
+        // Every slot is written when the line parses (a reject's record is not read), so the
+        // record only needs its size.
+        if rec.values.len() != self.slots {
+            rec.reset(self.slots);
+        }
         let mut pos = 0;
         let mut items = self.items.iter();
         while let Some(item) = items.next() {
