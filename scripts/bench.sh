@@ -33,6 +33,15 @@ LOGFORMAT='apache:%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D'
 SIZE=$(stat -c %s "$LOG")
 MB=$(awk "BEGIN { printf \"%.1f\", $SIZE / 1000000 }")
 cat "$LOG" > /dev/null  # warm the page cache
+# Peers, when installed (pip install duckdb chdb): scripts/peer_NAME.py asks them the same
+# questions as users do; LABEL names their rows.
+PEERS=()
+for p in duckdb chdb; do
+    if python3 -c "import $p" 2>/dev/null; then
+        PEERS+=("$p")
+    fi
+done
+declare -A LABEL=([duckdb]="duckdb regex" [chdb]="chdb regexp")
 
 # run NAME CMD...: median wall seconds and max RSS (KB) of 3 runs.
 run() {
@@ -75,12 +84,11 @@ RESULTS=$(mktemp)
     run "status: LogFormat %D" "$BIN" "$TIMED" --format "$LOGFORMAT" -e "SELECT status, count(*) FROM logs GROUP BY status"
     run "all cols: combined" "$BIN" "$TIMED" --format combined -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent) FROM logs"
     run "all cols: LogFormat" "$BIN" "$TIMED" --format "$LOGFORMAT" -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent), sum(duration_ms) FROM logs"
-    # Peers, when installed (pip install duckdb): the same questions, asked as users do.
-    if python3 -c "import duckdb" 2>/dev/null; then
+    for p in ${PEERS[@]+"${PEERS[@]}"}; do
         for q in status 404 hour all; do
-            run "duckdb regex: $q" python3 scripts/peer_duckdb.py "$LOG" "$q"
+            run "${LABEL[$p]}: $q" python3 "scripts/peer_$p.py" "$LOG" "$q"
         done
-    fi
+    done
 } > "$RESULTS"
 
 echo "file: $LOG  ($MB MB, $LINES lines), $(nproc) cores; timed rows read $TIMED ($(stat -c %s "$TIMED" | awk '{ printf "%.1f", $1 / 1000000 }') MB)"
@@ -93,14 +101,21 @@ awk -F'\t' -v mb="$MB" -v wc="$WC" '{
 }' "$RESULTS"
 rm -f "$RESULTS"
 
-# Are the peers' answers right? Compare the status counts with logsql's.
-if python3 -c "import duckdb" 2>/dev/null; then
+# Are the peers' answers right? Compare each one's status counts with logsql's (the status
+# "-" they keep is logsql's NULL, left out).
+if [ ${#PEERS[@]} -gt 0 ]; then
     ours=$("$BIN" "$LOG" --out-format tsv -e "SELECT status, count(*) FROM logs WHERE status IS NOT NULL GROUP BY status ORDER BY status" 2>/dev/null | tail -n +2)
-    theirs=$(python3 scripts/peer_duckdb.py "$LOG" status | grep -v '^-' )
-    if [ "$ours" = "$theirs" ]; then
-        echo "duckdb's status counts equal logsql's"
-    else
-        echo "duckdb's status counts differ from logsql's (logsql's are checked against the generator):"
-        diff <(echo "$ours") <(echo "$theirs") | grep "^[<>]" | head -5 || true
-    fi
+    for p in "${PEERS[@]}"; do
+        if ! raw=$(python3 "scripts/peer_$p.py" "$LOG" status 2>/dev/null); then
+            echo "$p failed to answer the status question"
+            continue
+        fi
+        theirs=$(echo "$raw" | grep -v '^-' || true)
+        if [ "$ours" = "$theirs" ]; then
+            echo "$p's status counts equal logsql's"
+        else
+            echo "$p's status counts differ from logsql's (logsql's are checked against the generator):"
+            diff <(echo "$ours") <(echo "$theirs") | grep "^[<>]" | head -5 || true
+        fi
+    done
 fi
