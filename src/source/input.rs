@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use super::read_ahead::ReadAhead;
 use crate::error::{Error, Result};
 
 /// How a file's bytes are encoded.
@@ -107,6 +108,17 @@ impl LogFile {
     /// The decoded bytes of the whole file.
     pub fn reader(&self) -> Result<Box<dyn Read + Send>> {
         open_decoded(&self.path, self.compression).map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// The decoded bytes of the whole file, for reading it all: a compressed file is decoded
+    /// on a thread of its own, ahead of the reader (see [`ReadAhead`]).
+    pub fn stream(&self) -> Result<Box<dyn Read + Send>> {
+        let decoded = self.reader()?;
+        if self.compression.is_splittable() {
+            return Ok(decoded);
+        }
+        let ahead = ReadAhead::new(decoded).map_err(|e| Error::io(&self.path, e))?;
+        Ok(Box::new(ahead))
     }
 }
 

@@ -5,6 +5,7 @@ pub mod follow;
 pub mod input;
 pub mod lines;
 pub mod ranges;
+pub mod read_ahead;
 
 pub use input::{expand_paths, find_log_files, Compression, DirFilter, LogFile};
 pub use lines::LineReader;

@@ -137,7 +137,7 @@ pub fn scan_rows(
             damage::check_not_shrunk(range, &same_file)?;
             go_on
         } else {
-            scanner.scan(LineReader::new(file.reader()?), file)?
+            scanner.scan(LineReader::new(file.stream()?), file)?
         };
         if !go_on {
             return Ok(());
@@ -161,7 +161,7 @@ pub fn scan_rejects(
     for file in files {
         // Each file starts afresh (a W3C file's directives are its own).
         let mut parser = format.parser();
-        let mut reader = LineReader::new(file.reader()?);
+        let mut reader = LineReader::new(file.stream()?);
         let mut number = 0i64;
         loop {
             let (line, result) = match reader.next_line() {
