@@ -7,7 +7,9 @@
 //! always validated, whatever columns a query needs, so that the set of rows (and of rejects)
 //! never depends on the query. Turning spans into values is the caller's business.
 
-use super::record::{ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, Value};
+use super::record::{
+    ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, RowCheck, Value,
+};
 use super::reject::RejectReason;
 use super::timestamp::{ClfTimeCache, CLF_TIME_LEN};
 
@@ -84,6 +86,13 @@ pub fn parse_access_line(
     line: &[u8],
     rec: &mut AccessRecord,
 ) -> Result<(), RejectReason> {
+    let pos = parse_head(line, rec)?;
+    parse_tail(flavor, line, pos, rec)
+}
+
+/// The head of a line, client to bytes (every numeric field); returns where the tail starts.
+#[inline]
+fn parse_head(line: &[u8], rec: &mut AccessRecord) -> Result<usize, RejectReason> {
     rec.escaped = 0;
     if line.is_empty() {
         return Err(RejectReason::Empty);
@@ -134,8 +143,18 @@ pub fn parse_access_line(
     let (bytes, next) = token(line, pos);
     rec.set(Field::Bytes, pos, next);
     rec.bytes = parse_bytes(bytes)?;
-    pos = next;
+    Ok(next)
+}
 
+/// The tail of a line from `pos`, just after the bytes field: referer and user agent for
+/// `Combined`, then nothing but extra fields.
+#[inline]
+fn parse_tail(
+    flavor: AccessFlavor,
+    line: &[u8],
+    mut pos: usize,
+    rec: &mut AccessRecord,
+) -> Result<(), RejectReason> {
     match flavor {
         AccessFlavor::Common => {}
         AccessFlavor::Combined => {
@@ -295,42 +314,85 @@ impl AccessParser {
     }
 }
 
-impl LineParser for AccessParser {
+/// The highest slot the head of a line fills (bytes).
+const LAST_HEAD_SLOT: usize = 6;
+
+impl AccessParser {
+    /// Writes slots 0..=6 from the parsed head of `line`.
     #[inline]
-    fn parse(&mut self, line: &[u8], out: &mut Record) -> Result<Parsed, RejectReason> {
-        parse_access_line(self.flavor, line, &mut self.rec)?;
-        let rec = &self.rec;
-        // Every slot is written below, so the record only needs its size (no clearing).
+    fn fill_head(&self, line: &[u8], out: &mut Record) {
+        // Every slot is written (here and in `fill_tail`), so the record only needs its size.
         if out.values.len() != FIELD_COUNT {
             out.reset(FIELD_COUNT);
         }
-        let text = |field: Field, dash_null: bool| {
-            let (a, b) = rec.span(field);
-            if dash_null && &line[a..b] == b"-" {
-                Value::Null
-            } else {
-                let escapes = if rec.is_escaped(field) {
-                    Escapes::Backslash
-                } else {
-                    Escapes::None
-                };
-                Value::Span(a as u32, b as u32, escapes)
-            }
-        };
-        out.values[0] = text(Field::Client, false);
-        out.values[1] = text(Field::Ident, true);
-        out.values[2] = text(Field::User, true);
+        let rec = &self.rec;
+        out.values[0] = text_value(rec, line, Field::Client, false);
+        out.values[1] = text_value(rec, line, Field::Ident, true);
+        out.values[2] = text_value(rec, line, Field::User, true);
         out.values[3] = Value::Time(rec.ts_nanos);
-        out.values[4] = text(Field::Request, false);
+        out.values[4] = text_value(rec, line, Field::Request, false);
         out.values[5] = rec.status.map_or(Value::Null, |s| Value::Int(i64::from(s)));
         out.values[6] = rec.bytes.map_or(Value::Null, Value::Int);
+    }
+
+    /// Writes slots 7 and 8 from the parsed tail of `line`.
+    #[inline]
+    fn fill_tail(&self, line: &[u8], out: &mut Record) {
         if self.flavor == AccessFlavor::Combined {
-            out.values[7] = text(Field::Referer, true);
-            out.values[8] = text(Field::UserAgent, true);
+            out.values[7] = text_value(&self.rec, line, Field::Referer, true);
+            out.values[8] = text_value(&self.rec, line, Field::UserAgent, true);
         } else {
             out.values[7] = Value::Null;
             out.values[8] = Value::Null;
         }
+    }
+}
+
+/// A text field's value: a span of the line, or NULL for `-` where that means "none".
+#[inline]
+fn text_value(rec: &AccessRecord, line: &[u8], field: Field, dash_null: bool) -> Value {
+    let (a, b) = rec.span(field);
+    if dash_null && &line[a..b] == b"-" {
+        Value::Null
+    } else {
+        let escapes = if rec.is_escaped(field) {
+            Escapes::Backslash
+        } else {
+            Escapes::None
+        };
+        Value::Span(a as u32, b as u32, escapes)
+    }
+}
+
+impl LineParser for AccessParser {
+    #[inline]
+    fn parse(&mut self, line: &[u8], out: &mut Record) -> Result<Parsed, RejectReason> {
+        parse_access_line(self.flavor, line, &mut self.rec)?;
+        self.fill_head(line, out);
+        self.fill_tail(line, out);
+        Ok(Parsed::Row)
+    }
+
+    /// Tests `check` after the head when it reads only the head's slots: a line that fails
+    /// it skips the quoted referer and user agent, most of a combined line's bytes.
+    #[inline]
+    fn parse_checked(
+        &mut self,
+        line: &[u8],
+        out: &mut Record,
+        check: &dyn RowCheck,
+    ) -> Result<Parsed, RejectReason> {
+        if check.last_slot() > LAST_HEAD_SLOT {
+            let parsed = self.parse(line, out)?;
+            return Ok(if check.passes(out) { parsed } else { Parsed::Skipped });
+        }
+        let pos = parse_head(line, &mut self.rec)?;
+        self.fill_head(line, out);
+        if !check.passes(out) {
+            return Ok(Parsed::Skipped);
+        }
+        parse_tail(self.flavor, line, pos, &mut self.rec)?;
+        self.fill_tail(line, out);
         Ok(Parsed::Row)
     }
 }
@@ -496,5 +558,66 @@ mod tests {
             ),
             RejectReason::MissingBytes
         );
+    }
+
+    /// A check on one slot, as a pushed filter is.
+    struct SlotIs {
+        slot: usize,
+        value: i64,
+    }
+
+    impl RowCheck for SlotIs {
+        fn last_slot(&self) -> usize {
+            self.slot
+        }
+        fn passes(&self, rec: &Record) -> bool {
+            matches!(rec.values[self.slot], Value::Int(v) if v == self.value)
+        }
+    }
+
+    /// `parse_checked` agrees with `parse` then the check on every line of the bundled log
+    /// and on damaged copies of them: the same rows with the same values; a line that fails
+    /// the check is skipped, and only a line that fails it may hide its reject.
+    #[test]
+    fn parse_checked_agrees_with_parse_then_check() {
+        let log = include_bytes!("../../examples/access.log");
+        let mut lines: Vec<Vec<u8>> = log.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+        // Damage in the tail (a cut user agent) and in the head (a bad status).
+        for i in (0..200).step_by(7) {
+            let l = lines[i].clone();
+            lines.push(l[..l.len() - 3].to_vec());
+            lines.push(String::from_utf8_lossy(&l).replacen(" 200 ", " 2x0 ", 1).into_bytes());
+        }
+        let checks = [
+            SlotIs { slot: 5, value: 404 },
+            SlotIs { slot: 5, value: 200 },
+            SlotIs { slot: 6, value: 0 },
+            SlotIs { slot: 8, value: 1 }, // past the head: parsed in full first
+        ];
+        for flavor in [Combined, Common] {
+            let mut plain = AccessParser::new(flavor);
+            let mut checked = AccessParser::new(flavor);
+            let (mut a, mut b) = (Record::default(), Record::default());
+            let mut hidden = 0;
+            for check in &checks {
+                for line in &lines {
+                    let full = plain.parse(line, &mut a);
+                    let early = checked.parse_checked(line, &mut b, check);
+                    match (&full, &early) {
+                        (Ok(Parsed::Row), _) if check.passes(&a) => {
+                            assert_eq!(early, Ok(Parsed::Row));
+                            assert_eq!(a.values, b.values);
+                        }
+                        (Ok(Parsed::Row), _) => assert_eq!(early, Ok(Parsed::Skipped)),
+                        (Err(_), Ok(Parsed::Skipped)) => hidden += 1,
+                        (Err(e), _) => assert_eq!(early.as_ref(), Err(e)),
+                        (Ok(p), _) => panic!("unexpected {p:?}"),
+                    }
+                }
+            }
+            if flavor == Combined {
+                assert!(hidden > 0, "cut user agents of other statuses are skipped unread");
+            }
+        }
     }
 }

@@ -227,10 +227,39 @@ pub enum Parsed {
     Row,
     /// Not data but part of the format (a W3C `#Fields:` directive): neither row nor reject.
     Directive,
+    /// Failed the query's [`RowCheck`]: no row of this query, whether or not the rest of the
+    /// line would have parsed.
+    Skipped,
+}
+
+/// A condition on a record's slots that a parser may test as soon as those slots are filled
+/// (see [`LineParser::parse_checked`]). Parsers fill slots in line order, so a condition on
+/// early fields (time, status) spares most of the work on lines that fail it.
+pub trait RowCheck {
+    /// The highest slot the condition reads.
+    fn last_slot(&self) -> usize;
+    /// Whether the record, filled at least up to [`RowCheck::last_slot`], passes.
+    fn passes(&self, rec: &Record) -> bool;
 }
 
 /// A parser for one format, with its reused state. One per partition.
 pub trait LineParser: Send {
     /// Parses `line` (without its terminator) into `rec`.
     fn parse(&mut self, line: &[u8], rec: &mut Record) -> Result<Parsed, RejectReason>;
+
+    /// Parses `line` for a query that keeps only the rows passing `check`: a line that fails
+    /// it is [`Parsed::Skipped`], possibly before the rest of it is parsed (so a reject
+    /// among such lines may go unnoticed; it could not have been a row of the query anyway).
+    /// A line that passes is parsed in full, exactly as [`LineParser::parse`] does.
+    fn parse_checked(
+        &mut self,
+        line: &[u8],
+        rec: &mut Record,
+        check: &dyn RowCheck,
+    ) -> Result<Parsed, RejectReason> {
+        match self.parse(line, rec)? {
+            Parsed::Row if !check.passes(rec) => Ok(Parsed::Skipped),
+            parsed => Ok(parsed),
+        }
+    }
 }

@@ -359,7 +359,7 @@ impl FormatRegistry {
                         parsed += 1;
                     }
                     Ok(Parsed::Directive) => parsed += 1,
-                    Err(_) => {}
+                    Ok(Parsed::Skipped) | Err(_) => {}
                 }
             }
             // A file of directives alone is no evidence.
@@ -431,7 +431,7 @@ fn check_sample(format: &Format, sample: &SampleFile) -> Result<(), String> {
     for line in &lines {
         match parser.parse(line, &mut rec) {
             Ok(Parsed::Row) => last = Some(*line),
-            Ok(Parsed::Directive) => {}
+            Ok(Parsed::Directive | Parsed::Skipped) => {}
             Err(e) => return Err(format!("rejected: {}", e.describe(|s| format.slot_name(s)))),
         }
     }

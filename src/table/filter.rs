@@ -11,6 +11,7 @@
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator};
 
+use crate::parse::record::RowCheck;
 use crate::parse::{ColumnSource, ColumnSpec, FieldType, Record};
 
 /// An inclusive range over `i64`.
@@ -65,6 +66,13 @@ impl RowFilter {
         self.predicates.is_empty()
     }
 
+    /// The record slot a predicate reads.
+    fn slot(p: &Predicate) -> usize {
+        match p {
+            Predicate::InRange { slot, .. } | Predicate::InSet { slot, .. } => *slot,
+        }
+    }
+
     /// Whether a parsed line passes every predicate.
     #[inline]
     pub fn matches(&self, rec: &Record) -> bool {
@@ -76,6 +84,18 @@ impl RowFilter {
                 rec.int_like(*slot).is_some_and(|v| values.contains(&v))
             }
         })
+    }
+}
+
+/// Parsers test the filter as soon as the slots it reads are filled.
+impl RowCheck for RowFilter {
+    fn last_slot(&self) -> usize {
+        self.predicates.iter().map(Self::slot).max().unwrap_or(0)
+    }
+
+    #[inline]
+    fn passes(&self, rec: &Record) -> bool {
+        self.matches(rec)
     }
 }
 

@@ -249,7 +249,7 @@ pub fn follow_rows(
                 lines += 1;
                 match parser.parse(line, &mut rec) {
                     Ok(Parsed::Row) => {}
-                    Ok(Parsed::Directive) => return true,
+                    Ok(Parsed::Directive | Parsed::Skipped) => return true,
                     Err(_) => {
                         rejected += 1;
                         return true;

@@ -64,16 +64,19 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
             };
             lines += 1;
             line_number += 1;
-            match self.parser.parse(line, &mut self.rec) {
+            // With a filter, the parser tests it as early as it can (see `parse_checked`).
+            let parsed = if self.filter.is_empty() {
+                self.parser.parse(line, &mut self.rec)
+            } else {
+                self.parser.parse_checked(line, &mut self.rec, self.filter)
+            };
+            match parsed {
                 Ok(Parsed::Row) => {}
-                Ok(Parsed::Directive) => continue,
+                Ok(Parsed::Directive | Parsed::Skipped) => continue,
                 Err(_) => {
                     rejected += 1;
                     continue;
                 }
-            }
-            if !self.filter.matches(&self.rec) {
-                continue;
             }
             self.builder
                 .append(line, &self.rec, &file.name, line_number);
