@@ -16,6 +16,7 @@
 //! | `url_decode`, `url_param` | [`url`] |
 //! | `status_class` | [`http`] |
 
+pub mod date_trunc;
 pub mod http;
 pub mod network;
 pub mod url;
@@ -45,7 +46,8 @@ pub const FUNCTION_NAMES: [&str; 9] = [
     "status_class",
 ];
 
-/// Registers the log functions (`ua_browser`, `cidr_contains`, `url_param`, ...) in `ctx`.
+/// Registers the log functions (`ua_browser`, `cidr_contains`, `url_param`, ...) in `ctx`, and
+/// [`date_trunc::UtcDateTrunc`] in place of DataFusion's `date_trunc` (same answers, faster).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -67,6 +69,7 @@ pub fn register_functions(ctx: &SessionContext) {
     for udf in scalar_functions() {
         ctx.register_udf(udf);
     }
+    ctx.register_udf(date_trunc::UtcDateTrunc::udf());
 }
 
 /// The log functions as DataFusion [`ScalarUDF`]s, for a `SessionStateBuilder` or a

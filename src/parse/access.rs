@@ -7,9 +7,7 @@
 //! always validated, whatever columns a query needs, so that the set of rows (and of rejects)
 //! never depends on the query. Turning spans into values is the caller's business.
 
-use super::record::{
-    ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, RowCheck, Value,
-};
+use super::record::{ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, RowCheck, Value};
 use super::reject::RejectReason;
 use super::timestamp::{ClfTimeCache, CLF_TIME_LEN};
 
@@ -384,7 +382,11 @@ impl LineParser for AccessParser {
     ) -> Result<Parsed, RejectReason> {
         if check.last_slot() > LAST_HEAD_SLOT {
             let parsed = self.parse(line, out)?;
-            return Ok(if check.passes(out) { parsed } else { Parsed::Skipped });
+            return Ok(if check.passes(out) {
+                parsed
+            } else {
+                Parsed::Skipped
+            });
         }
         let pos = parse_head(line, &mut self.rec)?;
         self.fill_head(line, out);
@@ -586,11 +588,21 @@ mod tests {
         for i in (0..200).step_by(7) {
             let l = lines[i].clone();
             lines.push(l[..l.len() - 3].to_vec());
-            lines.push(String::from_utf8_lossy(&l).replacen(" 200 ", " 2x0 ", 1).into_bytes());
+            lines.push(
+                String::from_utf8_lossy(&l)
+                    .replacen(" 200 ", " 2x0 ", 1)
+                    .into_bytes(),
+            );
         }
         let checks = [
-            SlotIs { slot: 5, value: 404 },
-            SlotIs { slot: 5, value: 200 },
+            SlotIs {
+                slot: 5,
+                value: 404,
+            },
+            SlotIs {
+                slot: 5,
+                value: 200,
+            },
             SlotIs { slot: 6, value: 0 },
             SlotIs { slot: 8, value: 1 }, // past the head: parsed in full first
         ];
@@ -616,7 +628,10 @@ mod tests {
                 }
             }
             if flavor == Combined {
-                assert!(hidden > 0, "cut user agents of other statuses are skipped unread");
+                assert!(
+                    hidden > 0,
+                    "cut user agents of other statuses are skipped unread"
+                );
             }
         }
     }

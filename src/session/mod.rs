@@ -67,7 +67,9 @@ pub fn register_extensions(ctx: &SessionContext) {
 /// [`register_extensions`] on a `SessionState` (for code that builds its own state).
 pub fn install(state: &mut SessionState) {
     use datafusion::execution::FunctionRegistry;
-    for udf in scalar_functions() {
+    // `date_trunc` stands in for DataFusion's own (same answers, faster on UTC instants).
+    let date_trunc = crate::functions::date_trunc::UtcDateTrunc::udf();
+    for udf in scalar_functions().into_iter().chain([date_trunc]) {
         // Only fails for registries that refuse new functions; SessionState does not.
         let _ = state.register_udf(Arc::new(udf));
     }

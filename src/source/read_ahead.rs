@@ -45,11 +45,7 @@ impl ReadAhead {
 }
 
 /// The decoding thread: fills chunks until the end, an error, or the reader's departure.
-fn fill<R: Read>(
-    mut inner: R,
-    full: &SyncSender<io::Result<Vec<u8>>>,
-    empty: &Receiver<Vec<u8>>,
-) {
+fn fill<R: Read>(mut inner: R, full: &SyncSender<io::Result<Vec<u8>>>, empty: &Receiver<Vec<u8>>) {
     loop {
         let mut chunk = match empty.try_recv() {
             Ok(chunk) => chunk,
@@ -190,7 +186,11 @@ mod tests {
         };
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         assert_eq!(got, src);
-        assert_eq!(r.read(&mut out).unwrap(), 0, "the stream ends after the error");
+        assert_eq!(
+            r.read(&mut out).unwrap(),
+            0,
+            "the stream ends after the error"
+        );
     }
 
     #[test]
