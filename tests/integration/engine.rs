@@ -187,7 +187,7 @@ async fn pushed_filters_give_the_same_rows_as_unpushed_ones() {
     ];
     for (pushed, plain) in pairs {
         let sql = |w: &str| {
-            format!("SELECT count(*), sum(bytes), min(ts), max(client) FROM logs WHERE {w}")
+            format!("SELECT count(*), sum(bytes), min(ts), max(client), max(user_agent) FROM logs WHERE {w}")
         };
         let want = answer(&log, 1, u64::MAX, &sql(plain)).await;
         for (partitions, split) in [(1, u64::MAX), (3, 1000)] {
