@@ -63,16 +63,14 @@ impl ReadLog {
             let pair = option.split_once('=').map(|(k, v)| (k.trim(), v.trim()));
             match pair {
                 Some((key, _)) if key.eq_ignore_ascii_case("rejects") => {
-                    return Err(Error::BadArguments(format!(
-                        "{} takes no 'rejects' option (it registers no table)",
-                        self.name()
-                    )))
+                    return Err(Error::BadArguments(
+                        "takes no 'rejects' option (it registers no table)".into(),
+                    ))
                 }
                 Some(pair) => pairs.push(pair),
                 None => {
                     return Err(Error::BadArguments(format!(
-                        "{}: option '{option}' is not key=value (e.g. 'time_ordered=5m')",
-                        self.name()
+                        "option '{option}' is not key=value (e.g. 'time_ordered=5m')"
                     )))
                 }
             }

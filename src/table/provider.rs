@@ -219,7 +219,7 @@ impl LogTable {
         };
         let filter = RowFilter::from_exprs(filters, &self.columns);
         let time_pruning = match self.time_ordered {
-            Some(slack) => self.prune(&mut spans, &filter, slack, line_numbers)?,
+            Some(slack) => Some(self.prune(&mut spans, &filter, slack, line_numbers)?),
             None => None,
         };
         let partitions = plan_spans(&spans, target_partitions, min_split);
@@ -246,11 +246,19 @@ impl LogTable {
         filter: &RowFilter,
         slack: Duration,
         line_numbers: bool,
-    ) -> Result<Option<TimePruning>> {
-        let Some((column, slot)) = prune::time_column(&self.columns) else {
-            return Ok(None); // no time column: nothing to say
-        };
+    ) -> Result<TimePruning> {
         let total_bytes = spans.iter().map(FileSpan::bytes).sum();
+        let Some((column, slot)) = prune::time_column(&self.columns) else {
+            return Ok(TimePruning {
+                slack,
+                column: String::new(),
+                slot: 0,
+                not_applied: Some("the format has no timestamp column"),
+                total_bytes,
+                kept_bytes: total_bytes,
+                pruned: Vec::new(),
+            });
+        };
         let mut pruning = TimePruning {
             slack,
             column: column.to_string(),
@@ -273,7 +281,7 @@ impl LogTable {
             None
         };
         let Some(bounds) = bounds.filter(|_| pruning.not_applied.is_none()) else {
-            return Ok(Some(pruning));
+            return Ok(pruning);
         };
         for span in spans.iter_mut() {
             if !span.file.compression.is_splittable() || span.len == 0 {
@@ -299,7 +307,7 @@ impl LogTable {
             }
         }
         pruning.kept_bytes = spans.iter().map(FileSpan::bytes).sum();
-        Ok(Some(pruning))
+        Ok(pruning)
     }
 
     /// The unbounded scan of follow mode: one partition per file.

@@ -440,6 +440,23 @@ fn option_spellings_sql_read_log_and_stdin() {
         "{}",
         run.ok()
     );
+    for (option, error) in [
+        ("time_ordered", "option 'time_ordered' is not key=value"),
+        ("rejects=bad", "takes no 'rejects' option"),
+        (
+            "time_ordered=soon",
+            "option 'time_ordered': 'soon' is not a slack",
+        ),
+    ] {
+        let sql = format!("SELECT count(*) FROM read_log('{path}', 'auto', '{option}')");
+        let run = logsql(&["-e", &sql]);
+        assert_eq!(run.status, 1, "{option}");
+        assert!(
+            run.stderr.contains(&format!("read_log: {error}")),
+            "{option}: {}",
+            run.stderr
+        );
+    }
     // Piped input is spooled to a file, and pruned like one.
     let data = std::fs::read_to_string(&log).unwrap();
     let piped = logsql_piped(
