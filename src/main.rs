@@ -205,6 +205,7 @@ fn run_report(
         table: "logs".into(),
         out_format: None,
         partitions: None,
+        time_ordered: None,
         memory_limit: None,
         no_history: true,
         follow: false,

@@ -5,16 +5,24 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use datafusion::prelude::SessionContext;
 
 use crate::error::{Error, Result};
 use crate::parse::FormatChoice;
 use crate::source::{find_log_files, DirFilter};
+use crate::table::prune::{parse_duration, DEFAULT_SLACK};
 use crate::table::LogTable;
 
 /// The option names `CREATE EXTERNAL TABLE ... STORED AS LOG OPTIONS (...)` accepts.
-pub const OPTION_NAMES: [&str; 4] = ["format", "include", "min_split_bytes", "rejects"];
+pub const OPTION_NAMES: [&str; 5] = [
+    "format",
+    "include",
+    "min_split_bytes",
+    "rejects",
+    "time_ordered",
+];
 
 /// Options for opening log files as a table: a builder.
 ///
@@ -39,6 +47,7 @@ pub struct LogOptions {
     include: Option<String>,
     min_split_bytes: Option<u64>,
     rejects: Rejects,
+    time_ordered: Option<Duration>,
 }
 
 /// Where the rejected lines of a registered table go.
@@ -84,6 +93,14 @@ impl LogOptions {
         self
     }
 
+    /// States that each file's lines are in time order within `slack`, so that queries
+    /// bounding the time column read only the part of each plain file that can match (see
+    /// [`LogTable::with_time_ordered`]; [`DEFAULT_SLACK`] is 5 minutes).
+    pub fn time_ordered(mut self, slack: Duration) -> Self {
+        self.time_ordered = Some(slack);
+        self
+    }
+
     /// Registers the rejected lines as `name` instead of `<table>_rejects`.
     pub fn rejects_table(mut self, name: impl Into<String>) -> Self {
         self.rejects = Rejects::Named(name.into());
@@ -106,7 +123,8 @@ impl LogOptions {
     }
 
     /// Options from `key value` pairs (`CREATE EXTERNAL TABLE ... OPTIONS (...)`); keys are
-    /// those of [`OPTION_NAMES`], case-insensitive. `rejects` takes a table name or `none`.
+    /// those of [`OPTION_NAMES`], case-insensitive. `rejects` takes a table name or `none`;
+    /// `time_ordered` a slack (`30s`, `5m`, `1h`), `true` (5 minutes) or `false`.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let mut options = LogOptions::new();
         for (key, value) in pairs {
@@ -122,6 +140,20 @@ impl LogOptions {
                         expected: "a number of bytes".to_string(),
                     })?)
                 }
+                "time_ordered" => match value.to_ascii_lowercase().as_str() {
+                    "true" | "on" | "yes" => options.time_ordered(DEFAULT_SLACK),
+                    "false" | "off" | "no" => LogOptions {
+                        time_ordered: None,
+                        ..options
+                    },
+                    _ => options.time_ordered(parse_duration(value).map_err(|_| {
+                        Error::BadOption {
+                            key: key.to_string(),
+                            value: value.to_string(),
+                            expected: "a slack such as 30s, 5m or 1h, or true or false".to_string(),
+                        }
+                    })?),
+                },
                 "rejects" if value.eq_ignore_ascii_case("none") => options.no_rejects_table(),
                 "rejects" if !value.is_empty() => options.rejects_table(value),
                 "rejects" => {
@@ -157,11 +189,14 @@ impl LogOptions {
         // Cloned, not copied: FormatChoice is due to carry data (custom formats).
         #[allow(clippy::clone_on_copy)]
         let choice = self.format.clone().unwrap_or(FormatChoice::Auto);
-        let table = LogTable::from_files(files, choice)?;
-        Ok(match self.min_split_bytes {
-            Some(bytes) => table.with_min_split_bytes(bytes),
-            None => table,
-        })
+        let mut table = LogTable::from_files(files, choice)?;
+        if let Some(bytes) = self.min_split_bytes {
+            table = table.with_min_split_bytes(bytes);
+        }
+        if let Some(slack) = self.time_ordered {
+            table = table.with_time_ordered(slack);
+        }
+        Ok(table)
     }
 
     /// Opens `paths` and registers them in `ctx` as table `name`, with the rejects table (see

@@ -1,6 +1,7 @@
 //! Command-line arguments.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -82,6 +83,19 @@ pub struct Cli {
     /// Partitions to scan in parallel (default: one per core).
     #[arg(long, value_name = "N")]
     pub partitions: Option<usize>,
+
+    /// The files' lines are in time order, within SLACK (default 5m; e.g. 30s, 10m, 1h):
+    /// each line's time is at least the latest time before it minus SLACK. Queries that
+    /// bound `ts` then binary-search each plain file and read only the part that can match.
+    #[arg(
+        long,
+        value_name = "SLACK",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "5m",
+        value_parser = parse_slack
+    )]
+    pub time_ordered: Option<Duration>,
 
     /// Memory for query state (e.g. 512M, 2G); a query that needs more fails cleanly
     /// instead of exhausting the machine.
@@ -206,6 +220,11 @@ pub fn parse_interval(s: &str) -> Result<f64, String> {
             "invalid --interval '{s}': a number of seconds from 0.05 to 86400"
         )),
     }
+}
+
+/// Parses the slack of `--time-ordered` (`30s`, `10m`, `1h`, `1h30m`).
+pub fn parse_slack(s: &str) -> Result<Duration, String> {
+    logsql::table::prune::parse_duration(s)
 }
 
 /// Parses a size such as `512M`, `2G`, `100k` or `1048576` into bytes.

@@ -6,7 +6,7 @@
 //! | 0 | the answer is complete |
 //! | 1 | an error: nothing (or only the statements before the failing one) was answered |
 //! | 2 | bad command-line usage |
-//! | 3 | the answer was printed, but some input was damaged (a cut or corrupt compressed file): it covers only the lines before the damage, which stderr names |
+//! | 3 | the answer was printed, but some input was damaged (a cut or corrupt compressed file): it covers only the lines before the damage, which stderr names; or `--time-ordered` read lines out of the time order it assumed, so the answer may miss lines |
 
 use std::process::ExitCode;
 
@@ -14,7 +14,8 @@ use std::process::ExitCode;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Complete,
-    /// Answered, but from partly unreadable input (see [`crate::cli::run::Session::input_damaged`]).
+    /// Answered, but from partly unreadable input, or from files found out of the time order
+    /// assumed (see [`crate::cli::run::Session::input_damaged`]).
     Partial,
 }
 

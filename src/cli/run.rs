@@ -46,8 +46,11 @@ pub struct Session {
     /// Log tables made from SQL (`CREATE EXTERNAL TABLE ... STORED AS LOG`), found in the
     /// catalog at each statement: name, scan counters, format.
     sql_tables: Mutex<Vec<SqlTable>>,
-    /// Whether a statement met damaged input (its answer covers only the lines before it).
+    /// Whether a statement met damaged input (its answer covers only the lines before it),
+    /// or files out of the time order `--time-ordered` assumed.
     damaged: AtomicBool,
+    /// `--time-ordered`: the slack of the time order assumed for the tables opened.
+    time_ordered: Option<std::time::Duration>,
 }
 
 impl Session {
@@ -73,6 +76,7 @@ impl Session {
             stdin_spool: None,
             sql_tables: Mutex::new(Vec::new()),
             damaged: AtomicBool::new(false),
+            time_ordered: cli.time_ordered,
         };
         if !cli.paths.is_empty() {
             session.open(&cli.table, &cli.paths, &cli.format)?;
@@ -100,7 +104,11 @@ impl Session {
                 )?);
             }
         }
-        let table = Arc::new(LogTable::from_files_with(files, choice, &self.registry)?);
+        let mut table = LogTable::from_files_with(files, choice, &self.registry)?;
+        if let Some(slack) = self.time_ordered {
+            table = table.with_time_ordered(slack);
+        }
+        let table = Arc::new(table);
         if self.tables.iter().any(|(n, _)| n == name) {
             self.ctx.deregister_table(name)?;
             self.ctx.deregister_table(rejects_name(name))?;
@@ -208,13 +216,26 @@ impl Session {
         found
     }
 
-    /// Names on stderr each file whose damaged data cut the reading short, one line each
-    /// (for the statements since the counters were last reset).
+    /// Names on stderr each file whose damaged data cut the reading short, and each file
+    /// found out of the time order `--time-ordered` assumed, one line each (for the
+    /// statements since the counters were last reset).
     pub fn report_damage(&self) {
         for (_, table) in &self.tables {
             for damage in table.stats().damage() {
                 self.damaged.store(true, Ordering::Relaxed);
                 let _ = writeln!(io::stderr(), "logsql: warning: {damage}");
+            }
+        }
+        let sql_tables = self
+            .sql_tables
+            .lock()
+            .map(|t| t.clone())
+            .unwrap_or_default();
+        let opened = self.tables.iter().map(|(_, t)| t.stats());
+        for stats in opened.chain(sql_tables.iter().map(|(_, stats, _)| stats)) {
+            for disorder in stats.disorder() {
+                self.damaged.store(true, Ordering::Relaxed);
+                let _ = writeln!(io::stderr(), "logsql: warning: {disorder}");
             }
         }
     }

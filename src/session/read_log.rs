@@ -1,6 +1,8 @@
-//! `read_log('path or glob' [, 'format'])`: log files as a table inside a query, with no
-//! registration, so a join of two logs or a one-off look needs nothing but SQL;
-//! `read_log_rejects(...)` gives the same files' rejected lines.
+//! `read_log('path or glob' [, 'format' [, 'option=value', ...]])`: log files as a table inside
+//! a query, with no registration, so a join of two logs or a one-off look needs nothing but
+//! SQL; `read_log_rejects(...)` gives the same files' rejected lines. The options are those of
+//! `CREATE EXTERNAL TABLE ... STORED AS LOG` (`'include=access.log*'`, `'time_ordered=5m'`,
+//! `'min_split_bytes=1000000'`), but for `rejects`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,7 +42,7 @@ impl ReadLog {
     fn open(&self, exprs: &[Expr]) -> Result<Arc<dyn TableProvider>> {
         let usage = || {
             Error::BadArguments(format!(
-                "takes a path or glob and an optional format, as text literals: {}('access.log*', 'combined')",
+                "takes a path or glob, an optional format and options, as text literals: {}('access.log*', 'combined', 'time_ordered=5m')",
                 self.name()
             ))
         };
@@ -51,14 +53,29 @@ impl ReadLog {
                 _ => Err(usage()),
             })
             .collect::<Result<_>>()?;
-        let (path, format) = match texts.as_slice() {
-            [path] => (*path, "auto"),
-            [path, format] => (*path, *format),
+        let (path, format, options) = match texts.as_slice() {
+            [path] => (*path, "auto", &[][..]),
+            [path, format, options @ ..] => (*path, *format, options),
             _ => return Err(usage()),
         };
-        let table = LogOptions::new()
-            .format_name(format)?
-            .open(&[PathBuf::from(path)])?;
+        let mut pairs = vec![("format", format)];
+        for option in options {
+            let pair = option.split_once('=').map(|(k, v)| (k.trim(), v.trim()));
+            match pair {
+                Some((key, _)) if key.eq_ignore_ascii_case("rejects") => {
+                    return Err(Error::BadArguments(
+                        "takes no 'rejects' option (it registers no table)".into(),
+                    ))
+                }
+                Some(pair) => pairs.push(pair),
+                None => {
+                    return Err(Error::BadArguments(format!(
+                        "option '{option}' is not key=value (e.g. 'time_ordered=5m')"
+                    )))
+                }
+            }
+        }
+        let table = LogOptions::from_pairs(pairs)?.open(&[PathBuf::from(path)])?;
         Ok(if self.rejects {
             Arc::new(table.rejects_table())
         } else {

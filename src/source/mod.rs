@@ -9,4 +9,4 @@ pub mod read_ahead;
 
 pub use input::{expand_paths, find_log_files, Compression, DirFilter, LogFile};
 pub use lines::LineReader;
-pub use ranges::{plan_partitions, FileRange, MIN_SPLIT_BYTES};
+pub use ranges::{plan_partitions, plan_spans, FileRange, FileSpan, MIN_SPLIT_BYTES};

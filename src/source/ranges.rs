@@ -17,6 +17,34 @@ pub struct FileRange {
     pub planned_len: u64,
 }
 
+/// The part of a file a scan reads: the lines that start in `[start, end)` of a file of `len`
+/// bytes (`end` is `u64::MAX` for "to the end"). A whole file is `0..u64::MAX`; time-range
+/// pruning keeps less.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSpan {
+    pub file: LogFile,
+    pub len: u64,
+    pub start: u64,
+    pub end: u64,
+}
+
+impl FileSpan {
+    /// All of a file of `len` bytes.
+    pub fn whole(file: LogFile, len: u64) -> Self {
+        FileSpan {
+            file,
+            len,
+            start: 0,
+            end: u64::MAX,
+        }
+    }
+
+    /// The bytes the span covers, as planned.
+    pub fn bytes(&self) -> u64 {
+        self.end.min(self.len).saturating_sub(self.start)
+    }
+}
+
 /// Distributes files of the given sizes over at most `partitions` partitions of roughly equal
 /// bytes. Plain files larger than `min_split` are cut into byte ranges (line alignment happens
 /// when reading). Every partition returned is non-empty.
@@ -25,28 +53,46 @@ pub fn plan_partitions(
     partitions: usize,
     min_split: u64,
 ) -> Vec<Vec<FileRange>> {
+    let spans: Vec<FileSpan> = files
+        .iter()
+        .map(|(file, len)| FileSpan::whole(file.clone(), *len))
+        .collect();
+    plan_spans(&spans, partitions, min_split)
+}
+
+/// [`plan_partitions`] over parts of files: the bytes of every span are shared out among the
+/// partitions, and nothing outside the spans is read.
+pub fn plan_spans(spans: &[FileSpan], partitions: usize, min_split: u64) -> Vec<Vec<FileRange>> {
     let partitions = partitions.max(1);
-    let total: u64 = files.iter().map(|(_, len)| *len).sum();
+    let total: u64 = spans.iter().map(FileSpan::bytes).sum();
     let target = (total / partitions as u64).max(min_split).max(1);
     let mut pieces = Vec::new();
-    for (file, len) in files {
+    for span in spans {
+        if span.end <= span.start {
+            continue; // nothing of this file is read
+        }
+        let (file, len) = (&span.file, span.len);
+        let bytes = span.bytes();
+        let stop = span.end.min(len);
         let splittable = file.compression.is_splittable();
-        let n = if splittable && *len > min_split {
-            len.div_ceil(target).max(1)
+        let n = if splittable && bytes > min_split {
+            bytes.div_ceil(target).max(1)
         } else {
             1
         };
-        let step = len.div_ceil(n).max(1);
-        let mut start = 0;
+        let step = bytes.div_ceil(n).max(1);
+        let mut start = span.start;
         loop {
-            let end = (start + step).min(*len);
+            let end = (start + step).min(stop);
+            let last = end >= stop;
             pieces.push(FileRange {
                 file: file.clone(),
                 start,
-                end: if end >= *len { u64::MAX } else { end },
-                planned_len: *len,
+                // The last piece keeps the span's own end: "to the end" covers growth.
+                end: if last { span.end } else { end },
+                planned_len: len,
             });
-            if end >= *len {
+            if last {
                 break;
             }
             start = end;
@@ -56,7 +102,7 @@ pub fn plan_partitions(
     let mut groups: Vec<(u64, Vec<FileRange>)> =
         vec![(0, Vec::new()); partitions.min(pieces.len()).max(1)];
     for piece in pieces {
-        let size = piece.end.min(total).saturating_sub(piece.start);
+        let size = piece.end.min(piece.planned_len).saturating_sub(piece.start);
         let slot = groups
             .iter_mut()
             .min_by_key(|(bytes, _)| *bytes)
@@ -117,6 +163,34 @@ mod tests {
         let plan = plan_partitions(&[(gz, 1000)], 4, 10);
         assert_eq!(plan.len(), 1);
         assert_eq!((plan[0][0].start, plan[0][0].end), (0, u64::MAX));
+    }
+
+    #[test]
+    fn spans_are_split_within_their_bounds() {
+        let span = |start, end| FileSpan {
+            start,
+            end,
+            ..FileSpan::whole(p("a"), 1000)
+        };
+        for (start, end) in [(100, 700), (0, 300), (600, u64::MAX), (0, u64::MAX)] {
+            let plan = plan_spans(&[span(start, end)], 3, 10);
+            assert_eq!(plan.len(), 3, "{start}..{end}");
+            let mut ranges: Vec<_> = plan.into_iter().flatten().collect();
+            ranges.sort_by_key(|r| r.start);
+            assert_eq!(ranges[0].start, start);
+            for w in ranges.windows(2) {
+                assert_eq!(w[0].end, w[1].start);
+            }
+            assert_eq!(ranges.last().unwrap().end, end);
+            let sizes: Vec<u64> = ranges.iter().map(|r| r.end.min(1000) - r.start).collect();
+            let (min, max) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(max - min <= 1, "even pieces: {sizes:?}");
+        }
+        assert!(plan_spans(&[span(500, 500)], 2, 10).is_empty());
+        // Bytes are balanced over what is kept, not over the files' sizes.
+        let plan = plan_spans(&[span(900, u64::MAX), FileSpan::whole(p("b"), 100)], 2, 10);
+        assert_eq!(plan.len(), 2);
+        assert!(plan.iter().all(|g| g.len() == 1), "{plan:?}");
     }
 
     #[test]

@@ -96,6 +96,9 @@ impl DisplayAs for LogScanExec {
                 if let Some(limit) = spec.limit {
                     write!(f, ", limit={limit}")?;
                 }
+                if let Some(pruning) = &spec.time_pruning {
+                    write!(f, ", {pruning}")?;
+                }
                 Ok(())
             }
             ScanKind::Rejects { format, files, .. } => {

@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
@@ -16,12 +17,13 @@ use super::batch::BatchBuilder;
 use super::exec::{LogScanExec, ScanKind};
 use super::filter::{self, RowFilter};
 use super::follow::{FollowOptions, FollowScanExec};
+use super::prune::{self, Bounds, TimePruning};
 use super::scan::ScanSpec;
 use super::schema::{rejects_schema, schema_of};
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
 use crate::parse::{ColumnSpec, Format, FormatChoice, FormatRegistry};
-use crate::source::{find_log_files, plan_partitions, DirFilter, LogFile, MIN_SPLIT_BYTES};
+use crate::source::{find_log_files, plan_spans, DirFilter, FileSpan, LogFile, MIN_SPLIT_BYTES};
 
 /// How much of a file auto-detection looks at.
 const SAMPLE_BYTES: usize = 64 * 1024;
@@ -43,6 +45,9 @@ pub struct LogTable {
     detected: bool,
     /// Set: the table is the endless stream of lines appended to its files.
     follow: Option<FollowOptions>,
+    /// Set: the files' lines are assumed in time order within this slack (see
+    /// [`LogTable::with_time_ordered`]).
+    time_ordered: Option<Duration>,
 }
 
 impl LogTable {
@@ -96,6 +101,7 @@ impl LogTable {
             min_split: MIN_SPLIT_BYTES,
             detected,
             follow: None,
+            time_ordered: None,
         })
     }
 
@@ -109,6 +115,27 @@ impl LogTable {
     pub fn with_min_split_bytes(mut self, bytes: u64) -> Self {
         self.min_split = bytes.max(1);
         self
+    }
+
+    /// States that each file's lines are in time order, within `slack`: every line's time is
+    /// at least the greatest time of the lines before it in its file, minus `slack` (Apache
+    /// logs the time a request started but writes the line when it ends, so lines are out of
+    /// order by up to a request's duration). A query bounding the time column (`ts >= ...`,
+    /// `ts < ...`, `BETWEEN`) then reads only the part of each plain file that can hold
+    /// matching lines, found by binary search, instead of the whole file; see
+    /// [`prune`](super::prune). The answer is exact when the assumption holds. Lines read
+    /// that break it are reported in [`ScanStats::disorder`]; lines skipped cannot be checked.
+    ///
+    /// Not applied to compressed files, when `_line` is selected (line numbers need each
+    /// file from its top), to formats that cannot be split (W3C), or in follow mode.
+    pub fn with_time_ordered(mut self, slack: Duration) -> Self {
+        self.time_ordered = Some(slack);
+        self
+    }
+
+    /// The slack of the time order the table assumes, if it assumes one.
+    pub fn time_ordered(&self) -> Option<Duration> {
+        self.time_ordered
     }
 
     /// Makes the table follow its files: an unbounded stream of the lines appended to them
@@ -175,34 +202,112 @@ impl LogTable {
         target_partitions: usize,
     ) -> Result<LogScanExec> {
         let (columns, schema) = self.projected(projection)?;
-        let mut sized = Vec::with_capacity(self.files.len());
+        let mut spans = Vec::with_capacity(self.files.len());
         for file in &self.files {
             let len = std::fs::metadata(&file.path)
                 .map_err(|e| Error::io(&file.path, e))?
                 .len();
-            sized.push((file.clone(), len));
+            spans.push(FileSpan::whole(file.clone(), len));
         }
         // Line numbers, and formats whose lines depend on earlier ones, need each file read
         // from its top: no splitting then.
-        let min_split = if BatchBuilder::needs_line_numbers(&columns) || !self.format.splittable() {
+        let line_numbers = BatchBuilder::needs_line_numbers(&columns);
+        let min_split = if line_numbers || !self.format.splittable() {
             u64::MAX
         } else {
             self.min_split
         };
-        let partitions = plan_partitions(&sized, target_partitions, min_split);
         let filter = RowFilter::from_exprs(filters, &self.columns);
+        let time_pruning = match self.time_ordered {
+            Some(slack) => Some(self.prune(&mut spans, &filter, slack, line_numbers)?),
+            None => None,
+        };
+        let partitions = plan_spans(&spans, target_partitions, min_split);
         let spec = ScanSpec {
             format: self.format.clone(),
             columns,
             batch_size: 8192,
             limit,
             filter,
+            time_pruning,
         };
         Ok(LogScanExec::new(
             ScanKind::Rows { spec, partitions },
             schema,
             self.stats.clone(),
         ))
+    }
+
+    /// Narrows each plain file's span to the lines that can match the time bounds of `filter`
+    /// if the files are in time order within `slack`; says what was done, or why not.
+    fn prune(
+        &self,
+        spans: &mut [FileSpan],
+        filter: &RowFilter,
+        slack: Duration,
+        line_numbers: bool,
+    ) -> Result<TimePruning> {
+        let total_bytes = spans.iter().map(FileSpan::bytes).sum();
+        let Some((column, slot)) = prune::time_column(&self.columns) else {
+            return Ok(TimePruning {
+                slack,
+                column: String::new(),
+                slot: 0,
+                not_applied: Some("the format has no timestamp column"),
+                total_bytes,
+                kept_bytes: total_bytes,
+                pruned: Vec::new(),
+            });
+        };
+        let mut pruning = TimePruning {
+            slack,
+            column: column.to_string(),
+            slot,
+            not_applied: None,
+            total_bytes,
+            kept_bytes: total_bytes,
+            pruned: Vec::new(),
+        };
+        let bounds = Bounds::of(filter, slot);
+        pruning.not_applied = if !self.format.splittable() {
+            Some("the format cannot be split")
+        } else if line_numbers {
+            Some("_line needs each file from its top")
+        } else if bounds.is_none() {
+            Some("no bound on the time column")
+        } else if !spans.iter().any(|s| s.file.compression.is_splittable()) {
+            Some("compressed files")
+        } else {
+            None
+        };
+        let Some(bounds) = bounds.filter(|_| pruning.not_applied.is_none()) else {
+            return Ok(pruning);
+        };
+        for span in spans.iter_mut() {
+            if !span.file.compression.is_splittable() || span.len == 0 {
+                continue;
+            }
+            let path = &span.file.path;
+            let handle = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let kept = prune::kept_span(
+                &handle,
+                span.len,
+                &self.format,
+                slot,
+                bounds,
+                prune::slack_nanos(slack),
+                prune::STOP_BYTES,
+            )
+            .map_err(|e| Error::io(path, e))?;
+            if let Some((start, end)) = kept {
+                if start > 0 || end < span.len {
+                    (span.start, span.end) = (start, end);
+                    pruning.pruned.push(span.file.clone());
+                }
+            }
+        }
+        pruning.kept_bytes = spans.iter().map(FileSpan::bytes).sum();
+        Ok(pruning)
     }
 
     /// The unbounded scan of follow mode: one partition per file.
@@ -220,6 +325,7 @@ impl LogTable {
             batch_size: 8192,
             limit,
             filter: RowFilter::from_exprs(filters, &self.columns),
+            time_pruning: None,
         };
         Ok(FollowScanExec::new(
             spec,

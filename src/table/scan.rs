@@ -12,6 +12,7 @@ use arrow::array::{Int64Builder, RecordBatch, StringBuilder};
 use super::batch::{append_text, BatchBuilder};
 use super::damage;
 use super::filter::RowFilter;
+use super::prune::{OrderWatch, TimePruning};
 use super::schema::rejects_schema;
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
@@ -27,6 +28,8 @@ pub struct ScanSpec {
     pub limit: Option<usize>,
     /// Pushed filters, applied exactly before a row is built.
     pub filter: RowFilter,
+    /// Time-range pruning, when the table assumes its files are in time order.
+    pub time_pruning: Option<TimePruning>,
 }
 
 /// Parses lines into batches of the projected columns until the limit or the consumer stops.
@@ -38,6 +41,8 @@ struct RowScanner<'a, E> {
     remaining: usize,
     filter: &'a RowFilter,
     stats: &'a ScanStats,
+    /// Checks the time order of a range that pruning narrowed.
+    order: Option<OrderWatch>,
     emit: E,
 }
 
@@ -50,8 +55,8 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
         let mut line_number = 0u64;
         let mut go_on = true;
         loop {
-            let line = match reader.next_line() {
-                Ok(Some((_, line))) => line,
+            let (offset, line) = match reader.next_line() {
+                Ok(Some(found)) => found,
                 Ok(None) => break,
                 Err(e) => {
                     // Damaged compressed data: keep what came before, the cut line is a reject.
@@ -70,13 +75,21 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
             } else {
                 self.parser.parse_checked(line, &mut self.rec, self.filter)
             };
-            match parsed {
-                Ok(Parsed::Row) => {}
-                Ok(Parsed::Directive | Parsed::Skipped) => continue,
+            let row = match parsed {
+                Ok(Parsed::Row) => true,
+                Ok(Parsed::Skipped) => false,
+                Ok(Parsed::Directive) => continue,
                 Err(_) => {
                     rejected += 1;
                     continue;
                 }
+            };
+            // The order check sees the lines the filter dropped too (their time is parsed).
+            if let Some(order) = &mut self.order {
+                order.observe(&self.rec, offset);
+            }
+            if !row {
+                continue;
             }
             self.builder
                 .append(line, &self.rec, &file.name, line_number);
@@ -93,6 +106,9 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
         }
         self.stats
             .add(lines, rejected, reader.bytes_read() - reported_bytes);
+        if let Some(order) = self.order.take() {
+            order.finish(file, self.stats);
+        }
         Ok(go_on)
     }
 
@@ -119,6 +135,7 @@ pub fn scan_rows(
         remaining: spec.limit.unwrap_or(usize::MAX),
         filter: &spec.filter,
         stats,
+        order: None,
         emit,
     };
     if scanner.remaining == 0 {
@@ -130,6 +147,7 @@ pub fn scan_rows(
         if !spec.format.splittable() {
             scanner.parser = spec.format.parser();
         }
+        scanner.order = spec.time_pruning.as_ref().and_then(|t| t.watch(file));
         // A plain file is read from a seek to its range; a compressed one is decoded whole.
         let go_on = if file.compression.is_splittable() {
             let handle = File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;

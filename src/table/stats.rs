@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use super::damage::Damage;
+use super::prune::Disorder;
 
 /// What the scans of one table have seen since the last [`ScanStats::reset`]. The CLI reads
 /// it after each statement to report skipped lines.
@@ -14,6 +15,8 @@ pub struct ScanStats {
     bytes: AtomicU64,
     /// Files whose compressed data broke off (at most one entry per file).
     damage: Mutex<Vec<Damage>>,
+    /// Files found out of the time order the scan assumed (at most one entry per file).
+    disorder: Mutex<Vec<Disorder>>,
 }
 
 impl ScanStats {
@@ -22,6 +25,34 @@ impl ScanStats {
         self.rejected.store(0, Ordering::Relaxed);
         self.bytes.store(0, Ordering::Relaxed);
         self.damage_list().clear();
+        self.disorder_list().clear();
+    }
+
+    fn disorder_list(&self) -> std::sync::MutexGuard<'_, Vec<Disorder>> {
+        self.disorder.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records that a file's lines broke the time order a pruned scan assumed; of several
+    /// ranges of one file, the first violation in the file is kept.
+    pub(crate) fn record_disorder(&self, disorder: Disorder) {
+        let mut list = self.disorder_list();
+        match list.iter_mut().find(|d| d.file == disorder.file) {
+            Some(known) => {
+                let by = known.by.max(disorder.by);
+                if disorder.offset < known.offset {
+                    *known = disorder;
+                }
+                known.by = by;
+            }
+            None => list.push(disorder),
+        }
+    }
+
+    /// The files found out of the assumed time order since the last reset (see
+    /// [`LogTable::with_time_ordered`](super::LogTable::with_time_ordered)): answers that
+    /// relied on the order may miss lines.
+    pub fn disorder(&self) -> Vec<Disorder> {
+        self.disorder_list().clone()
     }
 
     fn damage_list(&self) -> std::sync::MutexGuard<'_, Vec<Damage>> {

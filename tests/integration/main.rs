@@ -11,6 +11,7 @@ mod follow;
 mod formats;
 mod inputs;
 mod properties;
+mod pruning;
 mod queries;
 mod quirks;
 mod reference;

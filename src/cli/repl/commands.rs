@@ -481,6 +481,12 @@ impl Repl {
                     f.compression.name()
                 ));
             }
+            if let Some(slack) = t.time_ordered() {
+                s.push_str(&format!(
+                    "time order: assumed, slack {} (--time-ordered)\n",
+                    logsql::table::prune::format_duration(slack)
+                ));
+            }
             let rejects = rejects_name(name);
             let sql = format!("SELECT count(*) FROM \"{rejects}\"");
             let batches = self.session.ctx.sql(&sql).await?.collect().await?;
