@@ -69,27 +69,30 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
             };
             lines += 1;
             line_number += 1;
-            // With a filter, the parser tests it as early as it can (see `parse_checked`).
-            let parsed = if self.filter.is_empty() {
-                self.parser.parse(line, &mut self.rec)
-            } else {
+            // With a filter, the parser tests it as early as it can (see `parse_checked`),
+            // unless the time order is being checked: that needs every row, matching or not
+            // (and pruning leaves little to skip).
+            let early = !self.filter.is_empty() && self.order.is_none();
+            let parsed = if early {
                 self.parser.parse_checked(line, &mut self.rec, self.filter)
+            } else {
+                self.parser.parse(line, &mut self.rec)
             };
-            let row = match parsed {
-                Ok(Parsed::Row) => true,
-                Ok(Parsed::Skipped) => false,
-                Ok(Parsed::Directive) => continue,
+            match parsed {
+                Ok(Parsed::Row) => {}
+                Ok(Parsed::Directive | Parsed::Skipped) => continue,
                 Err(_) => {
                     rejected += 1;
                     continue;
                 }
-            };
-            // The order check sees the lines the filter dropped too (their time is parsed).
-            if let Some(order) = &mut self.order {
-                order.observe(&self.rec, offset);
             }
-            if !row {
-                continue;
+            if !early {
+                if let Some(order) = &mut self.order {
+                    order.observe(&self.rec, offset);
+                }
+                if !self.filter.matches(&self.rec) {
+                    continue;
+                }
             }
             self.builder
                 .append(line, &self.rec, &file.name, line_number);
