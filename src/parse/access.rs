@@ -62,7 +62,7 @@ impl AccessRecord {
         self.escaped & (1 << field as u16) != 0
     }
 
-    #[inline]
+    #[inline(always)]
     fn set(&mut self, field: Field, start: usize, end: usize) {
         self.spans[field as usize] = (start, end);
     }
@@ -170,7 +170,7 @@ fn parse_tail(
 }
 
 /// Requires `lit` (one or two bytes) at `pos`; returns the position after it.
-#[inline]
+#[inline(always)]
 fn expect(line: &[u8], pos: usize, lit: &[u8], err: RejectReason) -> Result<usize, RejectReason> {
     // Byte comparisons: a slice `==` would call memcmp for two bytes.
     let ok = match *lit {
@@ -187,13 +187,13 @@ fn expect(line: &[u8], pos: usize, lit: &[u8], err: RejectReason) -> Result<usiz
 
 /// The next space at or after `pos`. Fields found this way (host, ident, status, bytes) are
 /// short, where a plain loop beats a SIMD search's setup.
-#[inline]
+#[inline(always)]
 fn find_space(line: &[u8], pos: usize) -> Option<usize> {
     line[pos..].iter().position(|&b| b == b' ').map(|i| pos + i)
 }
 
 /// The token from `pos` to the next space or the end of the line.
-#[inline]
+#[inline(always)]
 fn token(line: &[u8], pos: usize) -> (&[u8], usize) {
     let end = find_space(line, pos).unwrap_or(line.len());
     (&line[pos..end], end)
@@ -211,7 +211,7 @@ enum QuoteEnd {
 /// returns the position after the closing quote. A quote preceded by a backslash escape is
 /// content; so is a bare quote not followed by what must come next (some servers do not
 /// escape quotes).
-#[inline]
+#[inline(always)]
 fn quoted(
     line: &[u8],
     start: usize,
@@ -247,7 +247,7 @@ fn quoted(
 }
 
 /// HTTP status: 1-3 digits, or `-` for none.
-#[inline]
+#[inline(always)]
 fn parse_status(s: &[u8]) -> Result<Option<i32>, RejectReason> {
     if s == b"-" {
         return Ok(None);
@@ -261,7 +261,7 @@ fn parse_status(s: &[u8]) -> Result<Option<i32>, RejectReason> {
 }
 
 /// Response size: digits, or `-` for none.
-#[inline]
+#[inline(always)]
 fn parse_bytes(s: &[u8]) -> Result<Option<i64>, RejectReason> {
     if s == b"-" {
         return Ok(None);
@@ -317,7 +317,7 @@ const LAST_HEAD_SLOT: usize = 6;
 
 impl AccessParser {
     /// Writes slots 0..=6 from the parsed head of `line`.
-    #[inline]
+    #[inline(always)]
     fn fill_head(&self, line: &[u8], out: &mut Record) {
         // Every slot is written (here and in `fill_tail`), so the record only needs its size.
         if out.values.len() != FIELD_COUNT {
@@ -334,7 +334,7 @@ impl AccessParser {
     }
 
     /// Writes slots 7 and 8 from the parsed tail of `line`.
-    #[inline]
+    #[inline(always)]
     fn fill_tail(&self, line: &[u8], out: &mut Record) {
         if self.flavor == AccessFlavor::Combined {
             out.values[7] = text_value(&self.rec, line, Field::Referer, true);
@@ -347,7 +347,7 @@ impl AccessParser {
 }
 
 /// A text field's value: a span of the line, or NULL for `-` where that means "none".
-#[inline]
+#[inline(always)]
 fn text_value(rec: &AccessRecord, line: &[u8], field: Field, dash_null: bool) -> Value {
     let (a, b) = rec.span(field);
     if dash_null && &line[a..b] == b"-" {

@@ -9,69 +9,119 @@ pub const CLF_TIME_LEN: usize = 26;
 
 const NANOS_PER_SEC: i64 = 1_000_000_000;
 
-/// Remembers the dates and zones of recent timestamps: consecutive lines nearly always share
-/// them (a few zones may interleave), and then only the time of day needs parsing.
+/// Remembers recent dates and zones, apart: consecutive lines nearly always share the date,
+/// and a log has few zones (a shared log may interleave several on every line). With both
+/// known, a timestamp costs its time of day and some arithmetic. Dates and zones are cached
+/// separately so that any mix of a few zones hits, where a cache of (date, zone) pairs
+/// thrashes once the mix outgrows it.
 #[derive(Debug, Clone, Default)]
 pub struct ClfTimeCache {
-    entries: [DayEntry; 4],
-    /// The entry to replace next (round robin).
-    next: usize,
+    dates: [DateEntry; 2],
+    zones: [ZoneEntry; 8],
+    /// The entries to replace next (round robin).
+    next_date: usize,
+    next_zone: usize,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
-struct DayEntry {
-    /// `dd/Mon/yyyy` and ` +zzzz` of a valid timestamp, as [`day_key`] packs them.
-    key: [u64; 3],
-    /// UTC nanoseconds of that date's local midnight.
-    midnight: i64,
+struct DateEntry {
+    /// `dd/Mon/yyyy` of a valid date, as [`date_key`] packs it.
+    key: [u64; 2],
+    /// Days since 1970-01-01.
+    days: i64,
     valid: bool,
 }
 
-/// The date (`s[0..11]`) and zone (`s[20..26]`) of a 26-byte timestamp as three words, so a
-/// cache lookup is three integer compares instead of two `memcmp` calls. The words overlap
-/// (bytes 3..8) and the third masks off the seconds (bytes 18..20): equal keys mean equal
-/// date and zone bytes, exactly.
+#[derive(Debug, Clone, Copy, Default)]
+struct ZoneEntry {
+    /// ` +zzzz` of a valid zone, as [`zone_key`] packs it.
+    key: u64,
+    /// Seconds east of UTC.
+    offset: i64,
+    valid: bool,
+}
+
 #[inline]
-fn day_key(s: &[u8]) -> [u64; 3] {
-    let word = |at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
-    [word(0), word(3), word(18) & !0xffff]
+fn word(s: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// Bytes 0..11 (`dd/Mon/yyyy`) as two overlapping words: integer compares, no `memcmp`.
+#[inline]
+fn date_key(s: &[u8]) -> [u64; 2] {
+    [word(s, 0), word(s, 3)]
+}
+
+/// Bytes 20..26 (` +zzzz`) as one word (bytes 18..20, the seconds, masked off).
+#[inline]
+fn zone_key(s: &[u8]) -> u64 {
+    word(s, 18) & !0xffff
 }
 
 impl ClfTimeCache {
-    /// Same result as [`parse_clf_time`], faster on runs of lines from the same day and zone.
+    /// Same result as [`parse_clf_time`], faster when dates and zones repeat.
     #[inline]
     pub fn parse(&mut self, s: &[u8]) -> Option<i64> {
-        if s.len() != CLF_TIME_LEN {
+        if s.len() != CLF_TIME_LEN || s[11] != b':' || s[14] != b':' || s[17] != b':' {
             return None;
         }
-        let key = day_key(s);
-        let same = |e: &&DayEntry| e.key[0] == key[0] && e.key[1] == key[1] && e.key[2] == key[2];
-        let hit = self.entries.iter().filter(|e| e.valid).find(same);
-        if let Some(entry) = hit {
-            if s[11] != b':' || s[14] != b':' || s[17] != b':' {
-                return None;
-            }
-            let hour = two_digits(s[12], s[13])?;
-            let minute = two_digits(s[15], s[16])?;
-            let second = two_digits(s[18], s[19])?;
-            if hour > 23 || minute > 59 || second > 60 {
-                return None;
-            }
-            let secs = i64::from(hour * 3600 + minute * 60 + second);
-            return Some(entry.midnight + secs * NANOS_PER_SEC);
+        let days = self.days(s)?;
+        let offset = self.offset(s)?;
+        let hour = two_digits(s[12], s[13])?;
+        let minute = two_digits(s[15], s[16])?;
+        let second = two_digits(s[18], s[19])?;
+        if hour > 23 || minute > 59 || second > 60 {
+            return None;
         }
-        let nanos = parse_clf_time(s)?;
-        let local_secs = i64::from(
-            two_digits(s[12], s[13])? * 3600
-                + two_digits(s[15], s[16])? * 60
-                + two_digits(s[18], s[19])?,
-        );
-        let entry = &mut self.entries[self.next];
-        entry.key = key;
-        entry.midnight = nanos - local_secs * NANOS_PER_SEC;
-        entry.valid = true;
-        self.next = (self.next + 1) % self.entries.len();
-        Some(nanos)
+        let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset;
+        secs.checked_mul(NANOS_PER_SEC)
+    }
+
+    /// Days since the epoch of the date in `s[0..11]`, validated as [`parse_clf_time`] does.
+    #[inline]
+    fn days(&mut self, s: &[u8]) -> Option<i64> {
+        let key = date_key(s);
+        if let Some(e) = self.dates.iter().find(|e| e.valid && e.key == key) {
+            return Some(e.days);
+        }
+        if s[2] != b'/' || s[6] != b'/' {
+            return None;
+        }
+        let day = two_digits(s[0], s[1])?;
+        let month = month_number(&s[3..6])?;
+        let year = four_digits(&s[7..11])?;
+        // Nanosecond timestamps cover 1677-09-21 ..= 2262-04-11; keep well inside.
+        if day == 0 || day > days_in_month(year, month) || !(1678..=2261).contains(&year) {
+            return None;
+        }
+        let days = days_from_civil(year, month, day);
+        self.dates[self.next_date] = DateEntry {
+            key,
+            days,
+            valid: true,
+        };
+        self.next_date = (self.next_date + 1) % self.dates.len();
+        Some(days)
+    }
+
+    /// Seconds east of UTC of the zone in `s[20..26]`.
+    #[inline]
+    fn offset(&mut self, s: &[u8]) -> Option<i64> {
+        let key = zone_key(s);
+        if let Some(e) = self.zones.iter().find(|e| e.valid && e.key == key) {
+            return Some(e.offset);
+        }
+        if s[20] != b' ' {
+            return None;
+        }
+        let offset = parse_offset(&s[21..26])?;
+        self.zones[self.next_zone] = ZoneEntry {
+            key,
+            offset,
+            valid: true,
+        };
+        self.next_zone = (self.next_zone + 1) % self.zones.len();
+        Some(offset)
     }
 }
 
@@ -296,6 +346,57 @@ mod tests {
                 cache.parse(s.as_bytes()),
                 parse_clf_time(s.as_bytes()),
                 "{s}"
+            );
+        }
+    }
+
+    /// Every mix of up to 12 zones and 4 dates, one per line in a shuffled order, with
+    /// damaged copies between them: the cache answers exactly as the plain parser does.
+    #[test]
+    fn cache_agrees_on_many_interleaved_zones_and_dates() {
+        let zones = [
+            "+0000", "+0100", "+0330", "+0545", "-0400", "-0930", "+1400", "-1200", "+0530",
+            "+0200", "-0000", "+1245", "+1500", "+0060", "x0100",
+        ];
+        let dates = [
+            "28/Feb/2024",
+            "29/Feb/2024",
+            "29/Feb/2023",
+            "01/Mar/2024",
+            "31/Apr/2024",
+            "01/Jan/1678",
+            "31/Dec/2261",
+            "01/Jan/2262",
+            "00/Jan/2024",
+            "15/jun/2024",
+        ];
+        let times = [
+            "00:00:00", "12:34:56", "23:59:60", "24:00:00", "23:60:00", "1x:00:00",
+        ];
+        let mut cache = ClfTimeCache::default();
+        let mut n: u64 = 12345;
+        for _ in 0..20_000 {
+            // A small linear congruential generator: the same sequence every run.
+            n = n
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let pick = |k: u32, len: usize| ((n >> k) as usize) % len;
+            let s = format!(
+                "{}:{} {}",
+                dates[pick(20, dates.len())],
+                times[pick(30, times.len())],
+                zones[pick(40, zones.len())]
+            );
+            let mut bytes = s.into_bytes();
+            if pick(50, 7) == 0 {
+                let at = pick(10, bytes.len());
+                bytes[at] = b"/: 9+"[pick(56, 5)];
+            }
+            assert_eq!(
+                cache.parse(&bytes),
+                parse_clf_time(&bytes),
+                "{}",
+                String::from_utf8_lossy(&bytes)
             );
         }
     }
