@@ -3,6 +3,7 @@
 #
 #   scripts/bench.sh [LINES]        (default 5000000 lines, about 1.1 GB)
 #   LOGSQL_BIN=path/to/logsql scripts/bench.sh   (use a binary already built)
+#   BENCH_BIG=1 scripts/bench.sh                 (also: peak RSS over a ~10 GB file)
 #
 # Prints, for each command, the median wall time of 3 runs (file in the page cache), the
 # throughput in MB/s, the ratio to `wc -l`, and the peak RSS. Absolute times are noisy on
@@ -30,6 +31,12 @@ if [ ! -s "$TIMED" ]; then
     "$BIN" generate --lines "$LINES" --seed 7 --format apache_timed > "$TIMED"
 fi
 LOGFORMAT='apache:%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D'
+# Compressed copies of the same log, for the decoding rows (timed against zcat / zstd -dc).
+[ -s "$LOG.gz" ] || { echo "compressing $LOG.gz ..." >&2; gzip -c "$LOG" > "$LOG.gz"; }
+[ -s "$LOG.zst" ] || { echo "compressing $LOG.zst ..." >&2; zstd -q -c "$LOG" > "$LOG.zst"; }
+# The last hour of the log: a time-range query that --time-ordered answers by seeking.
+LAST=$("$BIN" "$LOG" --out-format tsv -e "SELECT max(ts) - INTERVAL '1 hour' FROM logs" 2>/dev/null | tail -1)
+LAST_HOUR="SELECT status, count(*) FROM logs WHERE ts >= '$LAST' GROUP BY status ORDER BY status"
 SIZE=$(stat -c %s "$LOG")
 MB=$(awk "BEGIN { printf \"%.1f\", $SIZE / 1000000 }")
 cat "$LOG" > /dev/null  # warm the page cache
@@ -78,6 +85,13 @@ RESULTS=$(mktemp)
     run "rows per hour" "$BIN" "$LOG" -e "SELECT date_trunc('hour', ts) AS h, count(*) FROM logs GROUP BY h ORDER BY h"
     run "every column" "$BIN" "$LOG" -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent) FROM logs"
     run "SELECT * LIMIT 10" "$BIN" "$LOG" -e "SELECT * FROM logs LIMIT 10"
+    run "WHERE status = 500" "$BIN" "$LOG" -e "SELECT count(*), sum(bytes) FROM logs WHERE status = 500"
+    run "last hour: full scan" "$BIN" "$LOG" -e "$LAST_HOUR"
+    run "last hour: --time-ordered" "$BIN" "$LOG" --time-ordered -e "$LAST_HOUR"
+    run "zcat > /dev/null" sh -c "zcat '$LOG.gz' > /dev/null"
+    run "gzip: GROUP BY status" "$BIN" "$LOG.gz" -e "SELECT status, count(*) FROM logs GROUP BY status"
+    run "zstd -dc > /dev/null" sh -c "zstd -qdc '$LOG.zst' > /dev/null"
+    run "zstd: GROUP BY status" "$BIN" "$LOG.zst" -e "SELECT status, count(*) FROM logs GROUP BY status"
     cat "$TIMED" > /dev/null
     run "wc -l (timed file)" wc -l "$TIMED"
     run "status: combined" "$BIN" "$TIMED" --format combined -e "SELECT status, count(*) FROM logs GROUP BY status"
@@ -93,11 +107,16 @@ RESULTS=$(mktemp)
 
 echo "file: $LOG  ($MB MB, $LINES lines), $(nproc) cores; timed rows read $TIMED ($(stat -c %s "$TIMED" | awk '{ printf "%.1f", $1 / 1000000 }') MB)"
 WC=$(awk -F'\t' 'NR==1 { print $2 }' "$RESULTS")
-printf '%-20s %9s %10s %10s %10s\n' "command" "wall s" "MB/s" "x wc -l" "peak RSS"
+# Ratios are to `wc -l`, but for compressed input: to `zcat` / `zstd -dc` of the same file.
+printf '%-26s %9s %10s %10s %-10s %10s\n' "command" "wall s" "MB/s" "ratio" "to" "peak RSS"
 awk -F'\t' -v mb="$MB" -v wc="$WC" '{
+    base[$1] = $2
+    ref = "wc -l"; t = wc
+    if ($1 ~ /^gzip:/) { ref = "zcat"; t = base["zcat > /dev/null"] }
+    if ($1 ~ /^zstd:/) { ref = "zstd -dc"; t = base["zstd -dc > /dev/null"] }
     mbs = ($2 > 0) ? mb / $2 : 0
-    ratio = (wc > 0) ? $2 / wc : 0
-    printf "%-20s %9.3f %10.0f %10.2f %7.1f MB\n", $1, $2, mbs, ratio, $3 / 1024
+    ratio = (t > 0) ? $2 / t : 0
+    printf "%-26s %9.3f %10.0f %10.2f %-10s %7.1f MB\n", $1, $2, mbs, ratio, ref, $3 / 1024
 }' "$RESULTS"
 rm -f "$RESULTS"
 
@@ -118,4 +137,20 @@ if [ ${#PEERS[@]} -gt 0 ]; then
             diff <(echo "$ours") <(echo "$theirs") | grep "^[<>]" | head -5 || true
         fi
     done
+fi
+
+# Memory as files grow (BENCH_BIG=1): GROUP BY status over the log repeated to ~10x its size,
+# which is larger than most page caches; peak RSS should be what it is for 1x.
+if [ "${BENCH_BIG:-0}" = 1 ]; then
+    BIG="$DATA/access-x11.log"
+    if [ ! -s "$BIG" ]; then
+        echo "writing $BIG ..." >&2
+        for _ in $(seq 11); do cat "$LOG"; done > "$BIG"
+    fi
+    tf=$(mktemp)
+    /usr/bin/time -o "$tf" -f "%e %M" "$BIN" "$BIG" -e "SELECT status, count(*) FROM logs GROUP BY status" > /dev/null
+    read -r wall rss < "$tf"
+    rm -f "$tf"
+    awk -v s="$(stat -c %s "$BIG")" -v w="$wall" -v r="$rss" \
+        'BEGIN { printf "GROUP BY status over %.1f GB: %.1f s, peak RSS %.1f MB\n", s / 1e9, w, r / 1024 }'
 fi
