@@ -5,7 +5,8 @@
 //! The parser finds field boundaries with `memchr` and records them as byte spans of the line
 //! in a reused [`AccessRecord`]; it allocates nothing. Structure, timestamp, status and bytes are
 //! always validated, whatever columns a query needs, so that the set of rows (and of rejects)
-//! never depends on the query. Turning spans into values is the caller's business.
+//! never depends on the columns; only a pushed filter that a line's head already fails spares
+//! its tail ([`LineParser::parse_checked`]). Turning spans into values is the caller's business.
 
 use super::record::{ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, RowCheck, Value};
 use super::reject::RejectReason;

@@ -16,29 +16,43 @@ const NANOS_PER_SEC: i64 = 1_000_000_000;
 /// thrashes once the mix outgrows it.
 #[derive(Debug, Clone, Default)]
 pub struct ClfTimeCache {
-    dates: [DateEntry; 2],
-    zones: [ZoneEntry; 8],
-    /// The entries to replace next (round robin).
-    next_date: usize,
-    next_zone: usize,
+    /// `dd/Mon/yyyy` (as [`date_key`] packs it) to days since 1970-01-01.
+    dates: Recent<[u64; 2], i64, 2>,
+    /// ` +zzzz` (as [`zone_key`] packs it) to seconds east of UTC.
+    zones: Recent<u64, i64, 8>,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct DateEntry {
-    /// `dd/Mon/yyyy` of a valid date, as [`date_key`] packs it.
-    key: [u64; 2],
-    /// Days since 1970-01-01.
-    days: i64,
-    valid: bool,
+/// The last `N` keys seen with their values, replaced round robin.
+#[derive(Debug, Clone)]
+struct Recent<K, V, const N: usize> {
+    entries: [Option<(K, V)>; N],
+    next: usize,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct ZoneEntry {
-    /// ` +zzzz` of a valid zone, as [`zone_key`] packs it.
-    key: u64,
-    /// Seconds east of UTC.
-    offset: i64,
-    valid: bool,
+impl<K: Copy, V: Copy, const N: usize> Default for Recent<K, V, N> {
+    fn default() -> Self {
+        Recent {
+            entries: [None; N],
+            next: 0,
+        }
+    }
+}
+
+impl<K: Copy + PartialEq, V: Copy, const N: usize> Recent<K, V, N> {
+    #[inline]
+    fn get(&self, key: K) -> Option<V> {
+        self.entries
+            .iter()
+            .flatten()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+    }
+
+    #[inline]
+    fn put(&mut self, key: K, value: V) {
+        self.entries[self.next] = Some((key, value));
+        self.next = (self.next + 1) % N;
+    }
 }
 
 #[inline]
@@ -81,8 +95,8 @@ impl ClfTimeCache {
     #[inline]
     fn days(&mut self, s: &[u8]) -> Option<i64> {
         let key = date_key(s);
-        if let Some(e) = self.dates.iter().find(|e| e.valid && e.key == key) {
-            return Some(e.days);
+        if let Some(days) = self.dates.get(key) {
+            return Some(days);
         }
         if s[2] != b'/' || s[6] != b'/' {
             return None;
@@ -95,12 +109,7 @@ impl ClfTimeCache {
             return None;
         }
         let days = days_from_civil(year, month, day);
-        self.dates[self.next_date] = DateEntry {
-            key,
-            days,
-            valid: true,
-        };
-        self.next_date = (self.next_date + 1) % self.dates.len();
+        self.dates.put(key, days);
         Some(days)
     }
 
@@ -108,19 +117,14 @@ impl ClfTimeCache {
     #[inline]
     fn offset(&mut self, s: &[u8]) -> Option<i64> {
         let key = zone_key(s);
-        if let Some(e) = self.zones.iter().find(|e| e.valid && e.key == key) {
-            return Some(e.offset);
+        if let Some(offset) = self.zones.get(key) {
+            return Some(offset);
         }
         if s[20] != b' ' {
             return None;
         }
         let offset = parse_offset(&s[21..26])?;
-        self.zones[self.next_zone] = ZoneEntry {
-            key,
-            offset,
-            valid: true,
-        };
-        self.next_zone = (self.next_zone + 1) % self.zones.len();
+        self.zones.put(key, offset);
         Some(offset)
     }
 }

@@ -52,13 +52,19 @@ pub enum Predicate {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RowFilter {
     pub predicates: Vec<Predicate>,
+    /// The highest slot a predicate reads (asked on every line, so kept).
+    last_slot: usize,
 }
 
 impl RowFilter {
     /// Builds the filter from the expressions DataFusion pushed (all accepted by [`accepts`]).
     pub fn from_exprs(exprs: &[Expr], columns: &[ColumnSpec]) -> RowFilter {
+        let predicates: Vec<Predicate> =
+            exprs.iter().filter_map(|e| predicate(e, columns)).collect();
+        let last_slot = predicates.iter().map(Self::slot).max().unwrap_or(0);
         RowFilter {
-            predicates: exprs.iter().filter_map(|e| predicate(e, columns)).collect(),
+            predicates,
+            last_slot,
         }
     }
 
@@ -90,7 +96,7 @@ impl RowFilter {
 /// Parsers test the filter as soon as the slots it reads are filled.
 impl RowCheck for RowFilter {
     fn last_slot(&self) -> usize {
-        self.predicates.iter().map(Self::slot).max().unwrap_or(0)
+        self.last_slot
     }
 
     #[inline]
