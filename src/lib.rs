@@ -50,6 +50,7 @@ pub mod generate;
 pub mod options;
 #[allow(missing_docs)]
 pub mod parse;
+pub(crate) mod search;
 pub mod session;
 #[allow(missing_docs)]
 pub mod source;

@@ -11,6 +11,7 @@
 use super::record::{ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, RowCheck, Value};
 use super::reject::RejectReason;
 use super::timestamp::{ClfTimeCache, CLF_TIME_LEN};
+use crate::search::FindEither;
 
 /// The fields of an access-log line, in the order they appear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +30,7 @@ pub enum Field {
 const FIELD_COUNT: usize = 9;
 
 /// Spans and typed values of one parsed line. Reused from line to line.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AccessRecord {
     spans: [(usize, usize); FIELD_COUNT],
     /// Bit `f` is set when quoted field `f` contains a backslash escape.
@@ -41,6 +42,22 @@ pub struct AccessRecord {
     /// `None` for `-`.
     pub bytes: Option<i64>,
     time_cache: ClfTimeCache,
+    /// Finds the end of a quoted field (or an escape in it).
+    quote_or_backslash: FindEither,
+}
+
+impl Default for AccessRecord {
+    fn default() -> Self {
+        AccessRecord {
+            spans: Default::default(),
+            escaped: 0,
+            ts_nanos: 0,
+            status: None,
+            bytes: None,
+            time_cache: ClfTimeCache::default(),
+            quote_or_backslash: FindEither::new(b'"', b'\\'),
+        }
+    }
 }
 
 impl AccessRecord {
@@ -239,8 +256,10 @@ fn quoted(
     let mut i = start;
     let mut escaped = false;
     loop {
-        let rel =
-            memchr::memchr2(b'"', b'\\', &line[i..]).ok_or(RejectReason::UnterminatedQuote)?;
+        let rel = rec
+            .quote_or_backslash
+            .find(&line[i..])
+            .ok_or(RejectReason::UnterminatedQuote)?;
         let at = i + rel;
         if line[at] == b'\\' {
             escaped = true;

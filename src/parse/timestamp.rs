@@ -9,17 +9,14 @@ pub const CLF_TIME_LEN: usize = 26;
 
 const NANOS_PER_SEC: i64 = 1_000_000_000;
 
-/// Remembers recent dates and zones, apart: consecutive lines nearly always share the date,
-/// and a log has few zones (a shared log may interleave several on every line). With both
-/// known, a timestamp costs its time of day and some arithmetic. Dates and zones are cached
-/// separately so that any mix of a few zones hits, where a cache of (date, zone) pairs
-/// thrashes once the mix outgrows it.
+/// Remembers recent dates: consecutive lines nearly always share the date, and a date
+/// (a month name, a calendar) is the costly part of a timestamp. The time of day and the zone
+/// are parsed on every line without branches: a shared log may interleave several zones on
+/// every line, and a lookup among them mispredicted a branch per line.
 #[derive(Debug, Clone, Default)]
 pub struct ClfTimeCache {
     /// `dd/Mon/yyyy` (as [`date_key`] packs it) to days since 1970-01-01.
     dates: Recent<[u64; 2], i64, 2>,
-    /// ` +zzzz` (as [`zone_key`] packs it) to seconds east of UTC.
-    zones: Recent<u64, i64, 8>,
 }
 
 /// The last `N` keys seen with their values, replaced round robin.
@@ -66,27 +63,36 @@ fn date_key(s: &[u8]) -> [u64; 2] {
     [word(s, 0), word(s, 3)]
 }
 
-/// Bytes 20..26 (` +zzzz`) as one word (bytes 18..20, the seconds, masked off).
-#[inline]
-fn zone_key(s: &[u8]) -> u64 {
-    word(s, 18) & !0xffff
-}
-
 impl ClfTimeCache {
-    /// Same result as [`parse_clf_time`], faster when dates and zones repeat.
+    /// Same result as [`parse_clf_time`], faster when dates repeat.
     #[inline]
     pub fn parse(&mut self, s: &[u8]) -> Option<i64> {
-        if s.len() != CLF_TIME_LEN || s[11] != b':' || s[14] != b':' || s[17] != b':' {
+        let s: &[u8; CLF_TIME_LEN] = s.try_into().ok()?;
+        // `HH:MM:SS +zzzz` at 12..26: every test evaluated, then one branch on them all.
+        let d = |i: usize| u32::from(s[i].wrapping_sub(b'0'));
+        let digits = [12, 13, 15, 16, 18, 19, 22, 23, 24, 25]
+            .into_iter()
+            .fold(0, |max, i| max.max(d(i)));
+        let (hour, minute, second) = (d(12) * 10 + d(13), d(15) * 10 + d(16), d(18) * 10 + d(19));
+        let (zone_hours, zone_minutes) = (d(22) * 10 + d(23), d(24) * 10 + d(25));
+        let sign = s[21];
+        let valid = (s[11] == b':')
+            & (s[14] == b':')
+            & (s[17] == b':')
+            & (s[20] == b' ')
+            & ((sign == b'+') | (sign == b'-'))
+            & (digits < 10)
+            & (hour <= 23)
+            & (minute <= 59)
+            & (second <= 60)
+            & (zone_hours <= 14)
+            & (zone_minutes <= 59);
+        if !valid {
             return None;
         }
         let days = self.days(s)?;
-        let offset = self.offset(s)?;
-        let hour = two_digits(s[12], s[13])?;
-        let minute = two_digits(s[15], s[16])?;
-        let second = two_digits(s[18], s[19])?;
-        if hour > 23 || minute > 59 || second > 60 {
-            return None;
-        }
+        let zone = i64::from(zone_hours * 3600 + zone_minutes * 60);
+        let offset = if sign == b'-' { -zone } else { zone };
         let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset;
         secs.checked_mul(NANOS_PER_SEC)
     }
@@ -111,21 +117,6 @@ impl ClfTimeCache {
         let days = days_from_civil(year, month, day);
         self.dates.put(key, days);
         Some(days)
-    }
-
-    /// Seconds east of UTC of the zone in `s[20..26]`.
-    #[inline]
-    fn offset(&mut self, s: &[u8]) -> Option<i64> {
-        let key = zone_key(s);
-        if let Some(offset) = self.zones.get(key) {
-            return Some(offset);
-        }
-        if s[20] != b' ' {
-            return None;
-        }
-        let offset = parse_offset(&s[21..26])?;
-        self.zones.put(key, offset);
-        Some(offset)
     }
 }
 

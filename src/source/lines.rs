@@ -8,6 +8,8 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
+use crate::search::FindByte;
+
 /// Reads start small (a `LIMIT 10` should not pull in a quarter megabyte) and double up to
 /// `CHUNK`, where syscall overhead stops mattering.
 const FIRST_READ: usize = 16 * 1024;
@@ -27,6 +29,7 @@ pub struct LineReader<R> {
     limit: u64,
     eof: bool,
     bytes_read: u64,
+    newline: FindByte,
 }
 
 impl<R: Read> LineReader<R> {
@@ -45,6 +48,7 @@ impl<R: Read> LineReader<R> {
             limit,
             eof: false,
             bytes_read: 0,
+            newline: FindByte::new(b'\n'),
         }
     }
 
@@ -60,7 +64,7 @@ impl<R: Read> LineReader<R> {
             if line_start >= self.limit {
                 return Ok(None);
             }
-            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.pos..self.filled]) {
+            if let Some(i) = self.newline.find(&self.buf[self.pos..self.filled]) {
                 let (a, b) = (self.pos, self.pos + i);
                 self.pos = b + 1;
                 return Ok(Some((line_start, strip_cr(&self.buf[a..b]))));
