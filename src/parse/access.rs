@@ -317,6 +317,8 @@ fn parse_bytes(s: &[u8]) -> Result<Option<i64>, RejectReason> {
 pub struct AccessParser {
     flavor: AccessFlavor,
     rec: AccessRecord,
+    /// The slots the caller reads (bit `n` for slot `n`); only these are filled.
+    read: u64,
 }
 
 impl AccessParser {
@@ -324,6 +326,7 @@ impl AccessParser {
         AccessParser {
             flavor,
             rec: AccessRecord::default(),
+            read: u64::MAX,
         }
     }
 
@@ -352,26 +355,45 @@ impl AccessParser {
 const LAST_HEAD_SLOT: usize = 6;
 
 impl AccessParser {
-    /// Writes slots 0..=6 from the parsed head of `line`.
+    /// Writes the slots read among 0..=6 from the parsed head of `line`.
     #[inline(always)]
     fn fill_head(&self, line: &[u8], out: &mut Record) {
-        // Every slot is written (here and in `fill_tail`), so the record only needs its size.
+        // Every slot read is written (here and in `fill_tail`), so the record only needs its
+        // size; slots nobody reads keep whatever they held.
         if out.values.len() != FIELD_COUNT {
             out.reset(FIELD_COUNT);
         }
         let rec = &self.rec;
-        out.values[0] = text_value(rec, line, Field::Client, false);
-        out.values[1] = text_value(rec, line, Field::Ident, true);
-        out.values[2] = text_value(rec, line, Field::User, true);
-        out.values[3] = Value::Time(rec.ts_nanos);
-        out.values[4] = text_value(rec, line, Field::Request, false);
-        out.values[5] = rec.status.map_or(Value::Null, |s| Value::Int(i64::from(s)));
-        out.values[6] = rec.bytes.map_or(Value::Null, Value::Int);
+        let read = |slot: usize| self.read & (1 << slot) != 0;
+        if read(0) {
+            out.values[0] = text_value(rec, line, Field::Client, false);
+        }
+        if read(1) {
+            out.values[1] = text_value(rec, line, Field::Ident, true);
+        }
+        if read(2) {
+            out.values[2] = text_value(rec, line, Field::User, true);
+        }
+        if read(3) {
+            out.values[3] = Value::Time(rec.ts_nanos);
+        }
+        if read(4) {
+            out.values[4] = text_value(rec, line, Field::Request, false);
+        }
+        if read(5) {
+            out.values[5] = rec.status.map_or(Value::Null, |s| Value::Int(i64::from(s)));
+        }
+        if read(6) {
+            out.values[6] = rec.bytes.map_or(Value::Null, Value::Int);
+        }
     }
 
-    /// Writes slots 7 and 8 from the parsed tail of `line`.
+    /// Writes slots 7 and 8, if read, from the parsed tail of `line`.
     #[inline(always)]
     fn fill_tail(&self, line: &[u8], out: &mut Record) {
+        if self.read & (0b11 << 7) == 0 {
+            return;
+        }
         if self.flavor == AccessFlavor::Combined {
             out.values[7] = text_value(&self.rec, line, Field::Referer, true);
             out.values[8] = text_value(&self.rec, line, Field::UserAgent, true);
@@ -399,6 +421,10 @@ fn text_value(rec: &AccessRecord, line: &[u8], field: Field, dash_null: bool) ->
 }
 
 impl LineParser for AccessParser {
+    fn read_only_slots(&mut self, slots: u64) {
+        self.read = slots;
+    }
+
     #[inline]
     fn parse(&mut self, line: &[u8], out: &mut Record) -> Result<Parsed, RejectReason> {
         parse_access_line(self.flavor, line, &mut self.rec)?;
@@ -668,6 +694,32 @@ mod tests {
                     hidden > 0,
                     "cut user agents of other statuses are skipped unread"
                 );
+            }
+        }
+    }
+
+    /// A parser told which slots are read fills those as a full parser does, and accepts and
+    /// rejects the same lines, whichever slots they are.
+    #[test]
+    fn reading_some_slots_changes_no_row_and_no_reject() {
+        let log = include_bytes!("../../examples/access.log");
+        let mut lines: Vec<&[u8]> = log.split(|&b| b == b'\n').collect();
+        let damaged: Vec<Vec<u8>> = lines.iter().step_by(5).map(|l| l[..l.len() / 2].to_vec()).collect();
+        lines.extend(damaged.iter().map(Vec::as_slice));
+        for slots in [1u64 << 5, 1 << 3 | 1 << 8, 1 << 0 | 1 << 4 | 1 << 7, 0] {
+            for flavor in [Combined, Common] {
+                let mut full = AccessParser::new(flavor);
+                let mut some = AccessParser::new(flavor);
+                some.read_only_slots(slots);
+                let (mut a, mut b) = (Record::default(), Record::default());
+                for line in &lines {
+                    assert_eq!(full.parse(line, &mut a), some.parse(line, &mut b));
+                    if full.parse(line, &mut a).is_ok() {
+                        for slot in (0..FIELD_COUNT).filter(|s| slots & (1 << s) != 0) {
+                            assert_eq!(a.values[slot], b.values[slot], "slot {slot}");
+                        }
+                    }
+                }
             }
         }
     }

@@ -247,6 +247,11 @@ pub trait LineParser: Send {
     /// Parses `line` (without its terminator) into `rec`.
     fn parse(&mut self, line: &[u8], rec: &mut Record) -> Result<Parsed, RejectReason>;
 
+    /// Tells the parser that its caller reads only the slots in `slots` (bit `n` for slot
+    /// `n`): it may leave the others unset. Which lines are rows, and their rejects, must not
+    /// change; a query that reads one column should not pay for building the others.
+    fn read_only_slots(&mut self, _slots: u64) {}
+
     /// Parses `line` for a query that keeps only the rows passing `check`: a line that fails
     /// it is [`Parsed::Skipped`], possibly before the rest of it is parsed (so a reject
     /// among such lines may go unnoticed; it could not have been a row of the query anyway).

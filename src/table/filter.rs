@@ -72,6 +72,11 @@ impl RowFilter {
         self.predicates.is_empty()
     }
 
+    /// The record slots the predicates read.
+    pub fn slots(&self) -> impl Iterator<Item = usize> + '_ {
+        self.predicates.iter().map(Self::slot)
+    }
+
     /// The record slot a predicate reads.
     fn slot(p: &Predicate) -> usize {
         match p {

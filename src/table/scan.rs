@@ -16,7 +16,7 @@ use super::prune::{OrderWatch, TimePruning};
 use super::schema::rejects_schema;
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
-use crate::parse::{ColumnSpec, Format, LineParser, Parsed, Record, RejectReason};
+use crate::parse::{ColumnSource, ColumnSpec, Format, LineParser, Parsed, Record, RejectReason};
 use crate::source::{FileRange, LineReader, LogFile};
 
 /// What a partition scans and how.
@@ -130,8 +130,14 @@ pub fn scan_rows(
     stats: &ScanStats,
     emit: impl FnMut(RecordBatch) -> bool,
 ) -> Result<()> {
+    let slots = slots_read(spec);
+    let new_parser = || {
+        let mut parser = spec.format.parser();
+        parser.read_only_slots(slots);
+        parser
+    };
     let mut scanner = RowScanner {
-        parser: spec.format.parser(),
+        parser: new_parser(),
         batch_size: spec.batch_size,
         builder: BatchBuilder::new(&spec.columns, spec.batch_size),
         rec: Record::default(),
@@ -148,7 +154,7 @@ pub fn scan_rows(
         let file = &range.file;
         // A fresh parser per range: a W3C file's directives belong to that file alone.
         if !spec.format.splittable() {
-            scanner.parser = spec.format.parser();
+            scanner.parser = new_parser();
         }
         scanner.order = spec.time_pruning.as_ref().and_then(|t| t.watch(file));
         // A plain file is read from a seek to its range; a compressed one is decoded whole.
@@ -168,6 +174,21 @@ pub fn scan_rows(
         }
     }
     scanner.flush()
+}
+
+/// The record slots a scan reads (bit `n` for slot `n`): its columns', its filter's and, when
+/// it checks the time order, all of them.
+fn slots_read(spec: &ScanSpec) -> u64 {
+    if spec.time_pruning.is_some() {
+        return u64::MAX;
+    }
+    let columns = spec.columns.iter().filter_map(|c| match c.source {
+        ColumnSource::Slot(slot) | ColumnSource::Request(slot, _) => Some(slot),
+        ColumnSource::File | ColumnSource::Line => None,
+    });
+    columns
+        .chain(spec.filter.slots())
+        .fold(0, |mask, slot| mask | 1u64.checked_shl(slot as u32).unwrap_or(u64::MAX))
 }
 
 /// Scans whole files for the lines that are not rows, numbering lines from 1.
