@@ -4,6 +4,7 @@
 #   scripts/bench.sh [LINES]        (default 5000000 lines, about 1.1 GB)
 #   LOGSQL_BIN=path/to/logsql scripts/bench.sh   (use a binary already built)
 #   BENCH_BIG=1 scripts/bench.sh                 (also: peak RSS over a ~10 GB file)
+#   BENCH_PEERS= scripts/bench.sh                (skip DuckDB and chDB even if installed)
 #
 # Prints, for each command, the median wall time of 3 runs (file in the page cache), the
 # throughput in MB/s, the ratio to `wc -l`, and the peak RSS. Absolute times are noisy on
@@ -43,7 +44,7 @@ cat "$LOG" > /dev/null  # warm the page cache
 # Peers, when installed (pip install duckdb chdb): scripts/peer_NAME.py asks them the same
 # questions as users do; LABEL names their rows.
 PEERS=()
-for p in duckdb chdb; do
+for p in ${BENCH_PEERS-duckdb chdb}; do
     if python3 -c "import $p" 2>/dev/null; then
         PEERS+=("$p")
     fi

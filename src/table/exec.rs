@@ -7,14 +7,18 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
 
+use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
-use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
+use datafusion::physical_plan::metrics::{
+    BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet, RecordOutput,
+};
 use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
 use datafusion::physical_plan::{
     ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning,
@@ -22,7 +26,7 @@ use datafusion::physical_plan::{
 };
 
 use super::scan::{scan_rejects, scan_rows, ScanSpec};
-use super::stats::ScanStats;
+use super::stats::{PartitionStats, ScanStats};
 use crate::source::{FileRange, LogFile};
 
 /// What a scan produces.
@@ -169,11 +173,17 @@ impl ExecutionPlan for LogScanExec {
     ) -> Result<SendableRecordBatchStream> {
         let batch_size = context.session_config().batch_size();
         let baseline = BaselineMetrics::new(&self.metrics, partition);
+        let stats = PartitionStats::new(self.stats.clone(), &self.metrics, partition);
         let mut builder = RecordBatchReceiverStreamBuilder::new(self.schema.clone(), 2);
         let tx = builder.tx();
-        let emit = move |batch| {
-            baseline.record_output(arrow::array::RecordBatch::num_rows(&batch));
-            tx.blocking_send(Ok(batch)).is_ok()
+        // The scan's own time: from one handed-on batch to the next, not the waits for the
+        // consumer to take them.
+        let mut working_since = Instant::now();
+        let emit = move |batch: RecordBatch| {
+            baseline.elapsed_compute().add_elapsed(working_since);
+            let sent = tx.blocking_send(Ok(batch.record_output(&baseline))).is_ok();
+            working_since = Instant::now();
+            sent
         };
         match &self.kind {
             ScanKind::Rows { spec, partitions } => {
@@ -182,7 +192,6 @@ impl ExecutionPlan for LogScanExec {
                     batch_size,
                     ..spec.clone()
                 };
-                let stats = self.stats.clone();
                 builder.spawn_blocking(move || Ok(scan_rows(&spec, &ranges, &stats, emit)?));
             }
             ScanKind::Rejects {
@@ -192,7 +201,6 @@ impl ExecutionPlan for LogScanExec {
             } => {
                 let files: Vec<LogFile> = files.get(partition).cloned().into_iter().collect();
                 let (format, limit) = (format.clone(), *limit);
-                let stats = self.stats.clone();
                 builder.spawn_blocking(move || {
                     Ok(scan_rejects(
                         &format, &files, batch_size, limit, &stats, emit,

@@ -14,7 +14,7 @@ use super::damage;
 use super::filter::RowFilter;
 use super::prune::{OrderWatch, TimePruning};
 use super::schema::rejects_schema;
-use super::stats::ScanStats;
+use super::stats::PartitionStats;
 use crate::error::{Error, Result};
 use crate::parse::{ColumnSource, ColumnSpec, Format, LineParser, Parsed, Record, RejectReason};
 use crate::source::{FileRange, LineReader, LogFile};
@@ -40,7 +40,7 @@ struct RowScanner<'a, E> {
     rec: Record,
     remaining: usize,
     filter: &'a RowFilter,
-    stats: &'a ScanStats,
+    stats: &'a PartitionStats,
     /// Checks the time order of a range that pruning narrowed.
     order: Option<OrderWatch>,
     emit: E,
@@ -127,7 +127,7 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
 pub fn scan_rows(
     spec: &ScanSpec,
     ranges: &[FileRange],
-    stats: &ScanStats,
+    stats: &PartitionStats,
     emit: impl FnMut(RecordBatch) -> bool,
 ) -> Result<()> {
     let slots = slots_read(spec);
@@ -197,7 +197,7 @@ pub fn scan_rejects(
     files: &[LogFile],
     batch_size: usize,
     limit: Option<usize>,
-    stats: &ScanStats,
+    stats: &PartitionStats,
     mut emit: impl FnMut(RecordBatch) -> bool,
 ) -> Result<()> {
     let mut rec = Record::default();

@@ -1,7 +1,10 @@
 //! Counters shared between a table and its running scans.
 
+use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use datafusion::physical_plan::metrics::{Count, ExecutionPlanMetricsSet, MetricBuilder};
 
 use super::damage::Damage;
 use super::prune::Disorder;
@@ -94,5 +97,44 @@ impl ScanStats {
     /// Bytes read from the files.
     pub fn bytes(&self) -> u64 {
         self.bytes.load(Ordering::Relaxed)
+    }
+}
+
+/// One partition's view of the table's [`ScanStats`]: what it adds reaches the table's totals
+/// and the partition's `EXPLAIN ANALYZE` metrics (`bytes_read`, `lines_read`,
+/// `lines_rejected`), so that a pruned or filtered scan shows how much it actually read.
+pub struct PartitionStats {
+    table: Arc<ScanStats>,
+    bytes_read: Count,
+    lines_read: Count,
+    lines_rejected: Count,
+}
+
+impl PartitionStats {
+    /// Counters for `partition` among `metrics`, adding to `table`'s totals.
+    pub fn new(table: Arc<ScanStats>, metrics: &ExecutionPlanMetricsSet, partition: usize) -> Self {
+        let counter = |name| MetricBuilder::new(metrics).counter(name, partition);
+        PartitionStats {
+            table,
+            bytes_read: counter("bytes_read"),
+            lines_read: counter("lines_read"),
+            lines_rejected: counter("lines_rejected"),
+        }
+    }
+
+    /// Adds lines read (of which `rejected` were not rows) and bytes read.
+    pub fn add(&self, lines: u64, rejected: u64, bytes: u64) {
+        self.table.add(lines, rejected, bytes);
+        self.lines_read.add(lines as usize);
+        self.lines_rejected.add(rejected as usize);
+        self.bytes_read.add(bytes as usize);
+    }
+}
+
+impl Deref for PartitionStats {
+    type Target = ScanStats;
+
+    fn deref(&self) -> &ScanStats {
+        &self.table
     }
 }

@@ -252,6 +252,37 @@ fn the_binary_gives_the_same_answers_reading_less() {
     assert!(plan.ok().contains("slack 10m"), "{}", plan.ok());
     let plan = query_csv(&[&log], &[], &explain);
     assert!(!plan.ok().contains("pruned="), "{}", plan.ok());
+    // EXPLAIN ANALYZE counts what the scan read: the whole file, or the kept part of it.
+    let analyze = format!("EXPLAIN ANALYZE {}", summary(&ranges[0]));
+    let read = |args: &[&str]| {
+        let out = query_csv(&[&log], args, &analyze);
+        let metric = |name| metric_value(out.ok(), name);
+        (metric("bytes_read"), metric("lines_read"))
+    };
+    let (full_bytes, full_lines) = read(&[]);
+    assert!((full_bytes - size as f64).abs() < size as f64 * 0.01, "{full_bytes} of {size}");
+    assert!((full_lines - 200_000.0).abs() < 2_000.0, "{full_lines}");
+    let (pruned_bytes, pruned_lines) = read(&["--time-ordered=10m"]);
+    assert!(pruned_bytes > 0.0 && pruned_bytes < size as f64 / 20.0, "{pruned_bytes}");
+    assert!(pruned_lines > 0.0 && pruned_lines < full_lines / 20.0, "{pruned_lines}");
+}
+
+/// The value of metric `name` in an `EXPLAIN ANALYZE`, summed over the plan's scans as
+/// DataFusion prints it (`bytes_read=959.6 M`: K, M, B units, rounded).
+fn metric_value(plan: &str, name: &str) -> f64 {
+    let key = format!("{name}=");
+    let at = plan
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in {plan}"));
+    let mut words = plan[at + key.len()..].split([' ', ',', ']']);
+    let number: f64 = words.next().unwrap().parse().unwrap();
+    let unit = match words.next() {
+        Some("K") => 1e3,
+        Some("M") => 1e6,
+        Some("B") => 1e9,
+        _ => 1.0,
+    };
+    number * unit
 }
 
 /// `(kept, total)` from an `EXPLAIN`'s `pruned=[kept K of T bytes, ...]`.
