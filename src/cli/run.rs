@@ -13,6 +13,7 @@ use futures::StreamExt;
 use logsql::source::{find_log_files, DirFilter, LogFile};
 use logsql::table::hidden::hide_columns;
 use logsql::table::ScanStats;
+use logsql::session::{OpenedLogs, ReadLog};
 use logsql::{register_table, rejects_name, Format, FormatRegistry, LogTable};
 
 use super::args::{Cli, OutFormat};
@@ -46,6 +47,8 @@ pub struct Session {
     /// Log tables made from SQL (`CREATE EXTERNAL TABLE ... STORED AS LOG`), found in the
     /// catalog at each statement: name, scan counters, format.
     sql_tables: Mutex<Vec<SqlTable>>,
+    /// Tables `read_log(...)` opened for the current statement.
+    read_logs: Arc<OpenedLogs>,
     /// Whether a statement met damaged input (its answer covers only the lines before it),
     /// or files out of the time order `--time-ordered` assumed.
     damaged: AtomicBool,
@@ -66,6 +69,12 @@ impl Session {
         let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
         // read_log, CREATE EXTERNAL TABLE ... STORED AS LOG and the log functions.
         logsql::register_extensions(&ctx);
+        // ... with read_log telling the session what it opened, to report what it skipped.
+        let read_logs = Arc::new(OpenedLogs::default());
+        ctx.register_udtf(
+            "read_log",
+            Arc::new(ReadLog::rows().recording(read_logs.clone())),
+        );
         let dir_filter = DirFilter::new(cli.include.as_deref())?;
         let mut session = Session {
             ctx,
@@ -75,6 +84,7 @@ impl Session {
             registry: super::formats::registry(cli.formats_dir.as_deref())?,
             stdin_spool: None,
             sql_tables: Mutex::new(Vec::new()),
+            read_logs,
             damaged: AtomicBool::new(false),
             time_ordered: cli.time_ordered,
         };
@@ -148,6 +158,7 @@ impl Session {
         for (_, table) in &self.tables {
             table.stats().reset();
         }
+        self.read_logs.clear();
         let sql_tables = self.find_sql_tables().await;
         for (_, stats, _) in &sql_tables {
             stats.reset();
@@ -220,8 +231,10 @@ impl Session {
     /// found out of the time order `--time-ordered` assumed, one line each (for the
     /// statements since the counters were last reset).
     pub fn report_damage(&self) {
-        for (_, table) in &self.tables {
-            for damage in table.stats().damage() {
+        let read_logs = self.read_logs.snapshot();
+        let opened = self.tables.iter().map(|(_, t)| t.stats());
+        for stats in opened.chain(read_logs.iter().map(|r| &r.stats)) {
+            for damage in stats.damage() {
                 self.damaged.store(true, Ordering::Relaxed);
                 let _ = writeln!(io::stderr(), "logsql: warning: {damage}");
             }
@@ -231,8 +244,13 @@ impl Session {
             .lock()
             .map(|t| t.clone())
             .unwrap_or_default();
+        let read_logs = self.read_logs.snapshot();
         let opened = self.tables.iter().map(|(_, t)| t.stats());
-        for stats in opened.chain(sql_tables.iter().map(|(_, stats, _)| stats)) {
+        let from_sql = sql_tables.iter().map(|(_, stats, _)| stats);
+        for stats in opened
+            .chain(from_sql)
+            .chain(read_logs.iter().map(|r| &r.stats))
+        {
             for disorder in stats.disorder() {
                 self.damaged.store(true, Ordering::Relaxed);
                 let _ = writeln!(io::stderr(), "logsql: warning: {disorder}");
@@ -285,6 +303,20 @@ impl Session {
                 if rejected == 1 { "" } else { "s" },
                 format.name(),
                 rejects_name(&name),
+            );
+        }
+        for read_log in self.read_logs.snapshot() {
+            let rejected = read_log.stats.rejected();
+            if rejected == 0 {
+                continue;
+            }
+            let _ = writeln!(
+                io::stderr(),
+                "logsql: skipped {rejected} line{} of {} that did not parse as {}; see them with: SELECT * FROM {}",
+                if rejected == 1 { "" } else { "s" },
+                read_log.call,
+                read_log.format.name(),
+                read_log.rejects_call,
             );
         }
     }

@@ -35,7 +35,7 @@ use datafusion::execution::SessionState;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 pub use factory::LogTableFactory;
-pub use read_log::ReadLog;
+pub use read_log::{OpenedLog, OpenedLogs, ReadLog};
 
 use crate::functions::scalar_functions;
 

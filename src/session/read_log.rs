@@ -5,7 +5,7 @@
 //! `'min_split_bytes=1000000'`), but for `rejects`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::error::Result as DfResult;
@@ -13,22 +13,73 @@ use datafusion::logical_expr::Expr;
 
 use crate::error::{Error, Result};
 use crate::options::LogOptions;
+use crate::parse::Format;
+use crate::table::ScanStats;
 
 /// The `read_log` (rows) and `read_log_rejects` (rejected lines) table functions.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ReadLog {
     rejects: bool,
+    /// Where the tables opened for rows are told, if anyone listens.
+    opened: Option<Arc<OpenedLogs>>,
+}
+
+/// The tables `read_log` opened, kept for a caller that reports what their scans skipped
+/// (bad lines, damage, time disorder) after each statement, as the command line does for
+/// the tables it opens itself: a bad line is never dropped without a word.
+#[derive(Debug, Default)]
+pub struct OpenedLogs(Mutex<Vec<OpenedLog>>);
+
+/// One `read_log` call's table.
+#[derive(Debug, Clone)]
+pub struct OpenedLog {
+    /// The call as written, e.g. `read_log('access.log', 'combined')`.
+    pub call: String,
+    /// The same arguments to `read_log_rejects`: the query that shows the rejected lines.
+    pub rejects_call: String,
+    /// What its scans read and skipped.
+    pub stats: Arc<ScanStats>,
+    /// The format its lines were parsed as.
+    pub format: Arc<Format>,
+}
+
+impl OpenedLogs {
+    fn list(&self) -> std::sync::MutexGuard<'_, Vec<OpenedLog>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The tables opened since the last [`OpenedLogs::clear`].
+    pub fn snapshot(&self) -> Vec<OpenedLog> {
+        self.list().clone()
+    }
+
+    /// Forgets the tables opened so far (before planning the next statement).
+    pub fn clear(&self) {
+        self.list().clear();
+    }
 }
 
 impl ReadLog {
     /// `read_log`: the rows.
     pub fn rows() -> Self {
-        ReadLog { rejects: false }
+        ReadLog {
+            rejects: false,
+            opened: None,
+        }
     }
 
     /// `read_log_rejects`: the lines that are not rows (file, line_number, line, reason).
     pub fn rejects() -> Self {
-        ReadLog { rejects: true }
+        ReadLog {
+            rejects: true,
+            opened: None,
+        }
+    }
+
+    /// Tells `opened` of every table this function opens for rows.
+    pub fn recording(mut self, opened: Arc<OpenedLogs>) -> Self {
+        self.opened = Some(opened);
+        self
     }
 
     fn name(&self) -> &'static str {
@@ -76,6 +127,15 @@ impl ReadLog {
             }
         }
         let table = LogOptions::from_pairs(pairs)?.open(&[PathBuf::from(path)])?;
+        if let (Some(opened), false) = (&self.opened, self.rejects) {
+            let args: Vec<String> = texts.iter().map(|t| format!("'{}'", t.replace('\'', "''"))).collect();
+            opened.list().push(OpenedLog {
+                call: format!("read_log({})", args.join(", ")),
+                rejects_call: format!("read_log_rejects({})", args.join(", ")),
+                stats: table.stats().clone(),
+                format: table.format().clone(),
+            });
+        }
         Ok(if self.rejects {
             Arc::new(table.rejects_table())
         } else {

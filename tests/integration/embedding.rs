@@ -285,6 +285,48 @@ fn read_log_in_from_with_and_without_a_format_and_its_rejects() {
     );
 }
 
+/// Lines `read_log` skipped are reported as for `logs`, with the query that lists them.
+#[test]
+fn read_log_reports_the_lines_it_skipped() {
+    let dir = Scratch::new("read_log_skipped");
+    let (log, truth) = generated(&dir, "a.log", 2000, 9);
+    assert!(truth.rejects > 1);
+    let run = query_csv(
+        &[],
+        &[],
+        &format!("SELECT count(*) FROM read_log({}, 'combined')", quoted(&log)),
+    );
+    assert_eq!(run.csv_rows(), [[truth.rows.to_string()]]);
+    let said = format!(
+        "logsql: skipped {} lines of read_log({}, 'combined') that did not parse as combined; see them with: SELECT * FROM read_log_rejects({}, 'combined')",
+        truth.rejects,
+        quoted(&log),
+        quoted(&log)
+    );
+    assert!(run.stderr.contains(&said), "{}", run.stderr);
+    // The query it suggests lists exactly those lines.
+    let listed = query_csv(
+        &[],
+        &[],
+        &format!("SELECT count(*) FROM read_log_rejects({}, 'combined')", quoted(&log)),
+    );
+    assert_eq!(listed.csv_rows(), [[truth.rejects.to_string()]]);
+    // Damage cut short in a read_log table is named too.
+    let gz = dir.0.join("cut.log.gz");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut encoder, &std::fs::read(&log).unwrap()).unwrap();
+    let bytes = encoder.finish().unwrap();
+    std::fs::write(&gz, &bytes[..bytes.len() / 2]).unwrap();
+    let run = query_csv(
+        &[],
+        &[],
+        &format!("SELECT count(*) FROM read_log({}, 'combined')", quoted(&gz)),
+    );
+    let warning = format!("logsql: warning: {}", gz.display());
+    assert!(run.stderr.contains(&warning) && run.stderr.contains("damaged"), "{}", run.stderr);
+    assert_eq!(run.status, 3, "partial answer: {}", run.stderr);
+}
+
 #[test]
 fn a_join_of_two_read_log_calls() {
     let dir = Scratch::new("read_log_join");
