@@ -80,7 +80,7 @@ pub struct Cli {
     #[arg(long = "out-format", value_enum, value_name = "FORMAT")]
     pub out_format: Option<OutFormat>,
 
-    /// Partitions to scan in parallel (default: one per core).
+    /// Partitions to scan in parallel (default: two per core).
     #[arg(long, value_name = "N")]
     pub partitions: Option<usize>,
 
