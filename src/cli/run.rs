@@ -295,31 +295,25 @@ impl Session {
             .tables
             .iter()
             .map(|(name, table)| (name.clone(), table.stats().clone(), table.format().clone()));
-        for (name, stats, format) in opened.chain(sql_tables) {
+        // What each table is called in the message ("" for a named one, " of read_log(...)"),
+        // its counters and format, and where its rejects are.
+        let named = opened
+            .chain(sql_tables)
+            .map(|(name, stats, format)| (String::new(), stats, format, rejects_name(&name)));
+        let read_logs = self.read_logs.snapshot().into_iter().map(|r| {
+            let of = format!(" of {}", r.call);
+            (of, r.stats, r.format, r.rejects_call)
+        });
+        for (of, stats, format, rejects) in named.chain(read_logs) {
             let rejected = stats.rejected();
             if rejected == 0 {
                 continue;
             }
             let _ = writeln!(
                 io::stderr(),
-                "logsql: skipped {rejected} line{} that did not parse as {}; see them with: SELECT * FROM {}",
+                "logsql: skipped {rejected} line{}{of} that did not parse as {}; see them with: SELECT * FROM {rejects}",
                 if rejected == 1 { "" } else { "s" },
                 format.name(),
-                rejects_name(&name),
-            );
-        }
-        for read_log in self.read_logs.snapshot() {
-            let rejected = read_log.stats.rejected();
-            if rejected == 0 {
-                continue;
-            }
-            let _ = writeln!(
-                io::stderr(),
-                "logsql: skipped {rejected} line{} of {} that did not parse as {}; see them with: SELECT * FROM {}",
-                if rejected == 1 { "" } else { "s" },
-                read_log.call,
-                read_log.format.name(),
-                read_log.rejects_call,
             );
         }
     }
