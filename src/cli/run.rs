@@ -10,10 +10,10 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement};
 use futures::StreamExt;
+use logsql::session::{OpenedLogs, ReadLog};
 use logsql::source::{find_log_files, DirFilter, LogFile};
 use logsql::table::hidden::hide_columns;
 use logsql::table::ScanStats;
-use logsql::session::{OpenedLogs, ReadLog};
 use logsql::{register_table, rejects_name, Format, FormatRegistry, LogTable};
 
 use super::args::{Cli, OutFormat};

@@ -704,7 +704,11 @@ mod tests {
     fn reading_some_slots_changes_no_row_and_no_reject() {
         let log = include_bytes!("../../examples/access.log");
         let mut lines: Vec<&[u8]> = log.split(|&b| b == b'\n').collect();
-        let damaged: Vec<Vec<u8>> = lines.iter().step_by(5).map(|l| l[..l.len() / 2].to_vec()).collect();
+        let damaged: Vec<Vec<u8>> = lines
+            .iter()
+            .step_by(5)
+            .map(|l| l[..l.len() / 2].to_vec())
+            .collect();
         lines.extend(damaged.iter().map(Vec::as_slice));
         for slots in [1u64 << 5, 1 << 3 | 1 << 8, 1 << 0 | 1 << 4 | 1 << 7, 0] {
             for flavor in [Combined, Common] {

@@ -128,7 +128,10 @@ impl ReadLog {
         }
         let table = LogOptions::from_pairs(pairs)?.open(&[PathBuf::from(path)])?;
         if let (Some(opened), false) = (&self.opened, self.rejects) {
-            let args: Vec<String> = texts.iter().map(|t| format!("'{}'", t.replace('\'', "''"))).collect();
+            let args: Vec<String> = texts
+                .iter()
+                .map(|t| format!("'{}'", t.replace('\'', "''")))
+                .collect();
             opened.list().push(OpenedLog {
                 call: format!("read_log({})", args.join(", ")),
                 rejects_call: format!("read_log_rejects({})", args.join(", ")),

@@ -186,9 +186,9 @@ fn slots_read(spec: &ScanSpec) -> u64 {
         ColumnSource::Slot(slot) | ColumnSource::Request(slot, _) => Some(slot),
         ColumnSource::File | ColumnSource::Line => None,
     });
-    columns
-        .chain(spec.filter.slots())
-        .fold(0, |mask, slot| mask | 1u64.checked_shl(slot as u32).unwrap_or(u64::MAX))
+    columns.chain(spec.filter.slots()).fold(0, |mask, slot| {
+        mask | 1u64.checked_shl(slot as u32).unwrap_or(u64::MAX)
+    })
 }
 
 /// Scans whole files for the lines that are not rows, numbering lines from 1.

@@ -294,7 +294,10 @@ fn read_log_reports_the_lines_it_skipped() {
     let run = query_csv(
         &[],
         &[],
-        &format!("SELECT count(*) FROM read_log({}, 'combined')", quoted(&log)),
+        &format!(
+            "SELECT count(*) FROM read_log({}, 'combined')",
+            quoted(&log)
+        ),
     );
     assert_eq!(run.csv_rows(), [[truth.rows.to_string()]]);
     let said = format!(
@@ -308,7 +311,10 @@ fn read_log_reports_the_lines_it_skipped() {
     let listed = query_csv(
         &[],
         &[],
-        &format!("SELECT count(*) FROM read_log_rejects({}, 'combined')", quoted(&log)),
+        &format!(
+            "SELECT count(*) FROM read_log_rejects({}, 'combined')",
+            quoted(&log)
+        ),
     );
     assert_eq!(listed.csv_rows(), [[truth.rejects.to_string()]]);
     // Damage cut short in a read_log table is named too.
@@ -323,7 +329,11 @@ fn read_log_reports_the_lines_it_skipped() {
         &format!("SELECT count(*) FROM read_log({}, 'combined')", quoted(&gz)),
     );
     let warning = format!("logsql: warning: {}", gz.display());
-    assert!(run.stderr.contains(&warning) && run.stderr.contains("damaged"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&warning) && run.stderr.contains("damaged"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.status, 3, "partial answer: {}", run.stderr);
 }
 

@@ -260,11 +260,20 @@ fn the_binary_gives_the_same_answers_reading_less() {
         (metric("bytes_read"), metric("lines_read"))
     };
     let (full_bytes, full_lines) = read(&[]);
-    assert!((full_bytes - size as f64).abs() < size as f64 * 0.01, "{full_bytes} of {size}");
+    assert!(
+        (full_bytes - size as f64).abs() < size as f64 * 0.01,
+        "{full_bytes} of {size}"
+    );
     assert!((full_lines - 200_000.0).abs() < 2_000.0, "{full_lines}");
     let (pruned_bytes, pruned_lines) = read(&["--time-ordered=10m"]);
-    assert!(pruned_bytes > 0.0 && pruned_bytes < size as f64 / 20.0, "{pruned_bytes}");
-    assert!(pruned_lines > 0.0 && pruned_lines < full_lines / 20.0, "{pruned_lines}");
+    assert!(
+        pruned_bytes > 0.0 && pruned_bytes < size as f64 / 20.0,
+        "{pruned_bytes}"
+    );
+    assert!(
+        pruned_lines > 0.0 && pruned_lines < full_lines / 20.0,
+        "{pruned_lines}"
+    );
 }
 
 /// The value of metric `name` in an `EXPLAIN ANALYZE`, summed over the plan's scans as
