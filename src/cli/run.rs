@@ -247,7 +247,6 @@ impl Session {
             .lock()
             .map(|t| t.clone())
             .unwrap_or_default();
-        let read_logs = self.read_logs.snapshot();
         let opened = self.tables.iter().map(|(_, t)| t.stats());
         let from_sql = sql_tables.iter().map(|(_, stats, _)| stats);
         for stats in opened

@@ -54,6 +54,10 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
         let (mut lines, mut rejected, mut reported_bytes) = (0u64, 0u64, 0u64);
         let mut line_number = 0u64;
         let mut go_on = true;
+        // With a filter, the parser tests it as early as it can (see `parse_checked`),
+        // unless the time order is being checked: that needs every row, matching or not
+        // (and pruning leaves little to skip).
+        let early = !self.filter.is_empty() && self.order.is_none();
         loop {
             let (offset, line) = match reader.next_line() {
                 Ok(Some(found)) => found,
@@ -69,10 +73,6 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
             };
             lines += 1;
             line_number += 1;
-            // With a filter, the parser tests it as early as it can (see `parse_checked`),
-            // unless the time order is being checked: that needs every row, matching or not
-            // (and pruning leaves little to skip).
-            let early = !self.filter.is_empty() && self.order.is_none();
             let parsed = if early {
                 self.parser.parse_checked(line, &mut self.rec, self.filter)
             } else {
