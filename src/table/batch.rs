@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, RecordBatch,
-    RecordBatchOptions, StringBuilder, TimestampNanosecondBuilder,
+    Array, ArrayRef, BinaryArray, BinaryBuilder, BooleanBuilder, Float64Builder, Int32Builder,
+    Int64Builder, RecordBatch, RecordBatchOptions, StringArray, StringBuilder,
+    TimestampNanosecondBuilder,
 };
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
@@ -15,7 +16,8 @@ use crate::parse::record::{ColumnSource, ColumnSpec, FieldType, Record, RequestP
 use crate::parse::request::{split_request, RequestParts};
 
 enum Builder {
-    Str(StringBuilder),
+    /// Text, collected as bytes and checked as UTF-8 once per batch ([`finish_text`]).
+    Str(BinaryBuilder),
     I32(Int32Builder),
     I64(Int64Builder),
     F64(Float64Builder),
@@ -118,7 +120,7 @@ impl BatchBuilder {
             .iter_mut()
             .map(|(_, b)| -> ArrayRef {
                 match b {
-                    Builder::Str(b) => Arc::new(b.finish()),
+                    Builder::Str(b) => Arc::new(finish_text(b.finish())),
                     Builder::I32(b) => Arc::new(b.finish()),
                     Builder::I64(b) => Arc::new(b.finish()),
                     Builder::F64(b) => Arc::new(b.finish()),
@@ -135,7 +137,7 @@ impl BatchBuilder {
 
 fn new_builder(ty: FieldType, capacity: usize) -> Builder {
     match ty {
-        FieldType::Text => Builder::Str(StringBuilder::with_capacity(capacity, capacity * 16)),
+        FieldType::Text => Builder::Str(BinaryBuilder::with_capacity(capacity, capacity * 16)),
         FieldType::Int32 => Builder::I32(Int32Builder::with_capacity(capacity)),
         FieldType::Int64 => Builder::I64(Int64Builder::with_capacity(capacity)),
         FieldType::Float64 => Builder::F64(Float64Builder::with_capacity(capacity)),
@@ -157,11 +159,11 @@ fn append_value(
     let value = rec.values.get(slot).copied().unwrap_or(Value::Null);
     match builder {
         Builder::Str(b) => match rec.raw_text(line, slot) {
-            Some((raw, crate::parse::record::Escapes::None)) => append_text(b, raw),
+            Some((raw, crate::parse::record::Escapes::None)) => b.append_value(raw),
             Some((raw, escapes)) => {
                 scratch.clear();
                 decode_into(raw, escapes, scratch);
-                append_text(b, scratch);
+                b.append_value(&scratch);
             }
             None => b.append_null(),
         },
@@ -189,6 +191,25 @@ fn append_value(
     }
 }
 
+/// A batch's text column: its bytes checked as UTF-8 in one pass over the whole buffer (a
+/// check per value was 8-11% of a query reading two text columns); in the rare batch that
+/// holds invalid UTF-8, each bad value becomes U+FFFD (lossy), never an error.
+fn finish_text(bytes: BinaryArray) -> StringArray {
+    match StringArray::try_from_binary(bytes.clone()) {
+        Ok(text) => text,
+        Err(_) => {
+            let mut b = StringBuilder::with_capacity(bytes.len(), bytes.values().len());
+            for v in &bytes {
+                match v {
+                    Some(v) => append_text(&mut b, v),
+                    None => b.append_null(),
+                }
+            }
+            b.finish()
+        }
+    }
+}
+
 /// Appends bytes as text; invalid UTF-8 becomes U+FFFD (lossy), never an error.
 #[inline]
 pub fn append_text(b: &mut StringBuilder, bytes: &[u8]) {
@@ -200,7 +221,7 @@ pub fn append_text(b: &mut StringBuilder, bytes: &[u8]) {
 
 #[inline]
 fn append_request_part(
-    b: &mut StringBuilder,
+    b: &mut BinaryBuilder,
     part: RequestPart,
     req: &[u8],
     parts: Option<&RequestParts>,
@@ -210,7 +231,46 @@ fn append_request_part(
         return;
     };
     match p.span(part) {
-        Some((a, z)) => append_text(b, &req[a..z]),
+        Some((a, z)) => b.append_value(&req[a..z]),
         None => b.append_null(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(values: &[Option<&[u8]>]) -> Vec<Option<String>> {
+        let mut b = BinaryBuilder::new();
+        for v in values {
+            b.append_option(*v);
+        }
+        let text = finish_text(b.finish());
+        text.iter().map(|v| v.map(str::to_string)).collect()
+    }
+
+    /// A batch is checked as a whole, yet each value keeps its own text: valid values (and
+    /// NULLs) beside a bad one are untouched, and a character split across two values (whose
+    /// bytes together are valid UTF-8) is two bad values, as it would be one at a time.
+    #[test]
+    fn text_is_checked_per_batch_but_repaired_per_value() {
+        let ok: &[u8] = "café".as_bytes();
+        assert_eq!(
+            text(&[Some(ok), None, Some(b"x")]),
+            [Some("café".into()), None, Some("x".into())]
+        );
+        assert_eq!(
+            text(&[Some(ok), Some(b"bad\xff"), None, Some(b"y")]),
+            [
+                Some("café".into()),
+                Some("bad\u{FFFD}".into()),
+                None,
+                Some("y".into())
+            ]
+        );
+        assert_eq!(
+            text(&[Some(b"a\xc3"), Some(b"\xa9b")]),
+            [Some("a\u{FFFD}".into()), Some("\u{FFFD}b".into())]
+        );
     }
 }
