@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, BinaryArray, BinaryBuilder, BooleanBuilder, Float64Builder, Int32Builder,
+    ArrayRef, BinaryArray, BinaryBuilder, BooleanBuilder, Float64Builder, Int32Builder,
     Int64Builder, RecordBatch, RecordBatchOptions, StringArray, StringBuilder,
     TimestampNanosecondBuilder,
 };
@@ -197,16 +197,10 @@ fn append_value(
 fn finish_text(bytes: BinaryArray) -> StringArray {
     match StringArray::try_from_binary(bytes.clone()) {
         Ok(text) => text,
-        Err(_) => {
-            let mut b = StringBuilder::with_capacity(bytes.len(), bytes.values().len());
-            for v in &bytes {
-                match v {
-                    Some(v) => append_text(&mut b, v),
-                    None => b.append_null(),
-                }
-            }
-            b.finish()
-        }
+        Err(_) => bytes
+            .iter()
+            .map(|v| v.map(String::from_utf8_lossy))
+            .collect(),
     }
 }
 
