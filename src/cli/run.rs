@@ -235,13 +235,6 @@ impl Session {
     /// statements since the counters were last reset).
     pub fn report_damage(&self) {
         let read_logs = self.read_logs.snapshot();
-        let opened = self.tables.iter().map(|(_, t)| t.stats());
-        for stats in opened.chain(read_logs.iter().map(|r| &r.stats)) {
-            for damage in stats.damage() {
-                self.damaged.store(true, Ordering::Relaxed);
-                let _ = writeln!(io::stderr(), "logsql: warning: {damage}");
-            }
-        }
         let sql_tables = self
             .sql_tables
             .lock()
@@ -253,9 +246,10 @@ impl Session {
             .chain(from_sql)
             .chain(read_logs.iter().map(|r| &r.stats))
         {
-            for disorder in stats.disorder() {
+            let damage = stats.damage().into_iter().map(|d| d.to_string());
+            for warning in damage.chain(stats.disorder().into_iter().map(|d| d.to_string())) {
                 self.damaged.store(true, Ordering::Relaxed);
-                let _ = writeln!(io::stderr(), "logsql: warning: {disorder}");
+                let _ = writeln!(io::stderr(), "logsql: warning: {warning}");
             }
         }
     }

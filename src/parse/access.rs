@@ -8,6 +8,7 @@
 //! never depends on the columns; only a pushed filter that a line's head already fails spares
 //! its tail ([`LineParser::parse_checked`]). Turning spans into values is the caller's business.
 
+use super::digits::parse_digits;
 use super::record::{ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, RowCheck, Value};
 use super::reject::RejectReason;
 use super::timestamp::{ClfTimeCache, CLF_TIME_LEN};
@@ -148,13 +149,13 @@ fn parse_head(line: &[u8], rec: &mut AccessRecord) -> Result<usize, RejectReason
 
     // status bytes
     pos = expect(line, pos, b" ", RejectReason::MissingStatus)?;
-    let (status, next) = token(line, pos);
+    let next = token_end(line, pos);
     rec.set(Field::Status, pos, next);
-    rec.status = parse_status(status)?;
+    rec.status = parse_status(line, pos, next)?;
     pos = expect(line, next, b" ", RejectReason::MissingBytes)?;
-    let (bytes, next) = token(line, pos);
+    let next = token_end(line, pos);
     rec.set(Field::Bytes, pos, next);
-    rec.bytes = parse_bytes(bytes)?;
+    rec.bytes = parse_bytes(line, pos, next)?;
     Ok(next)
 }
 
@@ -226,11 +227,10 @@ fn find_byte(line: &[u8], mut pos: usize, byte: u8) -> Option<usize> {
     line[pos..].iter().position(|&b| b == byte).map(|i| pos + i)
 }
 
-/// The token from `pos` to the next space or the end of the line.
+/// The end of the token at `pos`: the next space or the end of the line.
 #[inline(always)]
-fn token(line: &[u8], pos: usize) -> (&[u8], usize) {
-    let end = find_space(line, pos).unwrap_or(line.len());
-    (&line[pos..end], end)
+fn token_end(line: &[u8], pos: usize) -> usize {
+    find_space(line, pos).unwrap_or(line.len())
 }
 
 #[derive(Clone, Copy)]
@@ -273,41 +273,35 @@ fn quoted(
         let closes = matches!((end, after), (_, Some(b' ')) | (QuoteEnd::SpaceOrEnd, None));
         if closes {
             rec.set(field, start, at);
-            if escaped {
-                rec.escaped |= 1 << field as u16;
-            }
+            rec.escaped |= u16::from(escaped) << field as u16;
             return Ok(at + 1);
         }
         i = at + 1;
     }
 }
 
-/// HTTP status: 1-3 digits, or `-` for none.
+/// HTTP status `line[start..end]`: 1-3 digits, or `-` for none.
 #[inline(always)]
-fn parse_status(s: &[u8]) -> Result<Option<i32>, RejectReason> {
-    if s == b"-" {
+fn parse_status(line: &[u8], start: usize, end: usize) -> Result<Option<i32>, RejectReason> {
+    if end - start == 1 && line[start] == b'-' {
         return Ok(None);
     }
-    if s.is_empty() || s.len() > 3 || !s.iter().all(u8::is_ascii_digit) {
-        return Err(RejectReason::BadStatus);
+    match parse_digits(line, start, end) {
+        Some(n) if end - start <= 3 => Ok(Some(n as i32)),
+        _ => Err(RejectReason::BadStatus),
     }
-    Ok(Some(
-        s.iter().fold(0i32, |n, d| n * 10 + i32::from(d - b'0')),
-    ))
 }
 
-/// Response size: digits, or `-` for none.
+/// Response size `line[start..end]`: up to 18 digits, or `-` for none.
 #[inline(always)]
-fn parse_bytes(s: &[u8]) -> Result<Option<i64>, RejectReason> {
-    if s == b"-" {
+fn parse_bytes(line: &[u8], start: usize, end: usize) -> Result<Option<i64>, RejectReason> {
+    if end - start == 1 && line[start] == b'-' {
         return Ok(None);
     }
-    if s.is_empty() || s.len() > 18 || !s.iter().all(u8::is_ascii_digit) {
-        return Err(RejectReason::BadBytes);
+    match parse_digits(line, start, end) {
+        Some(n) if end - start <= 18 => Ok(Some(n as i64)),
+        _ => Err(RejectReason::BadBytes),
     }
-    Ok(Some(
-        s.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')),
-    ))
 }
 
 /// The hand-written parser behind the `common` and `combined` formats, filling the generic
@@ -611,6 +605,39 @@ mod tests {
             ),
             RejectReason::BadBytes
         );
+    }
+
+    /// Status and size fields of every length, digits or not, as a line of either flavour
+    /// ends or continues after them: the value `str::parse` gives, `-` as NULL, else a reject.
+    #[test]
+    fn status_and_bytes_of_every_length() {
+        let head = r#"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" "#;
+        let numbers = "90817263540192837465";
+        for len in 0..=20 {
+            for digits in [numbers[..len].to_string(), format!("{}x", &numbers[..len])] {
+                let want = |max: usize| match digits.parse::<i64>() {
+                    Ok(n) if !digits.is_empty() && digits.len() <= max => Ok(Some(n)),
+                    _ => Err(()),
+                };
+                for (flavor, tail) in [(Common, ""), (Combined, r#" "-" "-""#)] {
+                    let as_status = format!("{head}{digits} 1{tail}");
+                    let got = parse_line(flavor, as_status.as_bytes());
+                    let got = got.map(|r| r.status.map(i64::from)).map_err(|_| ());
+                    assert_eq!(got, want(3), "{as_status}");
+                    let as_bytes = format!("{head}200 {digits}{tail}");
+                    let got = parse_line(flavor, as_bytes.as_bytes());
+                    assert_eq!(got.map(|r| r.bytes).map_err(|_| ()), want(18), "{as_bytes}");
+                }
+            }
+        }
+        let dashes = format!("{head}- -");
+        let rec = parse_line(Common, dashes.as_bytes()).unwrap();
+        assert_eq!((rec.status, rec.bytes), (None, None));
+    }
+
+    fn parse_line(flavor: AccessFlavor, line: &[u8]) -> Result<AccessRecord, RejectReason> {
+        let mut rec = AccessRecord::default();
+        parse_access_line(flavor, line, &mut rec).map(|()| rec)
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - shared pieces: [`timestamp`], [`values`], [`escape`], [`request`], [`reject`].
 
 pub mod access;
+pub(crate) mod digits;
 pub mod escape;
 pub mod format;
 pub mod json;

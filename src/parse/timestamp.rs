@@ -7,6 +7,8 @@
 /// Length of `dd/Mon/yyyy:HH:MM:SS +zzzz`.
 pub const CLF_TIME_LEN: usize = 26;
 
+use super::digits::{all_digits, pairs, word};
+
 const NANOS_PER_SEC: i64 = 1_000_000_000;
 
 /// Remembers recent dates: consecutive lines nearly always share the date, and a date
@@ -52,11 +54,6 @@ impl<K: Copy + PartialEq, V: Copy, const N: usize> Recent<K, V, N> {
     }
 }
 
-#[inline]
-fn word(s: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"))
-}
-
 /// Bytes 0..11 (`dd/Mon/yyyy`) as two overlapping words: integer compares, no `memcmp`.
 #[inline]
 fn date_key(s: &[u8]) -> [u64; 2] {
@@ -68,20 +65,24 @@ impl ClfTimeCache {
     #[inline]
     pub fn parse(&mut self, s: &[u8]) -> Option<i64> {
         let s: &[u8; CLF_TIME_LEN] = s.try_into().ok()?;
-        // `HH:MM:SS +zzzz` at 12..26: every test evaluated, then one branch on them all.
-        let d = |i: usize| u32::from(s[i].wrapping_sub(b'0'));
-        let digits = [12, 13, 15, 16, 18, 19, 22, 23, 24, 25]
-            .into_iter()
-            .fold(0, |max, i| max.max(d(i)));
-        let (hour, minute, second) = (d(12) * 10 + d(13), d(15) * 10 + d(16), d(18) * 10 + d(19));
-        let (zone_hours, zone_minutes) = (d(22) * 10 + d(23), d(24) * 10 + d(25));
+        // `HH:MM:SS` at 12..20 and `SS +zzzz` at 18..26, each read as one word, with every
+        // test evaluated and then one branch on them all.
+        const COLONS: u64 = 0x0000_FF00_00FF_0000;
+        let time = word(s, 12);
+        let time_digits = (time & !COLONS) | (0x3030_3030_3030_3030 & COLONS);
+        let t = pairs(time_digits & 0x0F0F_0F0F_0F0F_0F0F);
+        let (hour, minute, second) = (t & 0xFF, (t >> 24) & 0xFF, (t >> 48) & 0xFF);
+        let zone_word = word(s, 18);
+        let zone_digits = (zone_word & 0xFFFF_FFFF_0000_0000) | 0x3030_3030;
+        let z = pairs(zone_digits & 0x0F0F_0F0F_0F0F_0F0F);
+        let (zone_hours, zone_minutes) = ((z >> 32) & 0xFF, (z >> 48) & 0xFF);
         let sign = s[21];
         let valid = (s[11] == b':')
-            & (s[14] == b':')
-            & (s[17] == b':')
+            & (time & COLONS == 0x0000_3A00_003A_0000)
             & (s[20] == b' ')
             & ((sign == b'+') | (sign == b'-'))
-            & (digits < 10)
+            & all_digits(time_digits)
+            & all_digits(zone_digits)
             & (hour <= 23)
             & (minute <= 59)
             & (second <= 60)
@@ -91,9 +92,9 @@ impl ClfTimeCache {
             return None;
         }
         let days = self.days(s)?;
-        let zone = i64::from(zone_hours * 3600 + zone_minutes * 60);
+        let zone = (zone_hours * 3600 + zone_minutes * 60) as i64;
         let offset = if sign == b'-' { -zone } else { zone };
-        let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset;
+        let secs = days * 86_400 + (hour * 3600 + minute * 60 + second) as i64 - offset;
         secs.checked_mul(NANOS_PER_SEC)
     }
 
@@ -315,6 +316,27 @@ mod tests {
             secs("01/JAN/2025:00:00:00 +0000"),
             secs("01/jan/2025:00:00:00 +0000")
         );
+    }
+
+    /// The word-at-a-time checks reject exactly what the field-by-field parser rejects: every
+    /// byte value at every position of valid timestamps (east and west of UTC).
+    #[test]
+    fn cache_agrees_with_the_plain_parser_on_every_single_byte_change() {
+        let mut cache = ClfTimeCache::default();
+        for valid in ["29/Feb/2024:23:59:60 +1400", "01/Aug/1995:00:00:00 -0000"] {
+            for at in 0..CLF_TIME_LEN {
+                for b in 0..=255u8 {
+                    let mut s = valid.as_bytes().to_vec();
+                    s[at] = b;
+                    assert_eq!(
+                        cache.parse(&s),
+                        parse_clf_time(&s),
+                        "{}",
+                        String::from_utf8_lossy(&s)
+                    );
+                }
+            }
+        }
     }
 
     #[test]

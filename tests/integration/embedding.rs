@@ -335,6 +335,19 @@ fn read_log_reports_the_lines_it_skipped() {
         run.stderr
     );
     assert_eq!(run.status, 3, "partial answer: {}", run.stderr);
+    // ... and so is damage in a table that SQL created.
+    let sql = format!(
+        "CREATE EXTERNAL TABLE cut STORED AS LOG LOCATION {} OPTIONS ('format' 'combined');\n\
+         SELECT count(*) AS n FROM cut;\n",
+        quoted(&gz)
+    );
+    let run = piped(&["--out-format", "csv"], &sql);
+    assert!(
+        run.stderr.contains(&warning) && run.stderr.contains("damaged"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.status, 3, "partial answer: {}", run.stderr);
 }
 
 #[test]
