@@ -246,8 +246,9 @@ impl Session {
             .chain(from_sql)
             .chain(read_logs.iter().map(|r| &r.stats))
         {
-            let damage = stats.damage().into_iter().map(|d| d.to_string());
-            for warning in damage.chain(stats.disorder().into_iter().map(|d| d.to_string())) {
+            let (damage, disorder) = (stats.damage(), stats.disorder());
+            let damage = damage.iter().map(ToString::to_string);
+            for warning in damage.chain(disorder.iter().map(ToString::to_string)) {
                 self.damaged.store(true, Ordering::Relaxed);
                 let _ = writeln!(io::stderr(), "logsql: warning: {warning}");
             }

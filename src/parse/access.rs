@@ -283,25 +283,26 @@ fn quoted(
 /// HTTP status `line[start..end]`: 1-3 digits, or `-` for none.
 #[inline(always)]
 fn parse_status(line: &[u8], start: usize, end: usize) -> Result<Option<i32>, RejectReason> {
-    if end - start == 1 && line[start] == b'-' {
-        return Ok(None);
-    }
-    match parse_digits(line, start, end) {
-        Some(n) if end - start <= 3 => Ok(Some(n as i32)),
-        _ => Err(RejectReason::BadStatus),
-    }
+    let status = dash_or_number(line, start, end, 3).ok_or(RejectReason::BadStatus)?;
+    Ok(status.map(|n| n as i32))
 }
 
 /// Response size `line[start..end]`: up to 18 digits, or `-` for none.
 #[inline(always)]
 fn parse_bytes(line: &[u8], start: usize, end: usize) -> Result<Option<i64>, RejectReason> {
+    let bytes = dash_or_number(line, start, end, 18).ok_or(RejectReason::BadBytes)?;
+    Ok(bytes.map(|n| n as i64))
+}
+
+/// `Some(None)` for `-`, `Some(Some(n))` for 1 to `max_digits` digits, `None` for anything else.
+#[inline(always)]
+fn dash_or_number(line: &[u8], start: usize, end: usize, max_digits: usize) -> Option<Option<u64>> {
     if end - start == 1 && line[start] == b'-' {
-        return Ok(None);
+        return Some(None);
     }
-    match parse_digits(line, start, end) {
-        Some(n) if end - start <= 18 => Ok(Some(n as i64)),
-        _ => Err(RejectReason::BadBytes),
-    }
+    parse_digits(line, start, end)
+        .filter(|_| end - start <= max_digits)
+        .map(Some)
 }
 
 /// The hand-written parser behind the `common` and `combined` formats, filling the generic

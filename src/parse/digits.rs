@@ -5,7 +5,8 @@
 //! Words are little-endian loads of the text, so the first (most significant) digit is the
 //! lowest byte.
 
-const ZEROS: u64 = 0x3030_3030_3030_3030;
+/// Eight ASCII `0`s.
+pub const ZEROS: u64 = 0x3030_3030_3030_3030;
 
 /// The eight bytes of `s` at `at` as a little-endian word.
 #[inline(always)]
@@ -30,10 +31,11 @@ pub fn eight_digits(w: u64) -> u32 {
     ((w & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32) as u32
 }
 
-/// Each byte pair `d0 d1` of digit values (0..=9, one per byte) as `10 * d0 + d1`, in the byte
-/// of `d0`; the bytes in between hold sums nobody reads.
+/// Each byte pair `d0 d1` of ASCII digits as `10 * d0 + d1`, in the byte of `d0`; the bytes in
+/// between hold sums nobody reads (and every byte is garbage unless both of its pair are digits).
 #[inline(always)]
-pub fn pairs(d: u64) -> u64 {
+pub fn pairs(w: u64) -> u64 {
+    let d = w & 0x0F0F_0F0F_0F0F_0F0F;
     d.wrapping_mul(10).wrapping_add(d >> 8)
 }
 
@@ -103,8 +105,7 @@ mod tests {
 
     #[test]
     fn pairs_of_digits() {
-        let d = word(b"12:34:56", 0) & 0x0F0F_0F0F_0F0F_0F0F;
-        let p = pairs(d);
+        let p = pairs(word(b"12:34:56", 0));
         assert_eq!((p & 0xFF, (p >> 24) & 0xFF, (p >> 48) & 0xFF), (12, 34, 56));
     }
 }

@@ -7,7 +7,7 @@
 /// Length of `dd/Mon/yyyy:HH:MM:SS +zzzz`.
 pub const CLF_TIME_LEN: usize = 26;
 
-use super::digits::{all_digits, pairs, word};
+use super::digits::{all_digits, pairs, word, ZEROS};
 
 const NANOS_PER_SEC: i64 = 1_000_000_000;
 
@@ -69,12 +69,12 @@ impl ClfTimeCache {
         // test evaluated and then one branch on them all.
         const COLONS: u64 = 0x0000_FF00_00FF_0000;
         let time = word(s, 12);
-        let time_digits = (time & !COLONS) | (0x3030_3030_3030_3030 & COLONS);
-        let t = pairs(time_digits & 0x0F0F_0F0F_0F0F_0F0F);
+        let time_digits = (time & !COLONS) | (ZEROS & COLONS);
+        let t = pairs(time_digits);
         let (hour, minute, second) = (t & 0xFF, (t >> 24) & 0xFF, (t >> 48) & 0xFF);
         let zone_word = word(s, 18);
-        let zone_digits = (zone_word & 0xFFFF_FFFF_0000_0000) | 0x3030_3030;
-        let z = pairs(zone_digits & 0x0F0F_0F0F_0F0F_0F0F);
+        let zone_digits = (zone_word & 0xFFFF_FFFF_0000_0000) | (ZEROS & 0xFFFF_FFFF);
+        let z = pairs(zone_digits);
         let (zone_hours, zone_minutes) = ((z >> 32) & 0xFF, (z >> 48) & 0xFF);
         let sign = s[21];
         let valid = (s[11] == b':')
