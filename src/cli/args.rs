@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use super::memory::{parse_memory_limit, MemoryLimit};
+
 /// SQL over log files: logsql access.log -e "SELECT status, count(*) FROM logs GROUP BY status"
 #[derive(Debug, Parser)]
 #[command(name = "logsql", version, args_conflicts_with_subcommands = true)]
@@ -97,10 +99,11 @@ pub struct Cli {
     )]
     pub time_ordered: Option<Duration>,
 
-    /// Memory for query state (e.g. 512M, 2G); a query that needs more fails cleanly
-    /// instead of exhausting the machine.
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    pub memory_limit: Option<usize>,
+    /// Memory for query state (e.g. 512M, 2G, or none); default 80% of the machine's (or
+    /// the container's) memory. Groupings and sorts beyond it spill to temporary files; a
+    /// query that cannot spill fails cleanly instead of exhausting the machine.
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
+    pub memory_limit: Option<MemoryLimit>,
 
     /// Follow the files as they grow (like tail -F, across rotation and truncation) and run
     /// the -e query on the lines appended until Ctrl-C: rows stream as they arrive;

@@ -5,6 +5,7 @@ pub mod exit;
 pub mod export;
 pub mod follow;
 pub mod formats;
+pub mod memory;
 pub mod output;
 pub mod repl;
 pub mod report;

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement};
@@ -66,8 +67,12 @@ impl Session {
         let partitions = cli.partitions.unwrap_or(2 * cores).max(1);
         config = config.with_target_partitions(partitions);
         let mut runtime = RuntimeEnvBuilder::new();
-        if let Some(bytes) = cli.memory_limit {
-            runtime = runtime.with_memory_limit(bytes, 1.0);
+        if let Some(bytes) = super::memory::pool_size(cli.memory_limit) {
+            // Fair shares: each spilling operator (one aggregation per partition) gets its part
+            // of the limit, rather than the first to ask taking it all.
+            let pool = FairSpillPool::new(bytes);
+            let five = std::num::NonZeroUsize::new(5).expect("5 > 0");
+            runtime = runtime.with_memory_pool(Arc::new(TrackConsumersPool::new(pool, five)));
         }
         let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
         // read_log, CREATE EXTERNAL TABLE ... STORED AS LOG and the log functions.

@@ -341,6 +341,32 @@ fn explain_shows_projection_and_limit_pushed_into_the_scan() {
     assert!(out.contains("projection=[status], limit=10"), "{out}");
 }
 
+/// A grouping whose state outgrows `--memory-limit` spills to temporary files and still gives
+/// the exact answer (30,000 lines of mostly distinct clients need about 6 MB of groups).
+#[test]
+fn memory_limit_spills_large_groupings_with_the_same_answer() {
+    let dir = Scratch::new("memspill");
+    let (log, _) = dir.generated("access.log", &gen_opts(30_000, 14));
+    let sql = "SELECT client, count(*) AS n, sum(bytes) AS b FROM logs GROUP BY client";
+    let sorted = |out: &str| {
+        let mut lines: Vec<String> = out.lines().map(str::to_string).collect();
+        lines.sort();
+        lines
+    };
+    let whole = sorted(query_csv(&[&log], &[], sql).ok());
+    assert!(whole.len() > 20_000, "{} groups", whole.len());
+    let limited = ["--memory-limit", "4M", "--partitions", "4"];
+    assert_eq!(sorted(query_csv(&[&log], &limited, sql).ok()), whole);
+    let analyze = query_csv(&[&log], &limited, &format!("EXPLAIN ANALYZE {sql}"))
+        .ok()
+        .to_string();
+    let spills = analyze
+        .split("spill_count=")
+        .skip(1)
+        .filter_map(|rest| rest.split(',').next()?.trim().parse::<u64>().ok());
+    assert!(spills.sum::<u64>() > 0, "no operator spilled: {analyze}");
+}
+
 #[test]
 fn memory_limit_fails_cleanly_instead_of_exhausting_the_machine() {
     let dir = Scratch::new("memlimit");
@@ -354,6 +380,13 @@ fn memory_limit_fails_cleanly_instead_of_exhausting_the_machine() {
         run.stderr
     );
     assert_eq!(run.stderr.trim_end().lines().count(), 1);
-    // The same query within a sensible limit answers.
-    query_csv(&[&log], &["--memory-limit", "512M"], sql).ok();
+    // The same query answers within a sensible limit, under the default one, and with none.
+    let answer = query_csv(&[&log], &["--memory-limit", "512M"], sql)
+        .ok()
+        .to_string();
+    assert_eq!(query_csv(&[&log], &[], sql).ok(), answer);
+    assert_eq!(
+        query_csv(&[&log], &["--memory-limit", "none"], sql).ok(),
+        answer
+    );
 }
