@@ -238,6 +238,11 @@ pub enum Parsed {
 pub trait RowCheck {
     /// The highest slot the condition reads.
     fn last_slot(&self) -> usize;
+    /// Whether the condition reads `slot` (a parser may leave the slots it does not read,
+    /// below [`RowCheck::last_slot`], for after the check).
+    fn reads_slot(&self, slot: usize) -> bool {
+        slot <= self.last_slot()
+    }
     /// Whether the record, filled at least up to [`RowCheck::last_slot`], passes.
     fn passes(&self, rec: &Record) -> bool;
 }

@@ -54,6 +54,8 @@ pub struct RowFilter {
     pub predicates: Vec<Predicate>,
     /// The highest slot a predicate reads (asked on every line, so kept).
     last_slot: usize,
+    /// Bit `n` for each slot `n` a predicate reads (likewise).
+    slot_mask: u64,
 }
 
 impl RowFilter {
@@ -62,9 +64,13 @@ impl RowFilter {
         let predicates: Vec<Predicate> =
             exprs.iter().filter_map(|e| predicate(e, columns)).collect();
         let last_slot = predicates.iter().map(Self::slot).max().unwrap_or(0);
+        let slot_mask = predicates.iter().fold(0, |mask, p| {
+            mask | 1u64.checked_shl(Self::slot(p) as u32).unwrap_or(u64::MAX)
+        });
         RowFilter {
             predicates,
             last_slot,
+            slot_mask,
         }
     }
 
@@ -102,6 +108,10 @@ impl RowFilter {
 impl RowCheck for RowFilter {
     fn last_slot(&self) -> usize {
         self.last_slot
+    }
+
+    fn reads_slot(&self, slot: usize) -> bool {
+        slot >= 64 || self.slot_mask & (1 << slot) != 0
     }
 
     #[inline]
