@@ -12,7 +12,7 @@ use super::digits::parse_digits;
 use super::record::{ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, RowCheck, Value};
 use super::reject::RejectReason;
 use super::timestamp::{ClfTimeCache, CLF_TIME_LEN};
-use crate::search::FindEither;
+use crate::search::{find_byte, FindEither};
 
 /// The fields of an access-log line, in the order they appear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,27 +234,6 @@ fn expect(line: &[u8], pos: usize, lit: &[u8], err: RejectReason) -> Result<usiz
 #[inline(always)]
 fn find_space(line: &[u8], pos: usize) -> Option<usize> {
     find_byte(line, pos, b' ')
-}
-
-/// The next `byte` at or after `pos`, eight bytes at a time in a machine word. The fields
-/// found this way (client, ident, user, status, bytes) are short: a SIMD search's setup costs
-/// more than it saves there, and a plain byte loop pays a mispredicted branch for every length.
-#[inline(always)]
-fn find_byte(line: &[u8], mut pos: usize, byte: u8) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let pattern = LO * u64::from(byte);
-    while let Some(chunk) = line.get(pos..pos + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes")) ^ pattern;
-        // The lowest flagged byte is the first zero byte of `word` (a borrow can only flag
-        // bytes above a true zero), i.e. the first `byte` of the chunk.
-        let zeros = word.wrapping_sub(LO) & !word & HI;
-        if zeros != 0 {
-            return Some(pos + (zeros.trailing_zeros() / 8) as usize);
-        }
-        pos += 8;
-    }
-    line[pos..].iter().position(|&b| b == byte).map(|i| pos + i)
 }
 
 /// The end of the token at `pos`: the next space or the end of the line.
@@ -817,35 +796,6 @@ mod tests {
                         for slot in (0..FIELD_COUNT).filter(|s| slots & (1 << s) != 0) {
                             assert_eq!(a.values[slot], b.values[slot], "slot {slot}");
                         }
-                    }
-                }
-            }
-        }
-    }
-
-    /// The word-at-a-time search finds what a byte loop finds, at every start, in lines of
-    /// every byte value (high bytes and the needle's neighbours included).
-    #[test]
-    fn find_byte_agrees_with_a_byte_loop() {
-        let mut n: u64 = 99;
-        for len in 0..40 {
-            for _ in 0..200 {
-                let line: Vec<u8> = (0..len)
-                    .map(|_| {
-                        n = n
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
-                        [b' ', b'[', b'!', 0x1f, 0x20 ^ 0x80, 0xff, 0x00, b'a']
-                            [(n >> 60) as usize % 8]
-                    })
-                    .collect();
-                for needle in [b' ', b'['] {
-                    for pos in 0..=len {
-                        let want = line[pos..]
-                            .iter()
-                            .position(|&b| b == needle)
-                            .map(|i| pos + i);
-                        assert_eq!(find_byte(&line, pos, needle), want, "{line:?} from {pos}");
                     }
                 }
             }

@@ -12,6 +12,7 @@ pub mod nginx;
 use super::record::{ColumnSpec, Escapes, LineParser, Parsed, Record, Value};
 use super::reject::RejectReason;
 use super::values::{Conversion, Converter};
+use crate::search::find_byte;
 
 /// A field as a format string defines it.
 #[derive(Debug, Clone, PartialEq)]
@@ -293,7 +294,7 @@ fn field_end(
     let first = lit[0];
     let mut i = 0;
     loop {
-        let at = i + find_byte(&rest[i..], first)?;
+        let at = find_byte(rest, i, first)?;
         if has_prefix(&rest[at..], lit) {
             if skip == 0 {
                 return Some((pos + at, None));
@@ -309,17 +310,6 @@ fn field_end(
 #[inline]
 fn has_prefix(hay: &[u8], lit: &[u8]) -> bool {
     hay.len() >= lit.len() && hay.iter().zip(lit).all(|(a, b)| a == b)
-}
-
-/// The first `b` in `hay`: most unquoted fields are short, so the first bytes are looked at
-/// one by one before a SIMD search pays for its setup.
-#[inline]
-fn find_byte(hay: &[u8], b: u8) -> Option<usize> {
-    let head = hay.len().min(16);
-    match hay[..head].iter().position(|&x| x == b) {
-        Some(i) => Some(i),
-        None => memchr::memchr(b, &hay[head..]).map(|i| head + i),
-    }
 }
 
 /// Column names made unique by suffixes (`status`, `status_2`).
