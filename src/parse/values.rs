@@ -7,6 +7,7 @@
 use super::record::{Escapes, FieldType, Record, Value};
 use super::reject::RejectReason;
 use super::timestamp::{parse_offset, to_utc_nanos, ClfTimeCache, CLF_TIME_LEN};
+use crate::search::FindEither;
 
 const NANOS_PER_SEC: i64 = 1_000_000_000;
 
@@ -113,10 +114,21 @@ impl Conversion {
     }
 }
 
-/// Applies conversions, keeping the caches that make timestamps cheap.
-#[derive(Debug, Clone, Default)]
+/// Applies conversions, keeping the caches that make timestamps cheap (and the quote search
+/// a template's quoted fields need, set up once).
+#[derive(Debug, Clone)]
 pub struct Converter {
     clf: ClfTimeCache,
+    pub quote_or_backslash: FindEither,
+}
+
+impl Default for Converter {
+    fn default() -> Self {
+        Converter {
+            clf: ClfTimeCache::default(),
+            quote_or_backslash: FindEither::new(b'"', b'\\'),
+        }
+    }
 }
 
 impl Converter {

@@ -12,7 +12,7 @@ pub mod nginx;
 use super::record::{ColumnSpec, Escapes, LineParser, Parsed, Record, Value};
 use super::reject::RejectReason;
 use super::values::{Conversion, Converter};
-use crate::search::find_byte;
+use crate::search::{find_byte, FindEither};
 
 /// A field as a format string defines it.
 #[derive(Debug, Clone, PartialEq)]
@@ -201,7 +201,8 @@ impl Template {
                         Some(Item::Literal(lit)) => Some((&lit[..], items.len() == 1)),
                         _ => None,
                     };
-                    let (end, escaped) = field_end(line, pos, next, *quoted, *skip)
+                    let quotes = &conv.quote_or_backslash;
+                    let (end, escaped) = field_end(line, pos, next, *quoted, *skip, quotes)
                         .ok_or(RejectReason::Mismatch { slot: *slot as u16 })?;
                     match (c, escaped) {
                         (
@@ -255,6 +256,7 @@ fn field_end(
     next: Option<(&[u8], bool)>,
     quoted: bool,
     mut skip: usize,
+    quote_or_backslash: &FindEither,
 ) -> Option<(usize, Option<bool>)> {
     let Some((lit, last)) = next else {
         // The last field runs to the end of the line (trailing whitespace trimmed).
@@ -271,7 +273,7 @@ fn field_end(
         let mut i = 0;
         let mut escaped = false;
         loop {
-            let at = i + memchr::memchr2(b'"', b'\\', &rest[i..])?;
+            let at = i + quote_or_backslash.find(&rest[i..])?;
             if rest[at] == b'\\' {
                 escaped = true;
                 i = at + 2;
