@@ -6,7 +6,8 @@
 //! in a reused [`AccessRecord`]; it allocates nothing. Structure, timestamp, status and bytes are
 //! always validated, whatever columns a query needs, so that the set of rows (and of rejects)
 //! never depends on the columns; only a pushed filter that a line's head already fails spares
-//! its tail, and its timestamp when the filter does not read it ([`LineParser::parse_checked`]). Turning spans into values is the caller's business.
+//! its tail, and its timestamp when the filter does not read it
+//! ([`LineParser::parse_checked`]). Turning spans into values is the caller's business.
 
 use super::digits::parse_digits;
 use super::record::{ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, RowCheck, Value};

@@ -232,6 +232,14 @@ pub enum Parsed {
     Skipped,
 }
 
+/// The bit mask of record slots (bit `n` for slot `n`) that parsers are told to fill; a slot
+/// past 63 sets every bit.
+pub fn slot_mask(slots: impl IntoIterator<Item = usize>) -> u64 {
+    slots.into_iter().fold(0, |mask, slot| {
+        mask | 1u64.checked_shl(slot as u32).unwrap_or(u64::MAX)
+    })
+}
+
 /// A condition on a record's slots that a parser may test as soon as those slots are filled
 /// (see [`LineParser::parse_checked`]). Parsers fill slots in line order, so a condition on
 /// early fields (time, status) spares most of the work on lines that fail it.

@@ -119,7 +119,7 @@ impl Conversion {
 #[derive(Debug, Clone)]
 pub struct Converter {
     clf: ClfTimeCache,
-    pub quote_or_backslash: FindEither,
+    pub(super) quote_or_backslash: FindEither,
 }
 
 impl Default for Converter {

@@ -11,7 +11,7 @@
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator};
 
-use crate::parse::record::RowCheck;
+use crate::parse::record::{slot_mask, RowCheck};
 use crate::parse::{ColumnSource, ColumnSpec, FieldType, Record};
 
 /// An inclusive range over `i64`.
@@ -64,9 +64,7 @@ impl RowFilter {
         let predicates: Vec<Predicate> =
             exprs.iter().filter_map(|e| predicate(e, columns)).collect();
         let last_slot = predicates.iter().map(Self::slot).max().unwrap_or(0);
-        let slot_mask = predicates.iter().fold(0, |mask, p| {
-            mask | 1u64.checked_shl(Self::slot(p) as u32).unwrap_or(u64::MAX)
-        });
+        let slot_mask = slot_mask(predicates.iter().map(Self::slot));
         RowFilter {
             predicates,
             last_slot,

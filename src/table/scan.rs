@@ -16,6 +16,7 @@ use super::prune::{OrderWatch, TimePruning};
 use super::schema::rejects_schema;
 use super::stats::PartitionStats;
 use crate::error::{Error, Result};
+use crate::parse::record::slot_mask;
 use crate::parse::{ColumnSource, ColumnSpec, Format, LineParser, Parsed, Record, RejectReason};
 use crate::source::{FileRange, LineReader, LogFile};
 
@@ -186,9 +187,7 @@ fn slots_read(spec: &ScanSpec) -> u64 {
         ColumnSource::Slot(slot) | ColumnSource::Request(slot, _) => Some(slot),
         ColumnSource::File | ColumnSource::Line => None,
     });
-    columns.chain(spec.filter.slots()).fold(0, |mask, slot| {
-        mask | 1u64.checked_shl(slot as u32).unwrap_or(u64::MAX)
-    })
+    slot_mask(columns.chain(spec.filter.slots()))
 }
 
 /// Scans whole files for the lines that are not rows, numbering lines from 1.
