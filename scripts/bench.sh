@@ -7,8 +7,8 @@
 #   BENCH_PEERS= scripts/bench.sh                (skip DuckDB and chDB even if installed)
 #
 # Prints, for each command, the median wall time of 3 runs (file in the page cache), the
-# throughput in MB/s, the ratio to `wc -l`, and the peak RSS. Absolute times are noisy on
-# shared machines: compare the ratios.
+# throughput in MB/s, the ratio to `wc -l` (timed in the same round, just before), and the
+# peak RSS. Absolute times are noisy on shared machines: compare the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES="${1:-5000000}"
@@ -51,79 +51,107 @@ for p in ${BENCH_PEERS-duckdb chdb}; do
 done
 declare -A LABEL=([duckdb]="duckdb regex" [chdb]="chdb regexp")
 
-# run NAME CMD...: median wall seconds and max RSS (KB) of 3 runs.
+# time_once CMD...: "wall maxrss_kb" of one run, or nothing if the command failed. The wall
+# time is bash's microsecond clock: GNU time's %e has 10 ms steps, 5% of a `wc -l`.
+time_once() {
+    local tf out t0 t1
+    tf=$(mktemp)
+    t0=$EPOCHREALTIME
+    if /usr/bin/time -o "$tf" -f "%M" "$@" > /dev/null 2>&1; then
+        t1=$EPOCHREALTIME
+        out="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') $(tail -1 "$tf")"
+    fi
+    rm -f "$tf"
+    echo "${out:-}"
+}
+
+# time_base BASE: time_once of the baseline a row is paired with.
+time_base() {
+    case "$1" in
+        wc) time_once wc -l "$LOG" ;;
+        wct) time_once wc -l "$TIMED" ;;
+        zcat) time_once sh -c "zcat '$LOG.gz' > /dev/null" ;;
+        zstd) time_once sh -c "zstd -qdc '$LOG.zst' > /dev/null" ;;
+    esac
+}
+declare -A BASE_NAME=([wc]="wc -l" [wct]="wc -l" [zcat]="zcat" [zstd]="zstd -dc" [-]="-")
+
+# run NAME BASE CMD...: 3 rounds, each timing the baseline BASE (see time_base, or - for
+# none) and then CMD, back to back, so that both see the same moment of a shared machine.
+# Prints the median wall of CMD, its max RSS (KB), the median of the per-round ratios to the
+# baseline, and the baseline's name.
 run() {
-    local name="$1"; shift
-    local times=() rss=0
+    local name="$1" base="$2"; shift 2
+    local times=() ratios=() rss=0 out b
     for _ in 1 2 3; do
-        local out tf
-        tf=$(mktemp)
-        if ! /usr/bin/time -o "$tf" -f "%e %M" "$@" > /dev/null 2>&1; then
+        b=1
+        if [ "$base" != - ]; then
+            b=$(time_base "$base")
+            b="${b% *}"
+        fi
+        out=$(time_once "$@")
+        if [ -z "$out" ]; then
             # A failing command is reported, not timed (and does not end the benchmark).
-            rm -f "$tf"
-            printf '%s\t%s\t%s\n' "$name (FAILED)" 0 0
+            printf '%s\t0\t0\t0\t-\n' "$name (FAILED)"
             return
         fi
-        out=$(tail -1 "$tf")
-        rm -f "$tf"
         times+=("${out% *}")
+        ratios+=("$(awk -v t="${out% *}" -v b="$b" 'BEGIN { print (b > 0) ? t / b : 0 }')")
         local r="${out#* }"
         [ "$r" -gt "$rss" ] && rss="$r"
     done
-    local median
+    local median ratio
     median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
-    printf '%s\t%s\t%s\n' "$name" "$median" "$rss"
+    ratio=$(printf '%s\n' "${ratios[@]}" | sort -g | sed -n 2p)
+    [ "$base" = - ] && ratio=0
+    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$median" "$rss" "$ratio" "${BASE_NAME[$base]}"
 }
 
 RESULTS=$(mktemp)
 {
-    run "wc -l" wc -l "$LOG"
-    run "cat > /dev/null" cat "$LOG"
-    run "GROUP BY status" "$BIN" "$LOG" -e "SELECT status, count(*) FROM logs GROUP BY status"
-    run "GROUP BY user_agent" "$BIN" "$LOG" -e "SELECT user_agent, count(*) FROM logs GROUP BY user_agent"
-    run "GROUP BY ua_browser" "$BIN" "$LOG" -e "SELECT ua_browser(user_agent), count(*) FROM logs GROUP BY 1"
-    run "404 top-10 URIs" "$BIN" "$LOG" -e "SELECT uri, count(*) FROM logs WHERE status = 404 GROUP BY uri ORDER BY 2 DESC LIMIT 10"
-    run "rows per hour" "$BIN" "$LOG" -e "SELECT date_trunc('hour', ts) AS h, count(*) FROM logs GROUP BY h ORDER BY h"
-    run "every column" "$BIN" "$LOG" -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent) FROM logs"
+    run "wc -l" - wc -l "$LOG"
+    run "cat > /dev/null" - cat "$LOG"
+    run "GROUP BY status" wc "$BIN" "$LOG" -e "SELECT status, count(*) FROM logs GROUP BY status"
+    run "GROUP BY user_agent" wc "$BIN" "$LOG" -e "SELECT user_agent, count(*) FROM logs GROUP BY user_agent"
+    run "GROUP BY ua_browser" wc "$BIN" "$LOG" -e "SELECT ua_browser(user_agent), count(*) FROM logs GROUP BY 1"
+    run "404 top-10 URIs" wc "$BIN" "$LOG" -e "SELECT uri, count(*) FROM logs WHERE status = 404 GROUP BY uri ORDER BY 2 DESC LIMIT 10"
+    run "rows per hour" wc "$BIN" "$LOG" -e "SELECT date_trunc('hour', ts) AS h, count(*) FROM logs GROUP BY h ORDER BY h"
+    run "every column" wc "$BIN" "$LOG" -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent) FROM logs"
     # The same columns parsed and aggregated without DISTINCT: the scan's share of the above.
-    run "every column, no DISTINCT" "$BIN" "$LOG" -e "SELECT count(client), sum(bytes), min(ts), max(ts), count(user_agent) FROM logs"
+    run "every column, no DISTINCT" wc "$BIN" "$LOG" -e "SELECT count(client), sum(bytes), min(ts), max(ts), count(user_agent) FROM logs"
     # 4.3M groups: all of them held, then the same under a limit (spilled to temporary files).
     TOP_CLIENTS="SELECT client, count(*) FROM logs GROUP BY client ORDER BY 2 DESC, client LIMIT 3"
-    run "GROUP BY client" "$BIN" "$LOG" -e "$TOP_CLIENTS"
-    run "  --memory-limit 200M" "$BIN" "$LOG" --memory-limit 200M -e "$TOP_CLIENTS"
-    run "SELECT * LIMIT 10" "$BIN" "$LOG" -e "SELECT * FROM logs LIMIT 10"
-    run "WHERE status = 500" "$BIN" "$LOG" -e "SELECT count(*), sum(bytes) FROM logs WHERE status = 500"
-    run "last hour: full scan" "$BIN" "$LOG" -e "$LAST_HOUR"
-    run "last hour: --time-ordered" "$BIN" "$LOG" --time-ordered -e "$LAST_HOUR"
-    run "zcat > /dev/null" sh -c "zcat '$LOG.gz' > /dev/null"
-    run "gzip: GROUP BY status" "$BIN" "$LOG.gz" -e "SELECT status, count(*) FROM logs GROUP BY status"
-    run "zstd -dc > /dev/null" sh -c "zstd -qdc '$LOG.zst' > /dev/null"
-    run "zstd: GROUP BY status" "$BIN" "$LOG.zst" -e "SELECT status, count(*) FROM logs GROUP BY status"
+    run "GROUP BY client" wc "$BIN" "$LOG" -e "$TOP_CLIENTS"
+    run "  --memory-limit 200M" wc "$BIN" "$LOG" --memory-limit 200M -e "$TOP_CLIENTS"
+    run "SELECT * LIMIT 10" wc "$BIN" "$LOG" -e "SELECT * FROM logs LIMIT 10"
+    run "WHERE status = 500" wc "$BIN" "$LOG" -e "SELECT count(*), sum(bytes) FROM logs WHERE status = 500"
+    run "last hour: full scan" wc "$BIN" "$LOG" -e "$LAST_HOUR"
+    run "last hour: --time-ordered" wc "$BIN" "$LOG" --time-ordered -e "$LAST_HOUR"
+    run "zcat > /dev/null" - sh -c "zcat '$LOG.gz' > /dev/null"
+    run "gzip: GROUP BY status" zcat "$BIN" "$LOG.gz" -e "SELECT status, count(*) FROM logs GROUP BY status"
+    run "zstd -dc > /dev/null" - sh -c "zstd -qdc '$LOG.zst' > /dev/null"
+    run "zstd: GROUP BY status" zstd "$BIN" "$LOG.zst" -e "SELECT status, count(*) FROM logs GROUP BY status"
     cat "$TIMED" > /dev/null
-    run "wc -l (timed file)" wc -l "$TIMED"
-    run "status: combined" "$BIN" "$TIMED" --format combined -e "SELECT status, count(*) FROM logs GROUP BY status"
-    run "status: LogFormat %D" "$BIN" "$TIMED" --format "$LOGFORMAT" -e "SELECT status, count(*) FROM logs GROUP BY status"
-    run "all cols: combined" "$BIN" "$TIMED" --format combined -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent) FROM logs"
-    run "all cols: LogFormat" "$BIN" "$TIMED" --format "$LOGFORMAT" -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent), sum(duration_ms) FROM logs"
+    run "wc -l (timed file)" - wc -l "$TIMED"
+    run "status: combined" wct "$BIN" "$TIMED" --format combined -e "SELECT status, count(*) FROM logs GROUP BY status"
+    run "status: LogFormat %D" wct "$BIN" "$TIMED" --format "$LOGFORMAT" -e "SELECT status, count(*) FROM logs GROUP BY status"
+    run "all cols: combined" wct "$BIN" "$TIMED" --format combined -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent) FROM logs"
+    run "all cols: LogFormat" wct "$BIN" "$TIMED" --format "$LOGFORMAT" -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent), sum(duration_ms) FROM logs"
     for p in ${PEERS[@]+"${PEERS[@]}"}; do
         for q in status 404 hour all; do
-            run "${LABEL[$p]}: $q" python3 "scripts/peer_$p.py" "$LOG" "$q"
+            run "${LABEL[$p]}: $q" wc python3 "scripts/peer_$p.py" "$LOG" "$q"
         done
     done
 } > "$RESULTS"
 
 echo "file: $LOG  ($MB MB, $LINES lines), $(nproc) cores; timed rows read $TIMED ($(stat -c %s "$TIMED" | awk '{ printf "%.1f", $1 / 1000000 }') MB)"
-WC=$(awk -F'\t' 'NR==1 { print $2 }' "$RESULTS")
-# Ratios are to `wc -l`, but for compressed input: to `zcat` / `zstd -dc` of the same file.
+# Each ratio is the median of 3 per-round ratios to the baseline timed just before it: `wc -l`
+# of the same file, or `zcat` / `zstd -dc` for compressed input.
 printf '%-26s %9s %10s %10s %-10s %10s\n' "command" "wall s" "MB/s" "ratio" "to" "peak RSS"
-awk -F'\t' -v mb="$MB" -v wc="$WC" '{
-    base[$1] = $2
-    ref = "wc -l"; t = wc
-    if ($1 ~ /^gzip:/) { ref = "zcat"; t = base["zcat > /dev/null"] }
-    if ($1 ~ /^zstd:/) { ref = "zstd -dc"; t = base["zstd -dc > /dev/null"] }
+awk -F'\t' -v mb="$MB" '{
     mbs = ($2 > 0) ? mb / $2 : 0
-    ratio = (t > 0) ? $2 / t : 0
-    printf "%-26s %9.3f %10.0f %10.2f %-10s %7.1f MB\n", $1, $2, mbs, ratio, ref, $3 / 1024
+    ratio = ($5 == "-") ? "-" : sprintf("%.2f", $4)
+    printf "%-26s %9.3f %10.0f %10s %-10s %7.1f MB\n", $1, $2, mbs, ratio, $5, $3 / 1024
 }' "$RESULTS"
 rm -f "$RESULTS"
 
