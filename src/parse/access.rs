@@ -203,7 +203,7 @@ fn parse_tail(
         AccessFlavor::Common => {}
         AccessFlavor::Combined => {
             pos = expect(line, pos, b" \"", RejectReason::MissingReferer)?;
-            pos = quoted(line, pos, Field::Referer, rec, QuoteEnd::Space)?;
+            pos = quoted(line, pos, Field::Referer, rec, QuoteEnd::SpaceQuote)?;
             pos = expect(line, pos, b" \"", RejectReason::MissingUserAgent)?;
             pos = quoted(line, pos, Field::UserAgent, rec, QuoteEnd::SpaceOrEnd)?;
         }
@@ -245,8 +245,8 @@ fn token_end(line: &[u8], pos: usize) -> usize {
 
 #[derive(Clone, Copy)]
 enum QuoteEnd {
-    /// The closing quote is followed by a space.
-    Space,
+    /// The closing quote is followed by a space and the next field's opening quote.
+    SpaceQuote,
     /// The closing quote is followed by a space or ends the line.
     SpaceOrEnd,
 }
@@ -279,8 +279,11 @@ fn quoted(
             }
             continue;
         }
-        let after = line.get(at + 1).copied();
-        let closes = matches!((end, after), (_, Some(b' ')) | (QuoteEnd::SpaceOrEnd, None));
+        let closes = match (end, line.get(at + 1)) {
+            (QuoteEnd::SpaceQuote, Some(b' ')) => line.get(at + 2) == Some(&b'"'),
+            (QuoteEnd::SpaceOrEnd, Some(b' ') | None) => true,
+            _ => false,
+        };
         if closes {
             rec.set(field, start, at);
             rec.escaped |= u16::from(escaped) << field as u16;
@@ -595,6 +598,15 @@ mod tests {
         let rec = ok(Combined, line);
         assert_eq!(field(&rec, line, Field::Request), r#"GET /a"b HTTP/1.1"#);
         assert_eq!(field(&rec, line, Field::UserAgent), r#"Mozilla "x"#);
+    }
+
+    #[test]
+    fn a_referer_ends_only_at_a_quote_before_the_user_agent_quote() {
+        let line =
+            r##"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "a" b" "Mozilla""##;
+        let rec = ok(Combined, line);
+        assert_eq!(field(&rec, line, Field::Referer), r#"a" b"#);
+        assert_eq!(field(&rec, line, Field::UserAgent), "Mozilla");
     }
 
     #[test]

@@ -79,10 +79,35 @@ enum Item {
     },
 }
 
+/// What [`Template::parse`] runs: the items, with each field told how it ends and the literal
+/// after it folded into that, so a line is read in one pass with no look-ahead.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    /// Literal text before the first field.
+    Literal(Box<[u8]>),
+    Field {
+        slot: usize,
+        conv: Conversion,
+        end: End,
+    },
+}
+
+/// Where a field ends (and what of the line it consumes after itself).
+#[derive(Debug, Clone, PartialEq)]
+enum End {
+    /// At the end of the line, trailing whitespace trimmed.
+    Line,
+    /// Opened by a quote, at a quote that starts the next literal `lit` (backslash escapes
+    /// skipped); `last`: `lit` ends the format, so only whitespace may follow it.
+    Quote { lit: Box<[u8]>, last: bool },
+    /// Before the next `lit`, passing over `skip` of them inside the field itself.
+    Literal { lit: Box<[u8]>, skip: usize },
+}
+
 /// A compiled format string.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
-    items: Vec<Item>,
+    steps: Vec<Step>,
     slots: usize,
     columns: Vec<ColumnSpec>,
 }
@@ -153,7 +178,7 @@ impl Template {
             }
         }
         Ok(Template {
-            items,
+            steps: compile(items),
             slots,
             columns,
         })
@@ -180,29 +205,17 @@ impl Template {
             rec.reset(self.slots);
         }
         let mut pos = 0;
-        let mut items = self.items.iter();
-        while let Some(item) = items.next() {
-            match item {
-                Item::Literal(lit) => {
+        for step in &self.steps {
+            match step {
+                Step::Literal(lit) => {
                     if !has_prefix(&line[pos..], lit) {
-                        return Err(RejectReason::Mismatch {
-                            slot: next_slot(items.clone().next()),
-                        });
+                        return Err(RejectReason::Mismatch { slot: 0 });
                     }
                     pos += lit.len();
                 }
-                Item::Field {
-                    slot,
-                    conv: c,
-                    quoted,
-                    skip,
-                } => {
-                    let next = match items.clone().next() {
-                        Some(Item::Literal(lit)) => Some((&lit[..], items.len() == 1)),
-                        _ => None,
-                    };
+                Step::Field { slot, conv: c, end } => {
                     let quotes = &conv.quote_or_backslash;
-                    let (end, escaped) = field_end(line, pos, next, *quoted, *skip, quotes)
+                    let (field_end, next, escaped) = field_end(line, pos, end, quotes)
                         .ok_or(RejectReason::Mismatch { slot: *slot as u16 })?;
                     match (c, escaped) {
                         (
@@ -212,7 +225,7 @@ impl Template {
                             },
                             Some(escaped),
                         ) => {
-                            rec.values[*slot] = if *dash_null && &line[pos..end] == b"-" {
+                            rec.values[*slot] = if *dash_null && &line[pos..field_end] == b"-" {
                                 Value::Null
                             } else {
                                 let escapes = if escaped {
@@ -220,12 +233,12 @@ impl Template {
                                 } else {
                                     Escapes::None
                                 };
-                                Value::Span(pos as u32, end as u32, escapes)
+                                Value::Span(pos as u32, field_end as u32, escapes)
                             };
                         }
-                        _ => conv.convert(c, line, (pos, end), *slot, rec)?,
+                        _ => conv.convert(c, line, (pos, field_end), *slot, rec)?,
                     }
-                    pos = end;
+                    pos = next;
                 }
             }
         }
@@ -239,71 +252,98 @@ impl Template {
     }
 }
 
-fn next_slot(item: Option<&Item>) -> u16 {
-    match item {
-        Some(Item::Field { slot, .. }) => *slot as u16,
-        _ => u16::MAX,
+/// Turns the built items into steps: each field takes the literal after it as its end.
+fn compile(items: Vec<Item>) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while let Some(item) = items.next() {
+        match item {
+            // Only a literal before the first field is left: every other follows a field.
+            Item::Literal(lit) => steps.push(Step::Literal(lit.into())),
+            Item::Field {
+                slot,
+                conv,
+                quoted,
+                skip,
+            } => {
+                let end = match items.next() {
+                    None => End::Line,
+                    Some(Item::Literal(lit)) if quoted && lit[0] == b'"' => End::Quote {
+                        lit: lit.into(),
+                        last: items.peek().is_none(),
+                    },
+                    Some(Item::Literal(lit)) => End::Literal {
+                        lit: lit.into(),
+                        skip,
+                    },
+                    Some(Item::Field { .. }) => unreachable!("fields never touch"),
+                };
+                steps.push(Step::Field { slot, conv, end });
+            }
+        }
     }
+    steps
 }
 
-/// Where a field starting at `pos` ends: before the next literal, or at the end of the line.
-/// `next` is that literal and whether it ends the format. For a quoted field, also whether it
-/// holds a backslash escape (the search saw them all, so the text need not be scanned again).
+/// Where a field starting at `pos` ends, and where the line goes on after the literal that
+/// ends it. For a quoted field, also whether it holds a backslash escape (the search saw them
+/// all, so the text need not be scanned again).
 #[inline]
 fn field_end(
     line: &[u8],
     pos: usize,
-    next: Option<(&[u8], bool)>,
-    quoted: bool,
-    mut skip: usize,
+    end: &End,
     quote_or_backslash: &FindEither,
-) -> Option<(usize, Option<bool>)> {
-    let Some((lit, last)) = next else {
-        // The last field runs to the end of the line (trailing whitespace trimmed).
-        let mut end = line.len();
-        while end > pos && line[end - 1].is_ascii_whitespace() {
-            end -= 1;
-        }
-        return Some((end, None));
-    };
+) -> Option<(usize, usize, Option<bool>)> {
     let rest = &line[pos..];
-    if quoted && lit[0] == b'"' {
-        // The closing quote is one followed by the rest of the literal (or the end of the line
-        // when the literal is just the quote); backslash escapes are skipped.
-        let mut i = 0;
-        let mut escaped = false;
-        loop {
-            let at = i + quote_or_backslash.find(&rest[i..])?;
-            if rest[at] == b'\\' {
-                escaped = true;
-                i = at + 2;
-                if i > rest.len() {
-                    return None;
+    match end {
+        End::Line => {
+            let mut end = line.len();
+            while end > pos && line[end - 1].is_ascii_whitespace() {
+                end -= 1;
+            }
+            Some((end, line.len(), None))
+        }
+        End::Quote { lit, last } => {
+            // The closing quote is one followed by the rest of the literal (or the end of the
+            // line when the literal is just the quote); backslash escapes are skipped.
+            let mut i = 0;
+            let mut escaped = false;
+            loop {
+                let at = i + quote_or_backslash.find(&rest[i..])?;
+                if rest[at] == b'\\' {
+                    escaped = true;
+                    i = at + 2;
+                    if i > rest.len() {
+                        return None;
+                    }
+                    continue;
                 }
-                continue;
+                let after = &rest[at..];
+                if has_prefix(after, lit)
+                    && (!last || after[lit.len()..].iter().all(u8::is_ascii_whitespace))
+                {
+                    let end = pos + at;
+                    return Some((end, end + lit.len(), Some(escaped)));
+                }
+                i = at + 1;
             }
-            let after = &rest[at..];
-            let ends = !last
-                || after[lit.len().min(after.len())..]
-                    .iter()
-                    .all(u8::is_ascii_whitespace);
-            if has_prefix(after, lit) && ends {
-                return Some((pos + at, Some(escaped)));
-            }
-            i = at + 1;
         }
-    }
-    let first = lit[0];
-    let mut i = 0;
-    loop {
-        let at = find_byte(rest, i, first)?;
-        if has_prefix(&rest[at..], lit) {
-            if skip == 0 {
-                return Some((pos + at, None));
+        End::Literal { lit, skip } => {
+            let (first, mut skip) = (lit[0], *skip);
+            let mut i = 0;
+            loop {
+                let at = find_byte(rest, i, first)?;
+                if has_prefix(&rest[at..], lit) {
+                    if skip == 0 {
+                        let end = pos + at;
+                        return Some((end, end + lit.len(), None));
+                    }
+                    skip -= 1;
+                }
+                i = at + 1;
             }
-            skip -= 1;
         }
-        i = at + 1;
     }
 }
 
