@@ -100,6 +100,8 @@ enum End {
     /// Opened by a quote, at a quote that starts the next literal `lit` (backslash escapes
     /// skipped); `last`: `lit` ends the format, so only whitespace may follow it.
     Quote { lit: Box<[u8]>, last: bool },
+    /// Before the next `byte`, the literal after the field (most often a space).
+    Byte(u8),
     /// Before the next `lit`, passing over `skip` of them inside the field itself.
     Literal { lit: Box<[u8]>, skip: usize },
 }
@@ -272,6 +274,7 @@ fn compile(items: Vec<Item>) -> Vec<Step> {
                         lit: lit.into(),
                         last: items.peek().is_none(),
                     },
+                    Some(Item::Literal(lit)) if lit.len() == 1 && skip == 0 => End::Byte(lit[0]),
                     Some(Item::Literal(lit)) => End::Literal {
                         lit: lit.into(),
                         skip,
@@ -319,8 +322,9 @@ fn field_end(
                     }
                     continue;
                 }
+                // `rest[at]` is the quote that starts `lit`.
                 let after = &rest[at..];
-                if has_prefix(after, lit)
+                if has_prefix(&after[1..], &lit[1..])
                     && (!last || after[lit.len()..].iter().all(u8::is_ascii_whitespace))
                 {
                     let end = pos + at;
@@ -329,12 +333,16 @@ fn field_end(
                 i = at + 1;
             }
         }
+        End::Byte(byte) => {
+            let end = find_byte(line, pos, *byte)?;
+            Some((end, end + 1, None))
+        }
         End::Literal { lit, skip } => {
             let (first, mut skip) = (lit[0], *skip);
             let mut i = 0;
             loop {
                 let at = find_byte(rest, i, first)?;
-                if has_prefix(&rest[at..], lit) {
+                if has_prefix(&rest[at + 1..], &lit[1..]) {
                     if skip == 0 {
                         let end = pos + at;
                         return Some((end, end + lit.len(), None));
