@@ -484,6 +484,7 @@ impl LineParser for AccessParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::record::testing::{assert_checked_agrees, example_lines_with_damage, SlotIs};
     use AccessFlavor::{Combined, Common};
 
     fn ok(flavor: AccessFlavor, line: &str) -> AccessRecord {
@@ -686,48 +687,12 @@ mod tests {
         );
     }
 
-    /// A check on one slot, as a pushed filter is.
-    struct SlotIs {
-        slot: usize,
-        value: i64,
-    }
-
-    impl RowCheck for SlotIs {
-        fn last_slot(&self) -> usize {
-            self.slot
-        }
-        fn reads_slot(&self, slot: usize) -> bool {
-            slot == self.slot
-        }
-        fn passes(&self, rec: &Record) -> bool {
-            matches!(rec.values[self.slot], Value::Int(v) if v == self.value)
-        }
-    }
-
     /// `parse_checked` agrees with `parse` then the check on every line of the bundled log
     /// and on damaged copies of them: the same rows with the same values; a line that fails
     /// the check is skipped, and only a line that fails it may hide its reject.
     #[test]
     fn parse_checked_agrees_with_parse_then_check() {
-        let log = include_bytes!("../../examples/access.log");
-        let mut lines: Vec<Vec<u8>> = log.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
-        // Damage in the tail (a cut user agent) and in the head (a bad status, a bad time of
-        // day, both): the time is parsed after the check when the check does not read it.
-        let bad_status = |l: &[u8]| {
-            String::from_utf8_lossy(l)
-                .replacen(" 200 ", " 2x0 ", 1)
-                .into_bytes()
-        };
-        for i in (0..200).step_by(7) {
-            let l = lines[i].clone();
-            lines.push(l[..l.len() - 3].to_vec());
-            lines.push(bad_status(&l));
-            let mut bad_time = l.clone();
-            let bracket = l.iter().position(|&b| b == b'[').expect("a time");
-            bad_time[bracket + 13..bracket + 15].copy_from_slice(b"99");
-            lines.push(bad_status(&bad_time));
-            lines.push(bad_time);
-        }
+        let lines = example_lines_with_damage();
         let checks = [
             SlotIs {
                 slot: 5,
@@ -744,24 +709,7 @@ mod tests {
         for flavor in [Combined, Common] {
             let mut plain = AccessParser::new(flavor);
             let mut checked = AccessParser::new(flavor);
-            let (mut a, mut b) = (Record::default(), Record::default());
-            let mut hidden = 0;
-            for check in &checks {
-                for line in &lines {
-                    let full = plain.parse(line, &mut a);
-                    let early = checked.parse_checked(line, &mut b, check);
-                    match (&full, &early) {
-                        (Ok(Parsed::Row), _) if check.passes(&a) => {
-                            assert_eq!(early, Ok(Parsed::Row));
-                            assert_eq!(a.values, b.values);
-                        }
-                        (Ok(Parsed::Row), _) => assert_eq!(early, Ok(Parsed::Skipped)),
-                        (Err(_), Ok(Parsed::Skipped)) => hidden += 1,
-                        (Err(e), _) => assert_eq!(early.as_ref(), Err(e)),
-                        (Ok(p), _) => panic!("unexpected {p:?}"),
-                    }
-                }
-            }
+            let hidden = assert_checked_agrees(&mut plain, &mut checked, &lines, &checks);
             if flavor == Combined {
                 assert!(
                     hidden > 0,

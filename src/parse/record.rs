@@ -281,3 +281,80 @@ pub trait LineParser: Send {
         }
     }
 }
+
+/// Helpers for testing parsers' [`LineParser::parse_checked`].
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A check on one slot, as a pushed filter is.
+    pub struct SlotIs {
+        pub slot: usize,
+        pub value: i64,
+    }
+
+    impl RowCheck for SlotIs {
+        fn last_slot(&self) -> usize {
+            self.slot
+        }
+        fn reads_slot(&self, slot: usize) -> bool {
+            slot == self.slot
+        }
+        fn passes(&self, rec: &Record) -> bool {
+            matches!(rec.values[self.slot], Value::Int(v) if v == self.value)
+        }
+    }
+
+    /// The lines of the bundled example log (combined), and damaged copies of some: damage in
+    /// the tail (a cut user agent) and in the head (a bad status, a bad time of day, both).
+    pub fn example_lines_with_damage() -> Vec<Vec<u8>> {
+        let log = include_bytes!("../../examples/access.log");
+        let mut lines: Vec<Vec<u8>> = log.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+        let bad_status = |l: &[u8]| {
+            String::from_utf8_lossy(l)
+                .replacen(" 200 ", " 2x0 ", 1)
+                .into_bytes()
+        };
+        for i in (0..200).step_by(7) {
+            let l = lines[i].clone();
+            lines.push(l[..l.len() - 3].to_vec());
+            lines.push(bad_status(&l));
+            let mut bad_time = l.clone();
+            let bracket = l.iter().position(|&b| b == b'[').expect("a time");
+            bad_time[bracket + 13..bracket + 15].copy_from_slice(b"99");
+            lines.push(bad_status(&bad_time));
+            lines.push(bad_time);
+        }
+        lines
+    }
+
+    /// Asserts that `checked.parse_checked` agrees with `plain.parse` then the check, for
+    /// every check and line: the same rows with the same values; a line that fails the check
+    /// is skipped, and only such a line may hide its reject. Returns how many did.
+    pub fn assert_checked_agrees(
+        plain: &mut dyn LineParser,
+        checked: &mut dyn LineParser,
+        lines: &[Vec<u8>],
+        checks: &[SlotIs],
+    ) -> usize {
+        let (mut a, mut b) = (Record::default(), Record::default());
+        let mut hidden = 0;
+        for check in checks {
+            for line in lines {
+                let full = plain.parse(line, &mut a);
+                let early = checked.parse_checked(line, &mut b, check);
+                match (&full, &early) {
+                    (Ok(Parsed::Row), _) if check.passes(&a) => {
+                        assert_eq!(early, Ok(Parsed::Row));
+                        assert_eq!(a.values, b.values);
+                    }
+                    (Ok(Parsed::Row), _) => assert_eq!(early, Ok(Parsed::Skipped)),
+                    (Err(_), Ok(Parsed::Skipped)) => hidden += 1,
+                    (Err(e), _) => assert_eq!(early.as_ref(), Err(e)),
+                    (Ok(p), _) => panic!("unexpected {p:?}"),
+                }
+            }
+        }
+        hidden
+    }
+}

@@ -78,6 +78,12 @@ fn check(name: &str, combined: bool, format: &str) {
         .map(|r| (r[0].clone(), r[1].parse().unwrap()))
         .collect();
     assert_eq!(got, want.status, "{name}");
+    // A status filter is pushed into the scan, which tests it as soon as the status is read.
+    for (status, n) in want.status.iter().filter(|(s, _)| !s.is_empty()) {
+        let sql = format!("SELECT count(*) FROM logs WHERE status = {status}");
+        let run = query_csv(&[&path], &[], &sql);
+        assert_eq!(run.csv_rows()[0][0], n.to_string(), "{name}: {sql}");
+    }
 
     let run = query_csv(&[&path], &[], "SELECT count(*) FROM logs_rejects");
     assert_eq!(run.csv_rows()[0][0], want.rejects.to_string(), "{name}");
