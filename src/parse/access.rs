@@ -484,7 +484,9 @@ impl LineParser for AccessParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::record::testing::{assert_checked_agrees, example_lines_with_damage, SlotIs};
+    use crate::parse::record::testing::{
+        assert_checked_agrees, combined_checks, example_lines_with_damage, SlotIs,
+    };
     use AccessFlavor::{Combined, Common};
 
     fn ok(flavor: AccessFlavor, line: &str) -> AccessRecord {
@@ -693,23 +695,11 @@ mod tests {
     #[test]
     fn parse_checked_agrees_with_parse_then_check() {
         let lines = example_lines_with_damage();
-        let checks = [
-            SlotIs {
-                slot: 5,
-                value: 404,
-            },
-            SlotIs {
-                slot: 5,
-                value: 200,
-            },
-            SlotIs { slot: 6, value: 0 },
-            SlotIs { slot: 3, value: 0 }, // the time: parsed before the check
-            SlotIs { slot: 8, value: 1 }, // past the head: parsed in full first
-        ];
         for flavor in [Combined, Common] {
             let mut plain = AccessParser::new(flavor);
             let mut checked = AccessParser::new(flavor);
-            let hidden = assert_checked_agrees(&mut plain, &mut checked, &lines, &checks);
+            let hidden =
+                assert_checked_agrees(&mut plain, &mut checked, &lines, &combined_checks());
             if flavor == Combined {
                 assert!(
                     hidden > 0,

@@ -305,6 +305,12 @@ pub(crate) mod testing {
         }
     }
 
+    /// Checks on the slots of a combined line (client, ident, user, time, request, status,
+    /// bytes, referer, user agent): on the status, the bytes, the time, and the last field.
+    pub fn combined_checks() -> [SlotIs; 5] {
+        [(5, 404), (5, 200), (6, 0), (3, 0), (8, 1)].map(|(slot, value)| SlotIs { slot, value })
+    }
+
     /// The lines of the bundled example log (combined), and damaged copies of some: damage in
     /// the tail (a cut user agent) and in the head (a bad status, a bad time of day, both).
     pub fn example_lines_with_damage() -> Vec<Vec<u8>> {

@@ -485,28 +485,15 @@ mod tests {
     #[test]
     fn parse_checked_agrees_with_parse_then_check() {
         use crate::parse::record::testing::{
-            assert_checked_agrees, example_lines_with_damage, SlotIs,
+            assert_checked_agrees, combined_checks, example_lines_with_damage,
         };
         let lines = example_lines_with_damage();
         // The combined format with lower-case headers: a template, not the combined parser.
         let t = std::sync::Arc::new(
             apache::compile(r#"%h %l %u %t "%r" %>s %b "%{referer}i" "%{user-agent}i""#).unwrap(),
         );
-        let checks = [
-            SlotIs {
-                slot: 5,
-                value: 404,
-            },
-            SlotIs {
-                slot: 5,
-                value: 200,
-            },
-            SlotIs { slot: 6, value: 0 },
-            SlotIs { slot: 3, value: 0 },
-            SlotIs { slot: 8, value: 1 }, // the last field: the whole line is read first
-        ];
         let (mut plain, mut checked) = (TemplateParser::new(t.clone()), TemplateParser::new(t));
-        let hidden = assert_checked_agrees(&mut plain, &mut checked, &lines, &checks);
+        let hidden = assert_checked_agrees(&mut plain, &mut checked, &lines, &combined_checks());
         assert!(
             hidden > 0,
             "cut user agents of other statuses are skipped unread"
