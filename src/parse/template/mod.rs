@@ -222,7 +222,34 @@ impl Template {
         conv: &mut Converter,
         check: Option<&dyn RowCheck>,
     ) -> Result<Parsed, RejectReason> {
+        let mut later = None;
+        match self.run_steps::<CHECKED>(line, rec, conv, check, &mut later) {
+            // A time left for after the check comes before the field that failed: the whole
+            // parse would have stopped at it, if it is bad.
+            Err(e) => match later {
+                Some((slot, span, c)) => {
+                    Err(conv.convert(c, line, span, slot, rec).err().unwrap_or(e))
+                }
+                None => Err(e),
+            },
+            parsed => parsed,
+        }
+    }
+
+    /// The steps of [`Template::run`]. A time field that a check does not read is left in
+    /// `later` until the line passes the check, so the lines it drops never pay for the
+    /// costliest field.
+    #[inline(always)]
+    fn run_steps<'t, const CHECKED: bool>(
+        &'t self,
+        line: &[u8],
+        rec: &mut Record,
+        conv: &mut Converter,
+        check: Option<&dyn RowCheck>,
+        later: &mut Option<(usize, (usize, usize), &'t Conversion)>,
+    ) -> Result<Parsed, RejectReason> {
         let check_after = check.map_or(usize::MAX, |c| c.last_slot());
+        let defer_time = CHECKED && check_after < self.slots;
         if line.is_empty() {
             return Err(RejectReason::Empty);
         }
@@ -244,7 +271,13 @@ impl Template {
                     let quotes = &conv.quote_or_backslash;
                     let (field_end, next, escaped) = field_end(line, pos, end, quotes)
                         .ok_or(RejectReason::Mismatch { slot: *slot as u16 })?;
+                    let deferred = defer_time
+                        && later.is_none()
+                        && *slot < check_after
+                        && matches!(c, Conversion::Time(_))
+                        && !check.is_some_and(|k| k.reads_slot(*slot));
                     match (c, escaped) {
+                        _ if deferred => *later = Some((*slot, (pos, field_end), c)),
                         (
                             Conversion::Text {
                                 dash_null,
@@ -266,8 +299,13 @@ impl Template {
                         _ => conv.convert(c, line, (pos, field_end), *slot, rec)?,
                     }
                     pos = next;
-                    if CHECKED && *slot == check_after && !check.is_some_and(|c| c.passes(rec)) {
-                        return Ok(Parsed::Skipped);
+                    if CHECKED && *slot == check_after {
+                        if !check.is_some_and(|k| k.passes(rec)) {
+                            return Ok(Parsed::Skipped);
+                        }
+                        if let Some((slot, span, c)) = later.take() {
+                            conv.convert(c, line, span, slot, rec)?;
+                        }
                     }
                 }
             }
