@@ -716,7 +716,16 @@ mod tests {
         let line = br#"1.2.3.4 - - [01/Jan/2025:99:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "ua""#;
         let mut parser = AccessParser::new(Combined);
         let mut rec = Record::default();
-        let mut check = |slot, value| parser.parse_checked(line, &mut rec, &SlotIs { slot, value });
+        let mut check = |slot, value| {
+            parser.parse_checked(
+                line,
+                &mut rec,
+                &SlotIs {
+                    slot,
+                    value: Some(value),
+                },
+            )
+        };
         assert_eq!(check(5, 404), Ok(Parsed::Skipped));
         assert_eq!(check(5, 200), Err(RejectReason::BadTimestamp));
         assert_eq!(check(3, 0), Err(RejectReason::BadTimestamp));

@@ -287,10 +287,11 @@ pub trait LineParser: Send {
 pub(crate) mod testing {
     use super::*;
 
-    /// A check on one slot, as a pushed filter is.
+    /// A check on one slot, as a pushed filter is: the integer `value`, or with `None` any
+    /// value but NULL (so that checks on the time and text slots pass too).
     pub struct SlotIs {
         pub slot: usize,
-        pub value: i64,
+        pub value: Option<i64>,
     }
 
     impl RowCheck for SlotIs {
@@ -301,14 +302,28 @@ pub(crate) mod testing {
             slot == self.slot
         }
         fn passes(&self, rec: &Record) -> bool {
-            matches!(rec.values[self.slot], Value::Int(v) if v == self.value)
+            match (&rec.values[self.slot], self.value) {
+                (Value::Int(v), Some(want)) => *v == want,
+                (value, None) => *value != Value::Null,
+                _ => false,
+            }
         }
     }
 
     /// Checks on the slots of a combined line (client, ident, user, time, request, status,
-    /// bytes, referer, user agent): on the status, the bytes, the time, and the last field.
-    pub fn combined_checks() -> [SlotIs; 5] {
-        [(5, 404), (5, 200), (6, 0), (3, 0), (8, 1)].map(|(slot, value)| SlotIs { slot, value })
+    /// bytes, referer, user agent): on the status and the bytes, and on the time and the last
+    /// field both a check no line passes and one that every row with a value there passes.
+    pub fn combined_checks() -> [SlotIs; 7] {
+        [
+            (5, Some(404)),
+            (5, Some(200)),
+            (6, Some(0)),
+            (3, Some(0)),
+            (3, None),
+            (8, Some(1)),
+            (8, None),
+        ]
+        .map(|(slot, value)| SlotIs { slot, value })
     }
 
     /// The lines of the bundled example log (combined), and damaged copies of some: damage in
