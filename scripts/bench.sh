@@ -135,6 +135,9 @@ RESULTS=$(mktemp)
     run "wc -l (timed file)" - wc -l "$TIMED"
     run "status: combined" wct "$BIN" "$TIMED" --format combined -e "SELECT status, count(*) FROM logs GROUP BY status"
     run "status: LogFormat %D" wct "$BIN" "$TIMED" --format "$LOGFORMAT" -e "SELECT status, count(*) FROM logs GROUP BY status"
+    # A pushed filter: the template tests `status = 404` as soon as it has read the status.
+    run "404 top-10: combined" wct "$BIN" "$TIMED" --format combined -e "SELECT uri, count(*) FROM logs WHERE status = 404 GROUP BY uri ORDER BY 2 DESC LIMIT 10"
+    run "404 top-10: LogFormat" wct "$BIN" "$TIMED" --format "$LOGFORMAT" -e "SELECT uri, count(*) FROM logs WHERE status = 404 GROUP BY uri ORDER BY 2 DESC LIMIT 10"
     run "all cols: combined" wct "$BIN" "$TIMED" --format combined -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent) FROM logs"
     run "all cols: LogFormat" wct "$BIN" "$TIMED" --format "$LOGFORMAT" -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent), sum(duration_ms) FROM logs"
     for p in ${PEERS[@]+"${PEERS[@]}"}; do
