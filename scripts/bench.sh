@@ -31,6 +31,14 @@ if [ ! -s "$TIMED" ]; then
     echo "generating $LINES lines into $TIMED ..." >&2
     "$BIN" generate --lines "$LINES" --seed 7 --format apache_timed > "$TIMED"
 fi
+# The same traffic from 250,000 returning visitors, a few far busier than the rest, as real
+# traffic is (the NASA log has one host per 20 requests). In $LOG almost every line has a client
+# of its own: the worst case for DISTINCT and GROUP BY client.
+VISITORS="$DATA/access-visitors-$LINES.log"
+if [ ! -s "$VISITORS" ]; then
+    echo "generating $LINES lines into $VISITORS ..." >&2
+    "$BIN" generate --lines "$LINES" --seed 7 --visitors 250000 > "$VISITORS"
+fi
 LOGFORMAT='apache:%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D'
 # Compressed copies of the same log, for the decoding rows (timed against zcat / zstd -dc).
 [ -s "$LOG.gz" ] || { echo "compressing $LOG.gz ..." >&2; gzip -c "$LOG" > "$LOG.gz"; }
@@ -70,16 +78,17 @@ time_base() {
     case "$1" in
         wc) time_once wc -l "$LOG" ;;
         wct) time_once wc -l "$TIMED" ;;
+        wcv) time_once wc -l "$VISITORS" ;;
         zcat) time_once sh -c "zcat '$LOG.gz' > /dev/null" ;;
         zstd) time_once sh -c "zstd -qdc '$LOG.zst' > /dev/null" ;;
     esac
 }
-declare -A BASE_NAME=([wc]="wc -l" [wct]="wc -l" [zcat]="zcat" [zstd]="zstd -dc" [-]="-")
+declare -A BASE_NAME=([wc]="wc -l" [wct]="wc -l" [wcv]="wc -l" [zcat]="zcat" [zstd]="zstd -dc" [-]="-")
 
 # run NAME BASE CMD...: 3 rounds, each timing the baseline BASE (see time_base, or - for
 # none) and then CMD, back to back, so that both see the same moment of a shared machine.
 # Prints the median wall of CMD, its max RSS (KB), the median of the per-round ratios to the
-# baseline, and the baseline's name.
+# baseline, the baseline's name, and the size in MB of the file read ($ROWS_MB, for MB/s).
 run() {
     local name="$1" base="$2"; shift 2
     local times=() ratios=() rss=0 out b
@@ -92,7 +101,7 @@ run() {
         out=$(time_once "$@")
         if [ -z "$out" ]; then
             # A failing command is reported, not timed (and does not end the benchmark).
-            printf '%s\t0\t0\t0\t-\n' "$name (FAILED)"
+            printf '%s\t0\t0\t0\t-\t0\n' "$name (FAILED)"
             return
         fi
         times+=("${out% *}")
@@ -104,11 +113,13 @@ run() {
     median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
     ratio=$(printf '%s\n' "${ratios[@]}" | sort -g | sed -n 2p)
     [ "$base" = - ] && ratio=0
-    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$median" "$rss" "$ratio" "${BASE_NAME[$base]}"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$median" "$rss" "$ratio" "${BASE_NAME[$base]}" "$ROWS_MB"
 }
 
+mb_of() { stat -c %s "$1" | awk '{ printf "%.1f", $1 / 1000000 }'; }
 RESULTS=$(mktemp)
 {
+    ROWS_MB=$MB
     run "wc -l" - wc -l "$LOG"
     run "cat > /dev/null" - cat "$LOG"
     run "GROUP BY status" wc "$BIN" "$LOG" -e "SELECT status, count(*) FROM logs GROUP BY status"
@@ -131,6 +142,11 @@ RESULTS=$(mktemp)
     run "gzip: GROUP BY status" zcat "$BIN" "$LOG.gz" -e "SELECT status, count(*) FROM logs GROUP BY status"
     run "zstd -dc > /dev/null" - sh -c "zstd -qdc '$LOG.zst' > /dev/null"
     run "zstd: GROUP BY status" zstd "$BIN" "$LOG.zst" -e "SELECT status, count(*) FROM logs GROUP BY status"
+    ROWS_MB=$(mb_of "$VISITORS")
+    cat "$VISITORS" > /dev/null
+    run "wc -l (visitors file)" - wc -l "$VISITORS"
+    run "every column: visitors" wcv "$BIN" "$VISITORS" -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent) FROM logs"
+    ROWS_MB=$(mb_of "$TIMED")
     cat "$TIMED" > /dev/null
     run "wc -l (timed file)" - wc -l "$TIMED"
     run "status: combined" wct "$BIN" "$TIMED" --format combined -e "SELECT status, count(*) FROM logs GROUP BY status"
@@ -140,6 +156,7 @@ RESULTS=$(mktemp)
     run "404 top-10: LogFormat" wct "$BIN" "$TIMED" --format "$LOGFORMAT" -e "SELECT uri, count(*) FROM logs WHERE status = 404 GROUP BY uri ORDER BY 2 DESC LIMIT 10"
     run "all cols: combined" wct "$BIN" "$TIMED" --format combined -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent) FROM logs"
     run "all cols: LogFormat" wct "$BIN" "$TIMED" --format "$LOGFORMAT" -e "SELECT count(DISTINCT client), sum(bytes), min(ts), max(ts), count(DISTINCT user_agent), sum(duration_ms) FROM logs"
+    ROWS_MB=$MB
     for p in ${PEERS[@]+"${PEERS[@]}"}; do
         for q in status 404 hour all; do
             run "${LABEL[$p]}: $q" wc python3 "scripts/peer_$p.py" "$LOG" "$q"
@@ -147,12 +164,12 @@ RESULTS=$(mktemp)
     done
 } > "$RESULTS"
 
-echo "file: $LOG  ($MB MB, $LINES lines), $(nproc) cores; timed rows read $TIMED ($(stat -c %s "$TIMED" | awk '{ printf "%.1f", $1 / 1000000 }') MB)"
+echo "file: $LOG  ($MB MB, $LINES lines), $(nproc) cores; timed rows read $TIMED ($(mb_of "$TIMED") MB), visitors rows $VISITORS ($(mb_of "$VISITORS") MB)"
 # Each ratio is the median of 3 per-round ratios to the baseline timed just before it: `wc -l`
 # of the same file, or `zcat` / `zstd -dc` for compressed input.
 printf '%-26s %9s %10s %10s %-10s %10s\n' "command" "wall s" "MB/s" "ratio" "to" "peak RSS"
-awk -F'\t' -v mb="$MB" '{
-    mbs = ($2 > 0) ? mb / $2 : 0
+awk -F'\t' '{
+    mbs = ($2 > 0) ? $6 / $2 : 0
     ratio = ($5 == "-") ? "-" : sprintf("%.2f", $4)
     printf "%-26s %9.3f %10.0f %10s %-10s %7.1f MB\n", $1, $2, mbs, ratio, $5, $3 / 1024
 }' "$RESULTS"

@@ -109,6 +109,10 @@ pub struct GenOptions {
     pub bad_lines: bool,
     /// Leave the final line without a newline.
     pub no_final_newline: bool,
+    /// Access lines draw their client and user agent from this many visitors, a few far busier
+    /// than the rest, as in real traffic. `None`: almost every line has a client of its own
+    /// (the worst case for grouping by client) and one of a few user agents.
+    pub visitors: Option<u64>,
 }
 
 impl Default for GenOptions {
@@ -119,6 +123,7 @@ impl Default for GenOptions {
             format: GenFormat::Combined,
             bad_lines: true,
             no_final_newline: true,
+            visitors: None,
         }
     }
 }
@@ -151,6 +156,8 @@ pub struct Truth {
     pub severities: BTreeMap<String, u64>,
     /// Lines that are format directives (W3C `#` lines): neither rows nor rejects.
     pub directives: u64,
+    /// Distinct clients among the rows, counted only when drawn from `GenOptions::visitors`.
+    pub clients: u64,
 }
 
 /// Deterministic xorshift64* generator: the same seed gives the same log everywhere.
@@ -172,6 +179,12 @@ impl Rng {
     /// True with probability `per_mille` / 1000.
     fn chance(&mut self, per_mille: u64) -> bool {
         self.below(1000) < per_mille
+    }
+    /// One of `0..n`, low numbers far more often: `n * u^3` for uniform `u`, so visitor 0 is
+    /// the busiest and the long tail is seen a few times each.
+    fn skewed(&mut self, n: u64) -> u64 {
+        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        ((n as f64 * u * u * u) as u64).min(n.saturating_sub(1))
     }
 }
 
@@ -240,6 +253,7 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
         ..Truth::default()
     };
     let mut line = Vec::with_capacity(512);
+    let mut seen_visitors = std::collections::HashSet::new();
     let status_total: u64 = STATUSES.iter().map(|(_, w)| w).sum();
     let fields_v1 = "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status sc-bytes time-taken";
     let fields_v2 = "#Fields: date time c-ip cs-method cs-uri-stem cs-uri-query sc-status sc-bytes time-taken cs(User-Agent)";
@@ -290,7 +304,16 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
             } else {
                 rng.below(300) as i64
             };
+            let visitor = match opts.visitors {
+                Some(n) if opts.format.is_access() => {
+                    let v = rng.skewed(n);
+                    seen_visitors.insert(v);
+                    Some(v)
+                }
+                _ => None,
+            };
             let ctx = Row {
+                visitor,
                 utc,
                 status,
                 request: &request,
@@ -337,11 +360,14 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
         }
         out.write_all(&line)?;
     }
+    truth.clients = seen_visitors.len() as u64;
     Ok(truth)
 }
 
 /// What one generated row holds, whatever the layout.
 struct Row<'a> {
+    /// The visitor whose client and user agent an access line carries (see `GenOptions`).
+    visitor: Option<u64>,
     utc: i64,
     status: i32,
     request: &'a str,
@@ -352,7 +378,10 @@ struct Row<'a> {
 }
 
 fn write_access(rng: &mut Rng, line: &mut Vec<u8>, row: &Row, format: GenFormat) -> io::Result<()> {
-    write_client(rng, line);
+    match row.visitor {
+        Some(v) => write_visitor_client(v, line),
+        None => write_client(rng, line),
+    }
     let user = rng.pick(&USERS);
     write!(line, " - {user} [")?;
     write_clf_time(line, row.utc, *rng.pick(&OFFSETS));
@@ -364,12 +393,12 @@ fn write_access(rng: &mut Rng, line: &mut Vec<u8>, row: &Row, format: GenFormat)
     if format == GenFormat::Common {
         return Ok(());
     }
-    write!(
-        line,
-        " \"{}\" \"{}\"",
-        rng.pick(&REFERERS),
-        rng.pick(&USER_AGENTS)
-    )?;
+    write!(line, " \"{}\" \"", rng.pick(&REFERERS))?;
+    match row.visitor {
+        Some(v) => write_visitor_agent(v, line),
+        None => line.extend_from_slice(rng.pick(&USER_AGENTS).as_bytes()),
+    }
+    line.push(b'"');
     match format {
         GenFormat::Combined if rng.chance(100) => {
             line.extend_from_slice(br#" "203.0.113.7, 10.10.1.1""#);
@@ -593,6 +622,44 @@ fn write_client(rng: &mut Rng, line: &mut Vec<u8>) {
     }
 }
 
+/// Visitor `v`'s address: distinct visitors (fewer than 2^24) get distinct addresses, spread over
+/// the address space by an odd multiplier (a bijection on 24 bits).
+fn write_visitor_client(v: u64, line: &mut Vec<u8>) {
+    let x = ((v + 1).wrapping_mul(0x9E_3779) & 0xff_ffff) as u32;
+    let _ = write!(
+        line,
+        "{}.{}.{}.{}",
+        1 + x % 223,
+        x >> 16,
+        (x >> 8) & 0xff,
+        x & 0xff
+    );
+}
+
+/// Visitor `v`'s user agent: a visitor keeps one browser, and browsers come in many versions,
+/// so a busy day has thousands of distinct agents (up to 20,000 of each browser here).
+fn write_visitor_agent(v: u64, line: &mut Vec<u8>) {
+    let version = v % 20_000;
+    let (major, build) = (100 + version % 25, version / 25);
+    let _ = match v.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 61 {
+        0..=2 => write!(
+            line,
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.{build}.0 Safari/537.36"
+        ),
+        3 => write!(
+            line,
+            "Mozilla/5.0 (X11; Linux x86_64; rv:{major}.0) Gecko/20100101 Firefox/{major}.{build}"
+        ),
+        4 => write!(
+            line,
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_{} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.{} Mobile/15E148 Safari/604.1",
+            version % 7,
+            build
+        ),
+        _ => write!(line, "{}", USER_AGENTS[(v % 9) as usize]),
+    };
+}
+
 fn write_bad_line(rng: &mut Rng, line: &mut Vec<u8>, format: GenFormat) {
     if !format.is_access() {
         let junk: &[u8] = if rng.chance(500) {
@@ -679,6 +746,65 @@ mod tests {
             generate(&opts, &mut a).unwrap(),
             generate(&opts, &mut b).unwrap()
         );
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn visitors_come_back_with_a_long_tail_and_keep_their_agent() {
+        let opts = GenOptions {
+            lines: 20_000,
+            visitors: Some(2_000),
+            bad_lines: false,
+            ..GenOptions::default()
+        };
+        let mut out = Vec::new();
+        let truth = generate(&opts, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut clients: std::collections::HashMap<&str, (u64, &str)> = Default::default();
+        for line in text.lines() {
+            let client = line.split(' ').next().unwrap();
+            // The last quoted field, before the forwarded-for field some lines carry.
+            let agent = line.trim_end_matches(r#" "203.0.113.7, 10.10.1.1""#);
+            let agent = agent.rsplit('"').nth(1).unwrap();
+            let seen = clients.entry(client).or_insert((0, agent));
+            seen.0 += 1;
+            assert_eq!(seen.1, agent, "{client} changed its user agent");
+        }
+        assert_eq!(clients.len() as u64, truth.clients);
+        assert!(
+            (1_000..=2_000).contains(&truth.clients),
+            "{}",
+            truth.clients
+        );
+        let mut counts: Vec<u64> = clients.values().map(|(n, _)| *n).collect();
+        counts.sort_unstable();
+        let (median, top) = (counts[counts.len() / 2], counts[counts.len() - 1]);
+        assert!(top > 50 * median, "busiest {top}, median {median}");
+        let agents: std::collections::HashSet<&str> = clients.values().map(|(_, a)| *a).collect();
+        assert!(agents.len() > 500, "{} agents", agents.len());
+    }
+
+    #[test]
+    fn without_visitors_clients_are_not_counted_and_the_log_is_unchanged() {
+        let plain = GenOptions {
+            lines: 300,
+            ..GenOptions::default()
+        };
+        let mut out = Vec::new();
+        assert_eq!(generate(&plain, &mut out).unwrap().clients, 0);
+        // Visitors only change the access formats' clients and agents: JSON lines stay as
+        // they were.
+        let json = GenOptions {
+            format: GenFormat::Json,
+            ..plain.clone()
+        };
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        generate(&json, &mut a).unwrap();
+        let with_visitors = GenOptions {
+            visitors: Some(10),
+            ..json
+        };
+        generate(&with_visitors, &mut b).unwrap();
         assert_eq!(a, b);
     }
 }

@@ -41,7 +41,9 @@ fn main() -> ExitCode {
             seed,
             format,
             no_bad_lines,
-        }) => run_generate(*lines, *seed, format, !*no_bad_lines).map(|()| Outcome::Complete),
+            visitors,
+        }) => run_generate(*lines, *seed, format, !*no_bad_lines, *visitors)
+            .map(|()| Outcome::Complete),
         Some(Command::Formats { paths, check }) => {
             cli::formats::run(cli.formats_dir.as_deref(), paths, *check).map(|()| Outcome::Complete)
         }
@@ -248,14 +250,20 @@ fn run_report(
     })
 }
 
-fn run_generate(lines: u64, seed: u64, format: &str, bad_lines: bool) -> anyhow::Result<()> {
-    let format: GenFormat = format.parse().map_err(anyhow::Error::msg)?;
+fn run_generate(
+    lines: u64,
+    seed: u64,
+    format: &str,
+    bad_lines: bool,
+    visitors: Option<u64>,
+) -> anyhow::Result<()> {
     let opts = GenOptions {
         lines,
         seed,
-        format,
+        format: format.parse::<GenFormat>().map_err(anyhow::Error::msg)?,
         bad_lines,
         no_final_newline: bad_lines,
+        visitors,
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 20, stdout.lock());

@@ -141,6 +141,10 @@ pub enum Command {
         /// Do not mix in bad lines.
         #[arg(long)]
         no_bad_lines: bool,
+        /// Draw access lines' clients and user agents from N visitors, a few far busier than
+        /// the rest (by default almost every line has a client of its own).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        visitors: Option<u64>,
     },
     /// List the bundled queries (run one with `logsql -f NAME PATH...`).
     Queries,

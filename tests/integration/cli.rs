@@ -31,6 +31,40 @@ fn status_counts_match_the_generator() {
     assert_eq!(got, want);
 }
 
+/// `logsql generate --visitors N`: the bench's realistic-traffic log, whose distinct clients
+/// the generator counts.
+#[test]
+fn distinct_visitors_match_the_generator() {
+    let dir = Scratch::new("visitors");
+    let log = dir.path("visitors.log");
+    let gen = logsql(&[
+        "generate",
+        "--lines",
+        "6000",
+        "--seed",
+        "4",
+        "--visitors",
+        "800",
+    ]);
+    std::fs::write(&log, gen.ok()).unwrap();
+    let opts = GenOptions {
+        visitors: Some(800),
+        ..gen_opts(6000, 4)
+    };
+    let truth = logsql::generate::generate(&opts, &mut Vec::new()).unwrap();
+    assert!(truth.clients > 400, "{}", truth.clients);
+    let run = query_csv(
+        &[&log],
+        &[],
+        "SELECT count(DISTINCT client), count(*), sum(bytes) FROM logs",
+    );
+    let want = [truth.clients, truth.rows, truth.bytes_sum as u64].map(|n| n.to_string());
+    assert_eq!(run.csv_rows()[0], want);
+    assert!(logsql(&["generate", "--visitors", "0"])
+        .stderr
+        .contains("--visitors"));
+}
+
 #[test]
 fn totals_bytes_times_and_unsplittable_requests() {
     let dir = Scratch::new("totals");
