@@ -31,7 +31,7 @@ if [ ! -s "$TIMED" ]; then
     echo "generating $LINES lines into $TIMED ..." >&2
     "$BIN" generate --lines "$LINES" --seed 7 --format apache_timed > "$TIMED"
 fi
-# The same traffic from 250,000 returning visitors, a few far busier than the rest, as real
+# Traffic like $LOG's from 250,000 returning visitors, a few far busier than the rest, as real
 # traffic is (the NASA log has one host per 20 requests). In $LOG almost every line has a client
 # of its own: the worst case for DISTINCT and GROUP BY client.
 VISITORS="$DATA/access-visitors-$LINES.log"

@@ -111,7 +111,8 @@ pub struct GenOptions {
     pub no_final_newline: bool,
     /// Access lines draw their client and user agent from this many visitors, a few far busier
     /// than the rest, as in real traffic. `None`: almost every line has a client of its own
-    /// (the worst case for grouping by client) and one of a few user agents.
+    /// (the worst case for grouping by client) and one of a few user agents. Addresses are
+    /// distinct for up to 2^24 visitors.
     pub visitors: Option<u64>,
 }
 
@@ -637,7 +638,8 @@ fn write_visitor_client(v: u64, line: &mut Vec<u8>) {
 }
 
 /// Visitor `v`'s user agent: a visitor keeps one browser, and browsers come in many versions,
-/// so a busy day has thousands of distinct agents (up to 20,000 of each browser here).
+/// so a busy day has thousands of distinct agents (here up to 20,000 versions each of Chrome
+/// and Firefox).
 fn write_visitor_agent(v: u64, line: &mut Vec<u8>) {
     let version = v % 20_000;
     let (major, build) = (100 + version % 25, version / 25);
@@ -656,7 +658,7 @@ fn write_visitor_agent(v: u64, line: &mut Vec<u8>) {
             version % 7,
             build
         ),
-        _ => write!(line, "{}", USER_AGENTS[(v % 9) as usize]),
+        _ => write!(line, "{}", USER_AGENTS[v as usize % USER_AGENTS.len()]),
     };
 }
 
@@ -762,6 +764,7 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         let mut clients: std::collections::HashMap<&str, (u64, &str)> = Default::default();
         for line in text.lines() {
+            let line = line.trim_end_matches('\r');
             let client = line.split(' ').next().unwrap();
             // The last quoted field, before the forwarded-for field some lines carry.
             let agent = line.trim_end_matches(r#" "203.0.113.7, 10.10.1.1""#);
@@ -785,7 +788,7 @@ mod tests {
     }
 
     #[test]
-    fn without_visitors_clients_are_not_counted_and_the_log_is_unchanged() {
+    fn without_visitors_clients_are_not_counted_and_other_formats_ignore_visitors() {
         let plain = GenOptions {
             lines: 300,
             ..GenOptions::default()

@@ -143,7 +143,7 @@ pub enum Command {
         no_bad_lines: bool,
         /// Draw access lines' clients and user agents from N visitors, a few far busier than
         /// the rest (by default almost every line has a client of its own).
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
         visitors: Option<u64>,
     },
     /// List the bundled queries (run one with `logsql -f NAME PATH...`).
