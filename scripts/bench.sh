@@ -79,11 +79,12 @@ time_base() {
         wc) time_once wc -l "$LOG" ;;
         wct) time_once wc -l "$TIMED" ;;
         wcv) time_once wc -l "$VISITORS" ;;
+        pipe) time_once sh -c "cat '$LOG' | wc -l" ;;
         zcat) time_once sh -c "zcat '$LOG.gz' > /dev/null" ;;
         zstd) time_once sh -c "zstd -qdc '$LOG.zst' > /dev/null" ;;
     esac
 }
-declare -A BASE_NAME=([wc]="wc -l" [wct]="wc -l" [wcv]="wc -l" [zcat]="zcat" [zstd]="zstd -dc" [-]="-")
+declare -A BASE_NAME=([wc]="wc -l" [wct]="wc -l" [wcv]="wc -l" [pipe]="cat | wc -l" [zcat]="zcat" [zstd]="zstd -dc" [-]="-")
 
 # run NAME BASE CMD...: 3 rounds, each timing the baseline BASE (see time_base, or - for
 # none) and then CMD, back to back, so that both see the same moment of a shared machine.
@@ -138,6 +139,10 @@ RESULTS=$(mktemp)
     run "WHERE status = 500" wc "$BIN" "$LOG" -e "SELECT count(*), sum(bytes) FROM logs WHERE status = 500"
     run "last hour: full scan" wc "$BIN" "$LOG" -e "$LAST_HOUR"
     run "last hour: --time-ordered" wc "$BIN" "$LOG" --time-ordered -e "$LAST_HOUR"
+    # Piped input: spooled to a temporary file, then read like one (`cat | wc -l` reads the
+    # pipe with Linux's default 64 KB buffer; logsql asks for 1 MB).
+    run "cat | wc -l" - sh -c "cat '$LOG' | wc -l"
+    run "stdin: GROUP BY status" pipe sh -c "cat '$LOG' | '$BIN' - -e 'SELECT status, count(*) FROM logs GROUP BY status'"
     run "zcat > /dev/null" - sh -c "zcat '$LOG.gz' > /dev/null"
     run "gzip: GROUP BY status" zcat "$BIN" "$LOG.gz" -e "SELECT status, count(*) FROM logs GROUP BY status"
     run "zstd -dc > /dev/null" - sh -c "zstd -qdc '$LOG.zst' > /dev/null"
