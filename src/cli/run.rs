@@ -12,7 +12,7 @@ use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement};
 use futures::StreamExt;
 use logsql::session::{OpenedLogs, ReadLog};
-use logsql::source::{find_log_files, DirFilter, LogFile};
+use logsql::source::{find_log_files, DirFilter, LogFile, Spool};
 use logsql::table::hidden::hide_columns;
 use logsql::table::ScanStats;
 use logsql::{register_table, rejects_name, Format, FormatRegistry, LogTable};
@@ -42,9 +42,9 @@ pub struct Session {
     pub dir_filter: DirFilter,
     /// The formats `--format` names and detection picks from.
     pub registry: FormatRegistry,
-    /// Standard input, spooled to a temporary file so it can be split and read twice
-    /// (rows, then rejects); removed when the session ends.
-    stdin_spool: Option<tempfile::NamedTempFile>,
+    /// Standard input, copied to a temporary file as queries read it, so that it can be read
+    /// again (rejects, the next statement); removed when the session ends.
+    stdin_spool: Option<Spool>,
     /// Log tables made from SQL (`CREATE EXTERNAL TABLE ... STORED AS LOG`), found in the
     /// catalog at each statement: name, scan counters, format.
     sql_tables: Mutex<Vec<SqlTable>>,
@@ -113,8 +113,7 @@ impl Session {
         let mut files = Vec::new();
         for path in paths {
             if path.as_os_str() == "-" {
-                let spooled = self.spool_stdin()?;
-                files.push(LogFile::open(&spooled, "<stdin>")?);
+                files.push(self.spool_stdin()?);
             } else {
                 files.extend(find_log_files(
                     std::slice::from_ref(path),
@@ -137,22 +136,19 @@ impl Session {
         Ok(table)
     }
 
-    /// Copies standard input to a temporary file (once) and returns its path.
-    fn spool_stdin(&mut self) -> Result<std::path::PathBuf> {
-        if self.stdin_spool.is_none() {
-            let mut spool = tempfile::Builder::new()
-                .prefix("logsql-stdin-")
-                .tempfile()?;
-            widen_pipe(io::stdin());
-            io::copy(&mut io::stdin().lock(), spool.as_file_mut())
-                .context("reading standard input")?;
-            self.stdin_spool = Some(spool);
-        }
-        Ok(self
-            .stdin_spool
-            .as_ref()
-            .map(|s| s.path().to_path_buf())
-            .expect("spooled above"))
+    /// Standard input as a log file: copied (once) to a temporary file that queries read
+    /// as it fills.
+    fn spool_stdin(&mut self) -> Result<LogFile> {
+        let spool = match &self.stdin_spool {
+            Some(spool) => spool.clone(),
+            None => {
+                widen_pipe(io::stdin());
+                let spool = Spool::start(io::stdin()).context("copying standard input")?;
+                self.stdin_spool = Some(spool.clone());
+                spool
+            }
+        };
+        Ok(LogFile::spooled(spool, "<stdin>")?)
     }
 
     /// Plans one statement with `params` bound to its `$name` placeholders (their names are

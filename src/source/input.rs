@@ -6,6 +6,7 @@ use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::read_ahead::ReadAhead;
+use super::spool::Spool;
 use crate::error::{Error, Result};
 
 /// How a file's bytes are encoded.
@@ -62,7 +63,14 @@ impl Compression {
 
 /// Opens `path` and decodes it; every multi-member/multi-frame stream is read to its end.
 pub fn open_decoded(path: &Path, compression: Compression) -> io::Result<Box<dyn Read + Send>> {
-    let file = File::open(path)?;
+    decode(File::open(path)?, compression)
+}
+
+/// Decodes `file`'s bytes.
+fn decode(
+    file: impl Read + Send + 'static,
+    compression: Compression,
+) -> io::Result<Box<dyn Read + Send>> {
     Ok(match compression {
         Compression::None => Box::new(file),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
@@ -88,6 +96,9 @@ pub struct LogFile {
     /// How the user knows it: the path as given, or `<stdin>`.
     pub name: String,
     pub compression: Compression,
+    /// Piped input still being copied when the table was planned: read from the start as
+    /// it grows, never split (see [`Spool`]).
+    pub spool: Option<Spool>,
 }
 
 impl LogFile {
@@ -102,12 +113,58 @@ impl LogFile {
             path: path.to_path_buf(),
             name: name.into(),
             compression,
+            spool: None,
         })
+    }
+
+    /// The file a spool fills, known as `name`; its compression is recognised from its first
+    /// bytes (waiting for them).
+    pub fn spooled(spool: Spool, name: impl Into<String>) -> Result<LogFile> {
+        let path = spool.path().to_path_buf();
+        let mut head = Vec::with_capacity(6);
+        spool
+            .reader()
+            .and_then(|r| r.take(6).read_to_end(&mut head))
+            .map_err(|e| Error::io(&path, e))?;
+        Ok(LogFile {
+            path,
+            name: name.into(),
+            compression: Compression::from_magic(&head),
+            spool: Some(spool),
+        })
+    }
+
+    /// This file as a scan planned now reads it: a spool whose copy is complete is an
+    /// ordinary file from then on (split across cores like any other).
+    pub fn settled(&self) -> LogFile {
+        let mut file = self.clone();
+        if file.spool.as_ref().is_some_and(Spool::is_complete) {
+            file.spool = None;
+        }
+        file
+    }
+
+    /// This file once its spool, if any, is complete: for a scan that needs the whole file
+    /// before it starts (time-range pruning seeks in it).
+    pub fn completed(&self) -> Result<LogFile> {
+        if let Some(spool) = &self.spool {
+            spool.wait().map_err(|e| Error::io(&self.path, e))?;
+        }
+        Ok(self.settled())
+    }
+
+    /// Whether the file can be read in byte ranges: a plain file whose size is known.
+    pub fn is_splittable(&self) -> bool {
+        self.compression.is_splittable() && self.spool.is_none()
     }
 
     /// The decoded bytes of the whole file.
     pub fn reader(&self) -> Result<Box<dyn Read + Send>> {
-        open_decoded(&self.path, self.compression).map_err(|e| Error::io(&self.path, e))
+        let decoded = match &self.spool {
+            Some(spool) => spool.reader().and_then(|r| decode(r, self.compression)),
+            None => open_decoded(&self.path, self.compression),
+        };
+        decoded.map_err(|e| Error::io(&self.path, e))
     }
 
     /// The decoded bytes of the whole file, for reading it all: a compressed file is decoded
@@ -115,7 +172,7 @@ impl LogFile {
     pub fn stream(&self) -> Result<Box<dyn Read + Send>> {
         let decoded = self.reader()?;
         if self.compression.is_splittable() {
-            return Ok(decoded);
+            return Ok(decoded); // a plain file, or a spool (whose copy has a thread already)
         }
         let ahead = ReadAhead::new(decoded).map_err(|e| Error::io(&self.path, e))?;
         Ok(Box::new(ahead))
@@ -282,5 +339,43 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("no files match"));
+    }
+
+    /// Piped input is one stream while its copy goes on, and an ordinary file once it is
+    /// complete; gzip on stdin is recognised from its first bytes.
+    #[test]
+    fn spooled_input_settles_into_a_plain_file() {
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        struct Fed(std::sync::mpsc::Receiver<Vec<u8>>);
+        impl Read for Fed {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let piece = self.0.recv().unwrap_or_default();
+                buf[..piece.len()].copy_from_slice(&piece);
+                Ok(piece.len())
+            }
+        }
+        tx.send(b"line one\n".to_vec()).unwrap();
+        let file = LogFile::spooled(Spool::start(Fed(rx)).unwrap(), "<stdin>").unwrap();
+        assert_eq!(
+            (file.compression, file.name.as_str()),
+            (Compression::None, "<stdin>")
+        );
+        assert!(!file.is_splittable() && !file.settled().is_splittable());
+        drop(tx);
+        file.spool.as_ref().unwrap().wait().unwrap();
+        let settled = file.settled();
+        assert!(settled.is_splittable() && settled.spool.is_none());
+        let mut text = String::new();
+        settled.reader().unwrap().read_to_string(&mut text).unwrap();
+        assert_eq!(text, "line one\n");
+
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, b"zipped\n").unwrap();
+        let gz: &'static [u8] = Box::leak(gz.finish().unwrap().into_boxed_slice());
+        let file = LogFile::spooled(Spool::start(gz).unwrap(), "<stdin>").unwrap();
+        assert_eq!(file.compression, Compression::Gzip);
+        let mut text = String::new();
+        file.stream().unwrap().read_to_string(&mut text).unwrap();
+        assert_eq!(text, "zipped\n");
     }
 }

@@ -74,7 +74,7 @@ pub fn plan_spans(spans: &[FileSpan], partitions: usize, min_split: u64) -> Vec<
         let (file, len) = (&span.file, span.len);
         let bytes = span.bytes();
         let stop = span.end.min(len);
-        let splittable = file.compression.is_splittable();
+        let splittable = file.is_splittable();
         let n = if splittable && bytes > min_split {
             bytes.div_ceil(target).max(1)
         } else {
@@ -128,6 +128,7 @@ mod tests {
             path: name.into(),
             name: name.into(),
             compression: Compression::None,
+            spool: None,
         }
     }
 

@@ -204,10 +204,15 @@ impl LogTable {
         let (columns, schema) = self.projected(projection)?;
         let mut spans = Vec::with_capacity(self.files.len());
         for file in &self.files {
+            // Pruning seeks in whole files; other scans read piped input as it comes.
+            let file = match self.time_ordered {
+                Some(_) => file.completed()?,
+                None => file.settled(),
+            };
             let len = std::fs::metadata(&file.path)
                 .map_err(|e| Error::io(&file.path, e))?
                 .len();
-            spans.push(FileSpan::whole(file.clone(), len));
+            spans.push(FileSpan::whole(file, len));
         }
         // Line numbers, and formats whose lines depend on earlier ones, need each file read
         // from its top: no splitting then.
@@ -275,7 +280,7 @@ impl LogTable {
             Some("_line needs each file from its top")
         } else if bounds.is_none() {
             Some("no bound on the time column")
-        } else if !spans.iter().any(|s| s.file.compression.is_splittable()) {
+        } else if !spans.iter().any(|s| s.file.is_splittable()) {
             Some("compressed files")
         } else {
             None
@@ -284,7 +289,7 @@ impl LogTable {
             return Ok(pruning);
         };
         for span in spans.iter_mut() {
-            if !span.file.compression.is_splittable() || span.len == 0 {
+            if !span.file.is_splittable() || span.len == 0 {
                 continue;
             }
             let path = &span.file.path;

@@ -625,6 +625,7 @@ mod tests {
             path: "a.log".into(),
             name: "a.log".into(),
             compression: crate::source::Compression::None,
+            spool: None,
         };
         watch.finish(&file, &stats);
         let message = stats.disorder()[0].to_string();

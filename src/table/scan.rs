@@ -158,8 +158,9 @@ pub fn scan_rows(
             scanner.parser = new_parser();
         }
         scanner.order = spec.time_pruning.as_ref().and_then(|t| t.watch(file));
-        // A plain file is read from a seek to its range; a compressed one is decoded whole.
-        let go_on = if file.compression.is_splittable() {
+        // A plain file is read from a seek to its range; a compressed one is decoded whole, and
+        // piped input still being copied is read as it comes.
+        let go_on = if file.is_splittable() {
             let handle = File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
             let same_file = handle.try_clone().map_err(|e| Error::io(&file.path, e))?;
             let reader = LineReader::for_range(handle, range.start, range.end)

@@ -128,6 +128,95 @@ fn stdin_gives_the_same_answers_as_the_file() {
     }
 }
 
+/// A query over piped input reads the lines as they come: `LIMIT 1` answers while the pipe
+/// is still open (the input is not copied to its end first), and the process then ends
+/// without waiting for the rest.
+#[test]
+fn piped_input_is_queried_while_it_is_still_arriving() {
+    let dir = Scratch::new("stdin-live");
+    let (log, _) = dir.generated(
+        "access.log",
+        &GenOptions {
+            lines: 1000,
+            seed: 43,
+            ..Default::default()
+        },
+    );
+    let data = std::fs::read(&log).unwrap();
+    let sql = "SELECT client, ts, status FROM logs LIMIT 1";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logsql"))
+        .args(["-", "--out-format", "csv", "-e", sql])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // More than format detection samples (64 KB), then nothing, with the pipe left open.
+    stdin.write_all(&data).unwrap();
+    stdin.flush().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    let out = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the answer came while stdin was open")
+        .unwrap();
+    drop(stdin);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_file = query_csv(&[&log], &[], sql);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), from_file.ok());
+    assert_eq!(from_file.csv_rows().len(), 1);
+}
+
+/// Statements after the first read the copy of stdin again, in whole: the same answers as
+/// the file, rejects included.
+#[test]
+fn every_statement_over_piped_input_sees_all_of_it() {
+    let dir = Scratch::new("stdin-twice");
+    let (log, truth) = dir.generated(
+        "access.log",
+        &GenOptions {
+            lines: 3000,
+            seed: 44,
+            ..Default::default()
+        },
+    );
+    let data = std::fs::read(&log).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logsql"))
+        .args(["-", "--out-format", "tsv"])
+        .args(["-e", "SELECT count(*) FROM logs"])
+        .args(["-e", "SELECT count(*) FROM logs_rejects"])
+        .args(["-e", "SELECT count(*) FROM logs WHERE status = 200"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&data).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let counts: Vec<u64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.parse().ok())
+        .collect();
+    let ok_200 = truth.status.get(&200).copied().unwrap_or(0);
+    assert!(truth.rejects > 0 && ok_200 > 0);
+    assert_eq!(
+        counts,
+        [truth.rows, truth.rejects, ok_200],
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 #[test]
 fn hidden_file_and_line_columns_point_at_the_source_line() {
     let dir = Scratch::new("file-line");

@@ -497,7 +497,8 @@ fn option_spellings_sql_read_log_and_stdin() {
             run.stderr
         );
     }
-    // Piped input is spooled to a file, and pruned like one.
+    // Piped input is copied to a file; a time-ordered table waits for the whole copy and
+    // prunes it like a file.
     let data = std::fs::read_to_string(&log).unwrap();
     let piped = logsql_piped(
         &[
