@@ -143,6 +143,7 @@ RESULTS=$(mktemp)
     # pipe with Linux's default 64 KB buffer; logsql asks for 1 MB).
     run "cat | wc -l" - sh -c "cat '$LOG' | wc -l"
     run "stdin: GROUP BY status" pipe sh -c "cat '$LOG' | '$BIN' - -e 'SELECT status, count(*) FROM logs GROUP BY status'"
+    run "stdin: LIMIT 10" - sh -c "cat '$LOG' | '$BIN' - -e 'SELECT * FROM logs LIMIT 10'"
     run "zcat > /dev/null" - sh -c "zcat '$LOG.gz' > /dev/null"
     run "gzip: GROUP BY status" zcat "$BIN" "$LOG.gz" -e "SELECT status, count(*) FROM logs GROUP BY status"
     run "zstd -dc > /dev/null" - sh -c "zstd -qdc '$LOG.zst' > /dev/null"

@@ -141,7 +141,7 @@ fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
+    let outcome = runtime.block_on(async {
         let session = Session::new(cli)?;
         session.report_detected_formats();
         let stdout = io::stdout();
@@ -182,7 +182,11 @@ fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
             }
         }
         Ok(Outcome::partial_if(session.input_damaged()))
-    })
+    });
+    // A scan the answer no longer needs may still wait for piped input (a LIMIT that was not
+    // pushed into it, over `tail -f`): exit without waiting for it.
+    runtime.shutdown_background();
+    outcome
 }
 
 fn run_report(

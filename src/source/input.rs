@@ -134,11 +134,11 @@ impl LogFile {
         })
     }
 
-    /// This file as a scan planned now reads it: a spool whose copy is complete is an
-    /// ordinary file from then on (split across cores like any other).
+    /// This file as a scan planned now reads it: a spool whose copy is whole is an ordinary
+    /// file from then on (split across cores like any other).
     pub fn settled(&self) -> LogFile {
         let mut file = self.clone();
-        if file.spool.as_ref().is_some_and(Spool::is_complete) {
+        if file.spool.as_ref().is_some_and(Spool::is_whole) {
             file.spool = None;
         }
         file

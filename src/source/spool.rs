@@ -91,20 +91,21 @@ impl Spool {
         self.file.path()
     }
 
-    /// Whether the copy is complete (the input ended, well or not).
-    pub fn is_complete(&self) -> bool {
+    /// Whether the copy is complete and whole: the input reached its end without an error.
+    /// (A copy cut by an error stays a spool, whose readers meet that error where it struck.)
+    pub fn is_whole(&self) -> bool {
         let progress = self
             .shared
             .progress
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        progress.end.is_some()
+        matches!(progress.end, Some(Ok(())))
     }
 
     /// Waits for the copy to complete; the input's read error, if it ended with one.
     pub fn wait(&self) -> io::Result<()> {
         match self.shared.wait_past(u64::MAX).1 {
-            Some(Err(e)) => Err(io::Error::other(e)),
+            Some(Err(e)) => Err(input_failed(e)),
             _ => Ok(()),
         }
     }
@@ -138,6 +139,28 @@ fn copy(mut input: impl Read, mut out: File, shared: &Shared) {
     shared.update(|p| p.end = Some(end));
 }
 
+/// The input (not the data in it) failed: a read error of stdin, or the copy could not be
+/// written. Marked so that a decoder's error over it is not taken for damaged data.
+#[derive(Debug)]
+struct InputFailed(String);
+
+impl std::fmt::Display for InputFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputFailed {}
+
+fn input_failed(message: String) -> io::Error {
+    io::Error::other(InputFailed(message))
+}
+
+/// Whether `error` is the failure of a spool's input (see [`InputFailed`]).
+pub fn is_input_failure(error: &io::Error) -> bool {
+    error.get_ref().is_some_and(|e| e.is::<InputFailed>())
+}
+
 /// Reads a [`Spool`]'s file from its start to the end of the input.
 pub struct SpoolReader {
     file: File,
@@ -168,7 +191,7 @@ impl Read for SpoolReader {
             }
             match end {
                 Some(Ok(())) => return Ok(0),
-                Some(Err(e)) => return Err(io::Error::other(e)),
+                Some(Err(e)) => return Err(input_failed(e)),
                 None => continue,
             }
         }
@@ -211,7 +234,7 @@ mod tests {
             let n = early.read(&mut buf).unwrap();
             assert_eq!(&buf[..n], piece, "read as soon as it is written");
         }
-        assert!(!spool.is_complete());
+        assert!(!spool.is_whole());
         drop(tx);
         assert_eq!(early.read(&mut buf).unwrap(), 0);
         spool.wait().unwrap();
@@ -232,6 +255,11 @@ mod tests {
         let err = spool.reader().unwrap().read_to_end(&mut got).unwrap_err();
         assert_eq!(got, b"one\n");
         assert!(err.to_string().contains("broken pipe"), "{err}");
+        assert!(is_input_failure(&err));
+        assert!(
+            !spool.is_whole(),
+            "a cut copy is never taken for the whole input"
+        );
         assert!(spool
             .wait()
             .unwrap_err()

@@ -20,6 +20,7 @@ use std::io;
 
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
+use crate::source::spool::is_input_failure;
 use crate::source::{FileRange, LogFile};
 
 /// Where a file's readable content ended early, and why.
@@ -52,6 +53,10 @@ pub(crate) fn on_read_error(
     error: io::Error,
     stats: &ScanStats,
 ) -> Result<()> {
+    if is_input_failure(&error) {
+        // Piped input that broke off: not damaged data, and named as the user knows it.
+        return Err(Error::io(std::path::Path::new(&file.name), error));
+    }
     if file.compression.is_splittable() || error.kind() == io::ErrorKind::Interrupted {
         return Err(Error::io(&file.path, error));
     }

@@ -202,18 +202,6 @@ impl LogTable {
         target_partitions: usize,
     ) -> Result<LogScanExec> {
         let (columns, schema) = self.projected(projection)?;
-        let mut spans = Vec::with_capacity(self.files.len());
-        for file in &self.files {
-            // Pruning seeks in whole files; other scans read piped input as it comes.
-            let file = match self.time_ordered {
-                Some(_) => file.completed()?,
-                None => file.settled(),
-            };
-            let len = std::fs::metadata(&file.path)
-                .map_err(|e| Error::io(&file.path, e))?
-                .len();
-            spans.push(FileSpan::whole(file, len));
-        }
         // Line numbers, and formats whose lines depend on earlier ones, need each file read
         // from its top: no splitting then.
         let line_numbers = BatchBuilder::needs_line_numbers(&columns);
@@ -223,6 +211,25 @@ impl LogTable {
             self.min_split
         };
         let filter = RowFilter::from_exprs(filters, &self.columns);
+        // Pruning seeks in whole files: piped plain text it may prune is waited for; other
+        // scans read piped input as it comes.
+        let may_prune = self.time_ordered.is_some()
+            && !line_numbers
+            && self.format.splittable()
+            && prune::time_column(&self.columns)
+                .is_some_and(|(_, slot)| Bounds::of(&filter, slot).is_some());
+        let mut spans = Vec::with_capacity(self.files.len());
+        for file in &self.files {
+            let file = if may_prune && file.compression.is_splittable() {
+                file.completed()?
+            } else {
+                file.settled()
+            };
+            let len = std::fs::metadata(&file.path)
+                .map_err(|e| Error::io(&file.path, e))?
+                .len();
+            spans.push(FileSpan::whole(file, len));
+        }
         let time_pruning = match self.time_ordered {
             Some(slack) => Some(self.prune(&mut spans, &filter, slack, line_numbers)?),
             None => None,

@@ -130,46 +130,66 @@ fn stdin_gives_the_same_answers_as_the_file() {
 
 /// A query over piped input reads the lines as they come: `LIMIT 1` answers while the pipe
 /// is still open (the input is not copied to its end first), and the process then ends
-/// without waiting for the rest.
+/// without waiting for the rest, also when the limit could not be pushed into the scan (which
+/// is then still waiting for more input).
 #[test]
 fn piped_input_is_queried_while_it_is_still_arriving() {
     let dir = Scratch::new("stdin-live");
     let (log, _) = dir.generated(
         "access.log",
         &GenOptions {
-            lines: 1000,
+            // One batch and a part: the scan hands on a batch, then waits for more input.
+            lines: 10_000,
             seed: 43,
             ..Default::default()
         },
     );
     let data = std::fs::read(&log).unwrap();
-    let sql = "SELECT client, ts, status FROM logs LIMIT 1";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logsql"))
-        .args(["-", "--out-format", "csv", "-e", sql])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    // More than format detection samples (64 KB), then nothing, with the pipe left open.
-    stdin.write_all(&data).unwrap();
-    stdin.flush().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || tx.send(child.wait_with_output()));
-    let out = rx
-        .recv_timeout(std::time::Duration::from_secs(60))
-        .expect("the answer came while stdin was open")
-        .unwrap();
-    drop(stdin);
+    for sql in [
+        "SELECT client, ts, status FROM logs LIMIT 1",
+        "SELECT count(*) AS n FROM (SELECT client FROM logs WHERE lower(user_agent) LIKE '%a%' LIMIT 5)",
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_logsql"))
+            .args(["-", "--out-format", "csv", "-e", sql])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        // More than format detection samples (64 KB) and than a batch (8192 rows), then
+        // nothing, with the pipe left open.
+        stdin.write_all(&data).unwrap();
+        stdin.flush().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(child.wait_with_output()));
+        let out = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no answer while stdin was open: {sql}"))
+            .unwrap();
+        drop(stdin);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let from_file = query_csv(&[&log], &[], sql);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), from_file.ok(), "{sql}");
+        assert_eq!(from_file.csv_rows().len(), 1);
+    }
+}
+
+/// The shell reads its statements from stdin, so it refuses stdin as its log (the two would
+/// share the pipe's bytes).
+#[test]
+fn the_shell_does_not_take_stdin_as_its_log() {
+    let run = crate::util::logsql_piped(&["-"], &[], "SELECT 1;\n");
+    assert_eq!(run.status, 1, "{}", run.stderr);
     assert!(
-        out.status.success(),
+        run.stderr.contains("'-' cannot be a log here"),
         "{}",
-        String::from_utf8_lossy(&out.stderr)
+        run.stderr
     );
-    let from_file = query_csv(&[&log], &[], sql);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), from_file.ok());
-    assert_eq!(from_file.csv_rows().len(), 1);
 }
 
 /// Statements after the first read the copy of stdin again, in whole: the same answers as

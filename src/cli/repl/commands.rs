@@ -332,6 +332,7 @@ impl Repl {
                 name,
                 format,
             } => {
+                super::refuse_stdin_log(&paths)?;
                 let table = self.session.open(&name, &paths, &format)?;
                 let size: u64 = table
                     .files()

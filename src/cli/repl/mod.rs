@@ -102,8 +102,19 @@ pub struct Repl {
     catalog: Arc<Mutex<Catalog>>,
 }
 
+/// The shell reads its statements from stdin, so stdin cannot be a log as well.
+fn refuse_stdin_log(paths: &[std::path::PathBuf]) -> Result<()> {
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        anyhow::bail!(
+            "the shell reads its statements from standard input, so '-' cannot be a log here: pipe the log with a query, logsql - -e SQL (or -f FILE)"
+        );
+    }
+    Ok(())
+}
+
 /// Runs the shell: interactive when stdin is a terminal, else the statements on stdin.
 pub fn run(cli: &Cli) -> Result<Outcome> {
+    refuse_stdin_log(&cli.paths)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
