@@ -2,11 +2,10 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use logsql::generate::GenOptions;
 
-use crate::util::{query_csv, Scratch};
+use crate::util::{logsql_piped, query_csv, spawn_piped, Run, Scratch};
 
 const QUERIES: [&str; 3] = [
     "SELECT count(*), sum(bytes), min(ts), max(ts), count(DISTINCT client) FROM logs",
@@ -105,26 +104,9 @@ fn stdin_gives_the_same_answers_as_the_file() {
     );
     let data = std::fs::read(&log).unwrap();
     for sql in QUERIES {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_logsql"))
-            .args(["-", "--out-format", "csv", "-e", sql])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(&data).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let piped = logsql_piped(&["-", "--out-format", "csv", "-e", sql], &[], &data);
         let file_answer = query_csv(&[&log], &[], sql);
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout),
-            file_answer.ok(),
-            "{sql}"
-        );
+        assert_eq!(piped.ok(), file_answer.ok(), "{sql}");
     }
 }
 
@@ -149,13 +131,7 @@ fn piped_input_is_queried_while_it_is_still_arriving() {
         "SELECT client, ts, status FROM logs LIMIT 1",
         "SELECT count(*) AS n FROM (SELECT client FROM logs WHERE lower(user_agent) LIKE '%a%' LIMIT 5)",
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_logsql"))
-            .args(["-", "--out-format", "csv", "-e", sql])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_piped(&["-", "--out-format", "csv", "-e", sql], &[]);
         let mut stdin = child.stdin.take().unwrap();
         // More than format detection samples (64 KB) and than a batch (8192 rows), then
         // nothing, with the pipe left open.
@@ -168,13 +144,8 @@ fn piped_input_is_queried_while_it_is_still_arriving() {
             .unwrap_or_else(|_| panic!("no answer while stdin was open: {sql}"))
             .unwrap();
         drop(stdin);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         let from_file = query_csv(&[&log], &[], sql);
-        assert_eq!(String::from_utf8_lossy(&out.stdout), from_file.ok(), "{sql}");
+        assert_eq!(Run::of(out).ok(), from_file.ok(), "{sql}");
         assert_eq!(from_file.csv_rows().len(), 1);
     }
 }
@@ -183,7 +154,7 @@ fn piped_input_is_queried_while_it_is_still_arriving() {
 /// share the pipe's bytes).
 #[test]
 fn the_shell_does_not_take_stdin_as_its_log() {
-    let run = crate::util::logsql_piped(&["-"], &[], "SELECT 1;\n");
+    let run = logsql_piped(&["-"], &[], "SELECT 1;\n");
     assert_eq!(run.status, 1, "{}", run.stderr);
     assert!(
         run.stderr.contains("'-' cannot be a log here"),
@@ -206,34 +177,26 @@ fn every_statement_over_piped_input_sees_all_of_it() {
         },
     );
     let data = std::fs::read(&log).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logsql"))
-        .args(["-", "--out-format", "tsv"])
-        .args(["-e", "SELECT count(*) FROM logs"])
-        .args(["-e", "SELECT count(*) FROM logs_rejects"])
-        .args(["-e", "SELECT count(*) FROM logs WHERE status = 200"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&data).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let counts: Vec<u64> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.parse().ok())
-        .collect();
+    let args = [
+        "-",
+        "--out-format",
+        "tsv",
+        "-e",
+        "SELECT count(*) FROM logs",
+        "-e",
+        "SELECT count(*) FROM logs_rejects",
+        "-e",
+        "SELECT count(*) FROM logs WHERE status = 200",
+    ];
+    let piped = logsql_piped(&args, &[], &data);
+    let counts: Vec<u64> = piped.ok().lines().filter_map(|l| l.parse().ok()).collect();
     let ok_200 = truth.status.get(&200).copied().unwrap_or(0);
     assert!(truth.rejects > 0 && ok_200 > 0);
     assert_eq!(
         counts,
         [truth.rows, truth.rejects, ok_200],
         "{}",
-        String::from_utf8_lossy(&out.stdout)
+        piped.stdout
     );
 }
 

@@ -56,6 +56,15 @@ pub struct Run {
 }
 
 impl Run {
+    /// What a finished process left.
+    pub fn of(out: Output) -> Run {
+        Run {
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// Asserts success and returns stdout, printing everything on failure.
     #[track_caller]
     pub fn ok(&self) -> &str {
@@ -84,18 +93,13 @@ pub fn logsql(args: &[&str]) -> Run {
         .env_remove("RUST_BACKTRACE")
         .output()
         .expect("run logsql");
-    Run {
-        status: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(out)
 }
 
-/// Runs `logsql ARGS` with `stdin` piped in and `envs` set.
-pub fn logsql_piped(args: &[&str], envs: &[(&str, &Path)], stdin: &str) -> Run {
-    use std::io::Write;
+/// Starts `logsql ARGS` with `envs` set and stdin, stdout and stderr piped.
+pub fn spawn_piped(args: &[&str], envs: &[(&str, &Path)]) -> std::process::Child {
     use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logsql"))
+    Command::new(env!("CARGO_BIN_EXE_logsql"))
         .args(args)
         .envs(envs.iter().copied())
         .env_remove("RUST_BACKTRACE")
@@ -103,19 +107,20 @@ pub fn logsql_piped(args: &[&str], envs: &[(&str, &Path)], stdin: &str) -> Run {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run logsql");
+        .expect("run logsql")
+}
+
+/// Runs `logsql ARGS` with `stdin` piped in and `envs` set.
+pub fn logsql_piped(args: &[&str], envs: &[(&str, &Path)], stdin: impl AsRef<[u8]>) -> Run {
+    use std::io::Write;
+    let mut child = spawn_piped(args, envs);
     child
         .stdin
         .take()
         .expect("piped stdin")
-        .write_all(stdin.as_bytes())
+        .write_all(stdin.as_ref())
         .expect("write stdin");
-    let out = child.wait_with_output().expect("wait for logsql");
-    Run {
-        status: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(child.wait_with_output().expect("wait for logsql"))
 }
 
 /// Runs one query as CSV on `files`.
