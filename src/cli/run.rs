@@ -142,6 +142,11 @@ impl Session {
         let spool = match &self.stdin_spool {
             Some(spool) => spool.clone(),
             None => {
+                if io::IsTerminal::is_terminal(&io::stdin()) {
+                    anyhow::bail!(
+                        "standard input is a terminal, not a log: pipe one in, e.g. zcat access.log.gz | logsql - -e SQL"
+                    );
+                }
                 widen_pipe(io::stdin());
                 let spool = Spool::start(io::stdin()).context("copying standard input")?;
                 self.stdin_spool = Some(spool.clone());

@@ -45,6 +45,22 @@ pub(crate) fn wait(p: &mut Shell, needle: &str) -> String {
     }
 }
 
+/// `-` with stdin a terminal is an error at once, not a wait for typed log lines.
+#[test]
+fn a_terminal_is_not_taken_for_piped_input() {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_logsql"));
+    cmd.args(["-", "-e", "SELECT count(*) FROM logs"])
+        .env("TERM", "xterm")
+        .env_remove("RUST_BACKTRACE");
+    let mut p = Session::spawn(cmd).expect("spawn logsql in a pty");
+    p.set_expect_timeout(Some(Duration::from_secs(20)));
+    p.expect("standard input is a terminal, not a log")
+        .expect("the error, without waiting for input");
+    p.expect(Eof).unwrap();
+    let status = p.get_process().wait().unwrap();
+    assert!(format!("{status:?}").ends_with(", 1)"), "{status:?}");
+}
+
 /// Ctrl-D at an empty prompt ends the shell with status 0.
 fn quit_with_ctrl_d(mut p: Shell) {
     p.expect("logsql> ").unwrap();
