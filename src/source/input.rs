@@ -120,15 +120,15 @@ impl LogFile {
     /// The file a spool fills, known as `name`; its compression is recognised from its first
     /// bytes (waiting for them).
     pub fn spooled(spool: Spool, name: impl Into<String>) -> Result<LogFile> {
-        let path = spool.path().to_path_buf();
+        let name = name.into();
         let mut head = Vec::with_capacity(6);
         spool
             .reader()
             .and_then(|r| r.take(6).read_to_end(&mut head))
-            .map_err(|e| Error::io(&path, e))?;
+            .map_err(|e| Error::io(Path::new(&name), e))?;
         Ok(LogFile {
-            path,
-            name: name.into(),
+            path: spool.path().to_path_buf(),
+            name,
             compression: Compression::from_magic(&head),
             spool: Some(spool),
         })
@@ -148,7 +148,7 @@ impl LogFile {
     /// before it starts (time-range pruning seeks in it).
     pub fn completed(&self) -> Result<LogFile> {
         if let Some(spool) = &self.spool {
-            spool.wait().map_err(|e| Error::io(&self.path, e))?;
+            spool.wait().map_err(|e| Error::io(Path::new(&self.name), e))?;
         }
         Ok(self.settled())
     }
