@@ -148,7 +148,9 @@ impl LogFile {
     /// before it starts (time-range pruning seeks in it).
     pub fn completed(&self) -> Result<LogFile> {
         if let Some(spool) = &self.spool {
-            spool.wait().map_err(|e| Error::io(Path::new(&self.name), e))?;
+            spool
+                .wait()
+                .map_err(|e| Error::io(Path::new(&self.name), e))?;
         }
         Ok(self.settled())
     }
