@@ -139,8 +139,8 @@ RESULTS=$(mktemp)
     run "WHERE status = 500" wc "$BIN" "$LOG" -e "SELECT count(*), sum(bytes) FROM logs WHERE status = 500"
     run "last hour: full scan" wc "$BIN" "$LOG" -e "$LAST_HOUR"
     run "last hour: --time-ordered" wc "$BIN" "$LOG" --time-ordered -e "$LAST_HOUR"
-    # Piped input: spooled to a temporary file, then read like one (`cat | wc -l` reads the
-    # pipe with Linux's default 64 KB buffer; logsql asks for 1 MB).
+    # Piped input: queried as it arrives while it is copied to a temporary file (`cat | wc -l`
+    # reads the pipe with Linux's default 64 KB buffer; logsql asks for 1 MB).
     run "cat | wc -l" - sh -c "cat '$LOG' | wc -l"
     run "stdin: GROUP BY status" pipe sh -c "cat '$LOG' | '$BIN' - -e 'SELECT status, count(*) FROM logs GROUP BY status'"
     run "stdin: LIMIT 10" - sh -c "cat '$LOG' | '$BIN' - -e 'SELECT * FROM logs LIMIT 10'"

@@ -12,6 +12,7 @@ use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement};
 use futures::StreamExt;
 use logsql::session::{OpenedLogs, ReadLog};
+use logsql::source::input::STDIN_NAME;
 use logsql::source::{find_log_files, DirFilter, LogFile, Spool};
 use logsql::table::hidden::hide_columns;
 use logsql::table::ScanStats;
@@ -153,7 +154,7 @@ impl Session {
                 spool
             }
         };
-        Ok(LogFile::spooled(spool, "<stdin>")?)
+        Ok(LogFile::spooled(spool, STDIN_NAME)?)
     }
 
     /// Plans one statement with `params` bound to its `$name` placeholders (their names are

@@ -88,6 +88,9 @@ fn decode(
     })
 }
 
+/// The name piped input goes by, in messages and in `_file`.
+pub const STDIN_NAME: &str = "<stdin>";
+
 /// One file of a log table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogFile {
@@ -125,7 +128,7 @@ impl LogFile {
         spool
             .reader()
             .and_then(|r| r.take(6).read_to_end(&mut head))
-            .map_err(|e| Error::io(Path::new(&name), e))?;
+            .map_err(|e| Error::io(&name, e))?;
         Ok(LogFile {
             path: spool.path().to_path_buf(),
             name,
@@ -148,11 +151,18 @@ impl LogFile {
     /// before it starts (time-range pruning seeks in it).
     pub fn completed(&self) -> Result<LogFile> {
         if let Some(spool) = &self.spool {
-            spool
-                .wait()
-                .map_err(|e| Error::io(Path::new(&self.name), e))?;
+            spool.wait().map_err(|e| self.io_error(e))?;
         }
         Ok(self.settled())
+    }
+
+    /// An I/O error naming the file as the user knows it: `<stdin>`, not its temporary copy.
+    pub(crate) fn io_error(&self, error: io::Error) -> Error {
+        if self.name == STDIN_NAME {
+            Error::io(&self.name, error)
+        } else {
+            Error::io(&self.path, error)
+        }
     }
 
     /// Whether the file can be read in byte ranges: a plain file whose size is known.
@@ -166,7 +176,7 @@ impl LogFile {
             Some(spool) => spool.reader().and_then(|r| decode(r, self.compression)),
             None => open_decoded(&self.path, self.compression),
         };
-        decoded.map_err(|e| Error::io(&self.path, e))
+        decoded.map_err(|e| self.io_error(e))
     }
 
     /// The decoded bytes of the whole file, for reading it all: a compressed file is decoded
@@ -176,7 +186,7 @@ impl LogFile {
         if self.compression.is_splittable() {
             return Ok(decoded); // a plain file, or a spool (whose copy has a thread already)
         }
-        let ahead = ReadAhead::new(decoded).map_err(|e| Error::io(&self.path, e))?;
+        let ahead = ReadAhead::new(decoded).map_err(|e| self.io_error(e))?;
         Ok(Box::new(ahead))
     }
 }

@@ -9,7 +9,7 @@
 
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 
@@ -116,7 +116,6 @@ impl Spool {
             file: File::open(self.path())?,
             offset: 0,
             shared: self.shared.clone(),
-            path: self.path().to_path_buf(),
         })
     }
 }
@@ -166,7 +165,6 @@ pub struct SpoolReader {
     file: File,
     offset: u64,
     shared: Arc<Shared>,
-    path: PathBuf,
 }
 
 impl Read for SpoolReader {
@@ -181,10 +179,7 @@ impl Read for SpoolReader {
                 let want = buf.len().min((written - self.offset) as usize);
                 let n = self.file.read(&mut buf[..want])?;
                 if n == 0 {
-                    return Err(io::Error::other(format!(
-                        "{}: the copy of standard input shrank",
-                        self.path.display()
-                    )));
+                    return Err(input_failed("the copy of standard input shrank".into()));
                 }
                 self.offset += n as u64;
                 return Ok(n);

@@ -55,7 +55,7 @@ pub(crate) fn on_read_error(
 ) -> Result<()> {
     if is_input_failure(&error) {
         // Piped input that broke off: not damaged data, and named as the user knows it.
-        return Err(Error::io(std::path::Path::new(&file.name), error));
+        return Err(file.io_error(error));
     }
     if file.compression.is_splittable() || error.kind() == io::ErrorKind::Interrupted {
         return Err(Error::io(&file.path, error));
