@@ -9,7 +9,7 @@ pub const CLF_TIME_LEN: usize = 26;
 
 use super::digits::{all_digits, pairs, word, ZEROS};
 
-const NANOS_PER_SEC: i64 = 1_000_000_000;
+pub const NANOS_PER_SEC: i64 = 1_000_000_000;
 
 /// Remembers recent dates: consecutive lines nearly always share the date, and a date
 /// (a month name, a calendar) is the costly part of a timestamp. The time of day and the zone

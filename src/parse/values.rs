@@ -7,10 +7,8 @@
 use super::digits::parse_digits;
 use super::record::{Escapes, FieldType, Record, Value};
 use super::reject::RejectReason;
-use super::timestamp::{parse_offset, to_utc_nanos, ClfTimeCache, CLF_TIME_LEN};
+use super::timestamp::{parse_offset, to_utc_nanos, ClfTimeCache, CLF_TIME_LEN, NANOS_PER_SEC};
 use crate::search::{find_byte, FindEither};
-
-const NANOS_PER_SEC: i64 = 1_000_000_000;
 
 /// How a timestamp field is written.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -286,11 +284,11 @@ fn parse_float_sum(s: &[u8]) -> Option<f64> {
 
 /// Seconds (or millis, micros) since the epoch, with an optional fraction.
 fn epoch(s: &[u8], per_second: i64) -> Option<i64> {
-    let (whole, frac) = match memchr::memchr(b'.', s) {
+    let (whole_text, frac) = match memchr::memchr(b'.', s) {
         Some(dot) => (&s[..dot], &s[dot + 1..]),
         None => (s, &b""[..]),
     };
-    let whole = parse_int(whole)?;
+    let whole = parse_int(whole_text)?;
     if frac.len() > 9 || !frac.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -300,6 +298,10 @@ fn epoch(s: &[u8], per_second: i64) -> Option<i64> {
     for &d in frac {
         scale /= 10;
         frac_nanos += i64::from(d - b'0') * scale;
+    }
+    // The fraction has the sign of the whole: `-1.5` is 1.5 s before the epoch.
+    if whole_text.first() == Some(&b'-') {
+        frac_nanos = -frac_nanos;
     }
     whole.checked_mul(unit)?.checked_add(frac_nanos)
 }
@@ -438,6 +440,10 @@ mod tests {
             Some(1_700_000_000_123_000_000)
         );
         assert_eq!(epoch(b"17x", 1), None);
+        // Before the epoch the fraction counts backwards too.
+        assert_eq!(epoch(b"-1.5", 1), Some(-1_500_000_000));
+        assert_eq!(epoch(b"-0.25", 1), Some(-250_000_000));
+        assert_eq!(epoch(b"-2", 1000), Some(-2_000_000));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! The table's columns are the union of the `#Fields` directives in the sample, with friendly
 //! names where the built-in formats have one (`c-ip` is `client`, `sc-status` is `status`,
 //! `time-taken` is `duration_ms`); `date` and `time` together make `ts` (UTC, as the format
-//! says). `-` is NULL and `+` in text stands for a space. A file must be read from its top to
+//! says). A log whose `#Fields` have a `time` but no `date` takes the date of its `#Date`
+//! directive, as the format intends, a day later each time the clock runs back past midnight. `-` is NULL and `+` in text stands for a space. A file must be read from its top to
 //! know its directives, so W3C files are not split across cores.
 
 use std::collections::HashMap;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 
 use super::record::{ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, Value};
 use super::reject::RejectReason;
-use super::timestamp::to_utc_nanos;
+use super::timestamp::{to_utc_nanos, NANOS_PER_SEC};
 use super::values::{Conversion, Converter};
 
 /// The columns of a W3C table.
@@ -130,6 +131,47 @@ pub struct W3cParser {
     format: Arc<W3cFormat>,
     targets: Vec<Target>,
     conv: Converter,
+    dates: DirectiveDate,
+}
+
+/// The date of lines that have a time but no date: the last `#Date` directive's, moved on a
+/// day whenever the time of day falls back by more than half a day (midnight has passed).
+#[derive(Debug, Default)]
+struct DirectiveDate {
+    /// `yyyy-mm-dd` of the last `#Date` directive.
+    date: Option<[u8; 10]>,
+    days_after: i64,
+    last_time_of_day: Option<i64>,
+}
+
+impl DirectiveDate {
+    const HALF_DAY: i64 = 12 * 3600 * NANOS_PER_SEC;
+
+    /// Takes the date of a `#Date: yyyy-mm-dd hh:mm:ss` directive, if `line` is one.
+    fn observe(&mut self, line: &[u8]) {
+        if let Some(rest) = line.strip_prefix(b"#Date:") {
+            let rest = rest.trim_ascii_start();
+            *self = DirectiveDate {
+                date: rest.get(..10).and_then(|d| d.try_into().ok()),
+                ..DirectiveDate::default()
+            };
+        }
+    }
+
+    /// The instant of `time` on the directive's date (as moved on by midnights).
+    fn instant(&mut self, time: &[u8]) -> Option<i64> {
+        let date = self.date?;
+        let time_of_day = w3c_time(Some(b"1970-01-01"), Some(time))?;
+        if self
+            .last_time_of_day
+            .is_some_and(|last| time_of_day + Self::HALF_DAY < last)
+        {
+            self.days_after += 1;
+        }
+        self.last_time_of_day = Some(time_of_day);
+        let midnight = w3c_time(Some(&date), None)?;
+        midnight.checked_add(self.days_after * 86_400 * NANOS_PER_SEC + time_of_day)
+    }
 }
 
 impl W3cParser {
@@ -138,6 +180,7 @@ impl W3cParser {
             format,
             targets: Vec::new(),
             conv: Converter::default(),
+            dates: DirectiveDate::default(),
         }
     }
 }
@@ -148,6 +191,7 @@ impl LineParser for W3cParser {
             return Err(RejectReason::Empty);
         }
         if line[0] == b'#' {
+            self.dates.observe(line);
             if let Some(names) = fields_directive(line) {
                 self.targets = names
                     .iter()
@@ -190,7 +234,11 @@ impl LineParser for W3cParser {
             });
         }
         if let Some(slot) = self.format.ts_slot {
-            let ts = w3c_time(date, time).ok_or(RejectReason::BadTimestamp)?;
+            let ts = match (date, time) {
+                (None, Some(time)) => self.dates.instant(time),
+                _ => w3c_time(date, time),
+            };
+            let ts = ts.ok_or(RejectReason::BadTimestamp)?;
             rec.values[slot] = Value::Time(ts);
         }
         Ok(Parsed::Row)
@@ -282,6 +330,46 @@ mod tests {
         assert_eq!(
             p.parse(b"2024-05-01 10:00:02 1.2.3.4", &mut rec),
             Err(RejectReason::MissingFields)
+        );
+    }
+
+    /// A log of times without dates takes its `#Date` directive's date, and the next day's
+    /// once the clock passes midnight; without a `#Date` such lines have no instant.
+    #[test]
+    fn times_without_dates_take_the_directive_date() {
+        let log = "#Date: 2024-05-01 23:59:00
+#Fields: time c-ip sc-status
+23:59:58 10.0.0.1 200
+23:59:57 10.0.0.2 200
+00:00:01 10.0.0.3 200
+#Date: 2024-06-10 08:00:00
+08:00:00.250 10.0.0.4 200";
+        let lines: Vec<&[u8]> = log.lines().map(str::as_bytes).collect();
+        let f = Arc::new(W3cFormat::infer(lines.iter().copied()).unwrap());
+        assert_eq!(f.columns()[0].name, "ts");
+        let mut p = W3cParser::new(f.clone());
+        let mut rec = Record::default();
+        let mut times = Vec::new();
+        for line in &lines {
+            if p.parse(line, &mut rec).unwrap() == Parsed::Row {
+                times.push(rec.values[0]);
+            }
+        }
+        let at = |s: &str| Value::Time(crate::parse::values::parse_iso8601(s.as_bytes()).unwrap());
+        assert_eq!(
+            times,
+            [
+                at("2024-05-01T23:59:58Z"),
+                at("2024-05-01T23:59:57Z"),
+                at("2024-05-02T00:00:01Z"),
+                at("2024-06-10T08:00:00.250Z"),
+            ]
+        );
+        let mut undated = W3cParser::new(f);
+        undated.parse(lines[1], &mut rec).unwrap();
+        assert_eq!(
+            undated.parse(lines[2], &mut rec),
+            Err(RejectReason::BadTimestamp)
         );
     }
 

@@ -6,6 +6,7 @@ pub mod exec;
 pub mod filter;
 pub mod follow;
 pub mod hidden;
+mod leaf;
 pub mod provider;
 pub mod prune;
 pub mod scan;
