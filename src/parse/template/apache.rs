@@ -223,6 +223,20 @@ mod tests {
         assert!(compile("%h%u").unwrap_err().contains("nothing between"));
     }
 
+    /// A strftime time with a space, followed by a literal longer than one byte: the field
+    /// ends at the literal after the time's own space, even where that space is not followed
+    /// by the literal's rest.
+    #[test]
+    fn spaced_strftime_time_before_a_quote() {
+        let t = compile(r#"%h %{%Y-%m-%d %H:%M:%S}t "%r" %>s %b"#).unwrap();
+        let line = br#"1.2.3.4 2000-10-10 20:55:36 "GET / HTTP/1.1" 200 5"#;
+        let mut rec = Record::default();
+        t.parse(line, &mut rec, &mut Converter::default()).unwrap();
+        assert_eq!(rec.values[1], Value::Time(971_211_336_000_000_000));
+        assert_eq!(rec.raw_text(line, 2).unwrap().0, b"GET / HTTP/1.1");
+        assert_eq!(rec.values[3], Value::Int(200));
+    }
+
     #[test]
     fn bad_values_are_rejects() {
         let t = compile(r#"%h "%r" %>s %D"#).unwrap();

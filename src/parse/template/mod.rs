@@ -11,7 +11,7 @@ pub mod nginx;
 
 use super::record::{ColumnSpec, Escapes, LineParser, Parsed, Record, RowCheck, Value};
 use super::reject::RejectReason;
-use super::values::{Conversion, Converter};
+use super::values::{Conversion, Converter, TimeFormat};
 use crate::search::{find_byte, FindEither};
 
 /// A field as a format string defines it.
@@ -164,19 +164,26 @@ impl Template {
         if slots == 0 {
             return Err("the format has no fields".into());
         }
-        // A strftime time contains as many of the next literal's first byte as its pattern.
+        // A time holds as many of the next literal's first byte as its pattern (a CLF time,
+        // unbracketed as nginx's `$time_local` may be, holds one space); the field ends after
+        // them.
         for i in 0..items.len() {
             let next_first = match items.get(i + 1) {
                 Some(Item::Literal(lit)) => lit[0],
                 _ => continue,
             };
             if let Item::Field {
-                conv: Conversion::Time(super::values::TimeFormat::Strftime(p)),
+                conv: Conversion::Time(time),
                 skip,
                 ..
             } = &mut items[i]
             {
-                *skip = p.bytes().filter(|b| *b == next_first).count();
+                let pattern = match time {
+                    TimeFormat::Strftime(p) => p.as_bytes(),
+                    TimeFormat::Clf => b"10/Oct/2000:13:55:36 -0700",
+                    _ => continue,
+                };
+                *skip = pattern.iter().filter(|b| **b == next_first).count();
             }
         }
         Ok(Template {
@@ -412,12 +419,12 @@ fn field_end(
             let mut i = 0;
             loop {
                 let at = find_byte(rest, i, first)?;
-                if has_prefix(&rest[at + 1..], &lit[1..]) {
-                    if skip == 0 {
-                        let end = pos + at;
-                        return Some((end, end + lit.len(), None));
-                    }
+                // The field's own bytes come first, whatever follows them.
+                if skip > 0 {
                     skip -= 1;
+                } else if has_prefix(&rest[at + 1..], &lit[1..]) {
+                    let end = pos + at;
+                    return Some((end, end + lit.len(), None));
                 }
                 i = at + 1;
             }

@@ -147,6 +147,18 @@ mod tests {
         assert_eq!(rec.values[9], Value::Null);
     }
 
+    /// `$time_local` without brackets ends after the space inside it, not at it.
+    #[test]
+    fn unbracketed_local_time() {
+        let t = compile("$time_local $remote_addr $status").unwrap();
+        let line = b"22/Jan/2019:03:56:14 +0330 10.0.0.1 200";
+        let mut rec = Record::default();
+        t.parse(line, &mut rec, &mut Converter::default()).unwrap();
+        assert_eq!(rec.values[0], Value::Time(1_548_116_774_000_000_000));
+        assert_eq!(rec.raw_text(line, 1).unwrap().0, b"10.0.0.1");
+        assert_eq!(rec.values[2], Value::Int(200));
+    }
+
     #[test]
     fn iso_time_msec_and_braces() {
         let t = compile(r#"${msec} $time_iso8601 $host$request_uri"#);
