@@ -5,8 +5,9 @@
 //! names where the built-in formats have one (`c-ip` is `client`, `sc-status` is `status`,
 //! `time-taken` is `duration_ms`); `date` and `time` together make `ts` (UTC, as the format
 //! says). A log whose `#Fields` have a `time` but no `date` takes the date of its `#Date`
-//! directive, as the format intends, a day later each time the clock runs back past midnight. `-` is NULL and `+` in text stands for a space. A file must be read from its top to
-//! know its directives, so W3C files are not split across cores.
+//! directive, as the format intends, a day later each time the clock runs back past midnight.
+//! `-` is NULL and `+` in text stands for a space. A file must be read from its top to know
+//! its directives, so W3C files are not split across cores.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -145,7 +146,7 @@ struct DirectiveDate {
 }
 
 impl DirectiveDate {
-    const HALF_DAY: i64 = 12 * 3600 * NANOS_PER_SEC;
+    const DAY: i64 = 86_400 * NANOS_PER_SEC;
 
     /// Takes the date of a `#Date: yyyy-mm-dd hh:mm:ss` directive, if `line` is one.
     fn observe(&mut self, line: &[u8]) {
@@ -160,17 +161,16 @@ impl DirectiveDate {
 
     /// The instant of `time` on the directive's date (as moved on by midnights).
     fn instant(&mut self, time: &[u8]) -> Option<i64> {
-        let date = self.date?;
-        let time_of_day = w3c_time(Some(b"1970-01-01"), Some(time))?;
+        let on_date = w3c_time(Some(&self.date?), Some(time))?;
+        let time_of_day = on_date.rem_euclid(Self::DAY);
         if self
             .last_time_of_day
-            .is_some_and(|last| time_of_day + Self::HALF_DAY < last)
+            .is_some_and(|last| time_of_day + Self::DAY / 2 < last)
         {
             self.days_after += 1;
         }
         self.last_time_of_day = Some(time_of_day);
-        let midnight = w3c_time(Some(&date), None)?;
-        midnight.checked_add(self.days_after * 86_400 * NANOS_PER_SEC + time_of_day)
+        on_date.checked_add(self.days_after * Self::DAY)
     }
 }
 
