@@ -169,7 +169,9 @@ impl Tail {
                 let line = std::mem::take(&mut self.pending);
                 self.line_number += 1;
                 seen += 1;
-                on_event(TailEvent::Line(strip_cr(&line), self.line_number));
+                if !on_event(TailEvent::Line(strip_cr(&line), self.line_number)) {
+                    return Ok(seen);
+                }
             }
             if !self.reopen(&mut on_event)? {
                 return Ok(seen);
@@ -397,6 +399,32 @@ mod tests {
         append(&dir.path().join("a.log.1"), "\n4\n");
         append(&p, "5\n");
         assert_eq!(lines(&mut t), ["2", "3", "4", "<restart>", "5"]);
+    }
+
+    /// A consumer that stops at the held last line of a rotated file is not handed more.
+    #[test]
+    fn stopping_at_a_rotated_files_last_line_holds_the_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        append(&p, "");
+        let mut t = Tail::open(&p, Start::End, false).unwrap();
+        append(&p, "1\n2");
+        std::fs::rename(&p, dir.path().join("a.log.1")).unwrap();
+        append(&p, "3\n");
+        let mut got = Vec::new();
+        t.poll(|e| match e {
+            TailEvent::Line(l, _) => {
+                got.push(String::from_utf8_lossy(l).into_owned());
+                l != b"2"
+            }
+            TailEvent::Restart => {
+                got.push("<restart>".into());
+                true
+            }
+        })
+        .unwrap();
+        assert_eq!(got, ["1", "2"]);
+        assert_eq!(lines(&mut t), ["<restart>", "3"]);
     }
 
     #[test]

@@ -105,11 +105,19 @@ pub struct LogFile {
 }
 
 impl LogFile {
-    /// Checks that `path` is a readable file and recognises its compression.
+    /// Checks that `path` is a readable file and recognises its compression. A path that is
+    /// not a regular file (a named pipe such as `<(zcat x.gz)` or `/dev/stdin`) can be read
+    /// only once, so it is spooled like piped input.
     pub fn open(path: &Path, name: impl Into<String>) -> Result<LogFile> {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if meta.is_dir() {
             return Err(Error::IsDirectory(path.to_path_buf()));
+        }
+        if !meta.is_file() {
+            let spool = File::open(path)
+                .and_then(Spool::start)
+                .map_err(|e| Error::io(path, e))?;
+            return LogFile::spooled(spool, name);
         }
         let compression = Compression::of_file(path).map_err(|e| Error::io(path, e))?;
         Ok(LogFile {
@@ -156,13 +164,10 @@ impl LogFile {
         Ok(self.settled())
     }
 
-    /// An I/O error naming the file as the user knows it: `<stdin>`, not its temporary copy.
+    /// An I/O error naming the file as the user knows it: `<stdin>` or the path given, not
+    /// a temporary copy.
     pub(crate) fn io_error(&self, error: io::Error) -> Error {
-        if self.name == STDIN_NAME {
-            Error::io(&self.name, error)
-        } else {
-            Error::io(&self.path, error)
-        }
+        Error::io(&self.name, error)
     }
 
     /// Whether the file can be read in byte ranges: a plain file whose size is known.
@@ -217,8 +222,13 @@ impl DirFilter {
 /// Expands what the user named into files, in a stable order: a path is taken as is, a
 /// directory is walked recursively (files filtered by `filter`, sorted by path), a pattern with
 /// `*`, `?` or `[` that is not an existing path is expanded as a glob (sorted).
+///
+/// A file reached twice (named twice, or through a symbolic link, as `/var/log/containers`
+/// links into `/var/log/pods`) is taken once, under the name it was first reached by: its
+/// lines would otherwise be counted twice. Symbolic links to directories are followed, each
+/// directory walked once, so a link loop ends.
 pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
+    let mut found = Found::default();
     for arg in args {
         let text = arg.to_string_lossy();
         if !arg.exists() && text.contains(['*', '?', '[']) {
@@ -232,21 +242,80 @@ pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>
                 return Err(Error::BadInput(format!("no files match '{text}'")));
             }
             matched.sort();
-            out.extend(matched);
+            matched.into_iter().for_each(|p| found.file(p));
         } else if arg.is_dir() {
-            let before = out.len();
-            walk(arg, filter, &mut out)?;
-            if out.len() == before {
+            if found.walked(arg) {
+                continue; // named twice
+            }
+            let before = found.met;
+            found.walk(arg, filter)?;
+            if found.met == before {
                 return Err(Error::BadInput(format!(
                     "{}: no log files in this directory",
                     arg.display()
                 )));
             }
         } else {
-            out.push(arg.clone());
+            found.file(arg.clone());
         }
     }
-    Ok(out)
+    Ok(found.files)
+}
+
+/// The files found so far, and what has been seen, by real path.
+#[derive(Default)]
+struct Found {
+    files: Vec<PathBuf>,
+    real_files: std::collections::HashSet<PathBuf>,
+    real_dirs: std::collections::HashSet<PathBuf>,
+    /// Files the walks met that the filter takes, each time met.
+    met: usize,
+}
+
+impl Found {
+    /// Takes `path` unless its real file is taken already. A path that cannot be resolved
+    /// (missing) is kept, for opening it to report the error.
+    fn file(&mut self, path: PathBuf) {
+        let new = match std::fs::canonicalize(&path) {
+            Ok(real) => self.real_files.insert(real),
+            Err(_) => true,
+        };
+        if new {
+            self.files.push(path);
+        }
+    }
+
+    fn walked(&self, dir: &Path) -> bool {
+        std::fs::canonicalize(dir).is_ok_and(|real| self.real_dirs.contains(&real))
+    }
+
+    fn walk(&mut self, dir: &Path, filter: &DirFilter) -> Result<()> {
+        let real = std::fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?;
+        if !self.real_dirs.insert(real) {
+            return Ok(());
+        }
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if path.is_dir() {
+                if !name.starts_with('.') {
+                    self.walk(&path, filter)?;
+                }
+            } else if path.is_file() && filter.takes(&name) {
+                self.met += 1;
+                self.file(path);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// [`expand_paths`], then each file checked and its compression recognised; files are named
@@ -256,29 +325,6 @@ pub fn find_log_files(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<LogFil
         .iter()
         .map(|p| LogFile::open(p, p.display().to_string()))
         .collect()
-}
-
-fn walk(dir: &Path, filter: &DirFilter, out: &mut Vec<PathBuf>) -> Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if path.is_dir() {
-            if !name.starts_with('.') {
-                walk(&path, filter, out)?;
-            }
-        } else if path.is_file() && filter.takes(&name) {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -351,6 +397,55 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("no files match"));
+    }
+
+    /// A file reached through a link (as `/var/log/containers` links into `/var/log/pods`),
+    /// or named twice, is read once; a link back up the tree does not loop.
+    #[cfg(unix)]
+    #[test]
+    fn linked_and_repeated_files_are_taken_once() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("pods/web")).unwrap();
+        std::fs::create_dir_all(root.join("containers")).unwrap();
+        std::fs::write(root.join("pods/web/0.log"), b"x\n").unwrap();
+        symlink(root.join("pods/web/0.log"), root.join("containers/web.log")).unwrap();
+        symlink(root, root.join("pods/loop")).unwrap();
+        let found = expand_paths(&[root.to_path_buf()], &DirFilter::default()).unwrap();
+        assert_eq!(found, [root.join("containers/web.log")]);
+        let twice = [
+            root.join("pods/web"),
+            root.join("pods/web/0.log"),
+            root.join("pods/web"),
+        ];
+        let found = expand_paths(&twice, &DirFilter::default()).unwrap();
+        assert_eq!(found, [root.join("pods/web/0.log")]);
+    }
+
+    /// A named pipe (`<(zcat x.gz)`) is read once, into a spool, not once per use.
+    #[cfg(unix)]
+    #[test]
+    fn a_named_pipe_is_spooled() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, b"one\ntwo\n").unwrap())
+        };
+        let file = LogFile::open(&fifo, "pipe").unwrap();
+        writer.join().unwrap();
+        assert!(file.spool.is_some());
+        for _ in 0..2 {
+            let mut text = String::new();
+            file.reader().unwrap().read_to_string(&mut text).unwrap();
+            assert_eq!(text, "one\ntwo\n");
+        }
     }
 
     /// Piped input is one stream while its copy goes on, and an ordinary file once it is

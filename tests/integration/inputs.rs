@@ -110,6 +110,39 @@ fn stdin_gives_the_same_answers_as_the_file() {
     }
 }
 
+/// A named pipe given as a path (`logsql <(zcat access.log.gz)`) is read once, like `-`:
+/// format detection and the scan see the same lines, gzip on the pipe is recognised, and
+/// every answer equals the file's.
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_gives_the_same_answers_as_the_file() {
+    let dir = Scratch::new("fifo");
+    let (log, _) = dir.generated(
+        "access.log",
+        &GenOptions {
+            lines: 2000,
+            seed: 43,
+            ..Default::default()
+        },
+    );
+    let zipped = gzip(&std::fs::read(&log).unwrap());
+    let fifo = dir.path("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for sql in QUERIES {
+        let writer = {
+            let (fifo, zipped) = (fifo.clone(), zipped.clone());
+            std::thread::spawn(move || std::fs::write(fifo, zipped))
+        };
+        let piped = query_csv(&[&fifo], &[], sql);
+        writer.join().unwrap().unwrap();
+        assert_eq!(piped.ok(), query_csv(&[&log], &[], sql).ok(), "{sql}");
+    }
+}
+
 /// A query over piped input reads the lines as they come: `LIMIT 1` answers while the pipe
 /// is still open (the input is not copied to its end first), and the process then ends
 /// without waiting for the rest, also when the limit could not be pushed into the scan (which
