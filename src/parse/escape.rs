@@ -4,7 +4,8 @@
 //! writes `\xNN` too. The file stays ASCII; the value is the bytes the client sent.
 
 /// Appends the unescaped form of `raw` to `out`. Unknown escapes are kept as written, so
-/// nothing is lost (`\q` stays `\q`); Apache's `\n`, `\t` and `\r` become the control bytes.
+/// nothing is lost (`\q` stays `\q`); Apache's `\n`, `\t`, `\r`, `\b` and `\v`
+/// become the control bytes.
 pub fn unescape_into(raw: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while let Some(rel) = memchr::memchr(b'\\', &raw[i..]) {
@@ -17,6 +18,8 @@ pub fn unescape_into(raw: &[u8], out: &mut Vec<u8>) {
             Some(b'n') => Some(b'\n'),
             Some(b't') => Some(b'\t'),
             Some(b'r') => Some(b'\r'),
+            Some(b'b') => Some(0x08),
+            Some(b'v') => Some(0x0b),
             _ => None,
         };
         let hex_byte = match rest {
@@ -81,6 +84,8 @@ mod tests {
         assert_eq!(un(br#"a \"b\" c\\d"#), br#"a "b" c\d"#);
         assert_eq!(un(br"\x16\x03\x01"), [0x16, 0x03, 0x01]);
         assert_eq!(un(br"caf\xC3\xA9"), "café".as_bytes());
+        // ap_escape_logitem's control characters.
+        assert_eq!(un(br"a\bb\vc\td"), b"a\x08b\x0bc\td");
     }
 
     #[test]

@@ -18,6 +18,21 @@ pub fn compile(format: &str) -> Result<Template, String> {
     let bytes = format.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
+        // As httpd.conf writes them: `\"` inside the quoted format, `\t` and `\n`.
+        if bytes[i] == b'\\' {
+            let unescaped = match bytes.get(i + 1) {
+                Some(b'"') => Some(b'"'),
+                Some(b'\\') => Some(b'\\'),
+                Some(b't') => Some(b'\t'),
+                Some(b'n') => Some(b'\n'),
+                _ => None,
+            };
+            if let Some(byte) = unescaped {
+                literal.push(byte);
+                i += 2;
+                continue;
+            }
+        }
         if bytes[i] != b'%' {
             literal.push(bytes[i]);
             i += 1;
@@ -45,6 +60,9 @@ pub fn compile(format: &str) -> Result<Template, String> {
             return Err("the format ends with a bare '%'".into());
         };
         i += 1;
+        if letter == b't' && merge_time(&mut pieces, &mut literal, arg) {
+            continue;
+        }
         let (lead, def, trail) = directive(letter as char, arg)?;
         literal.extend_from_slice(lead.as_bytes());
         if !literal.is_empty() {
@@ -117,8 +135,9 @@ fn directive(
         'X' => text("connection_status"),
         'L' => text("log_id"),
         'R' => text("handler"),
-        'i' => named("")?,
-        'o' => named("resp_")?,
+        // Headers may be lists (`X-Forwarded-For: 1.2.3.4, 10.0.0.1`).
+        'i' => named("")?.list(),
+        'o' => named("resp_")?.list(),
         'e' => named("env_")?,
         'C' => named("cookie_")?,
         'n' => named("note_")?,
@@ -131,16 +150,55 @@ fn directive(
     Ok(("", def, ""))
 }
 
+/// A `%{...}t` that goes on the time before it, as Apache's own example does
+/// (`%{%d/%b/%Y %T}t.%{msec_frac}t %{%z}t`): its part of the pattern (`%3f` for `msec_frac`).
+fn time_part(arg: &str) -> Option<String> {
+    match strip_when(arg) {
+        "msec_frac" => Some("%3f".into()),
+        "usec_frac" => Some("%6f".into()),
+        a if a.contains('%') => Some(a.to_string()),
+        _ => None,
+    }
+}
+
+/// `begin:` and `end:` (when the request began or ended) make no difference to the format.
+fn strip_when(arg: &str) -> &str {
+    arg.strip_prefix("begin:")
+        .or_else(|| arg.strip_prefix("end:"))
+        .unwrap_or(arg)
+}
+
+/// Folds a `%{...}t` into a strftime time that only literal text separates it from: one
+/// `ts` with its fraction and zone, where three columns would each fail to parse alone.
+/// Returns whether it did.
+fn merge_time(pieces: &mut [Piece], literal: &mut Vec<u8>, arg: Option<&str>) -> bool {
+    let Some(part) = arg.and_then(time_part) else {
+        return false;
+    };
+    let Some(Piece::Field(FieldDef {
+        conv: Conversion::Time(TimeFormat::Strftime(pattern)),
+        ..
+    })) = pieces.last_mut()
+    else {
+        return false;
+    };
+    pattern.push_str(&String::from_utf8_lossy(literal).replace('%', "%%"));
+    pattern.push_str(&part);
+    literal.clear();
+    true
+}
+
 /// `%t` and `%{format}t`.
 fn time(arg: Option<&str>) -> (&'static str, FieldDef, &'static str) {
     let ts = |f: TimeFormat| FieldDef::new("ts", Conversion::Time(f));
     match arg {
         None => ("[", ts(TimeFormat::Clf), "]"),
+        // A fraction with no time before it to belong to: its digits.
+        Some(a) if matches!(strip_when(a), "msec_frac" | "usec_frac") => {
+            ("", FieldDef::new(strip_when(a), Conversion::Int64), "")
+        }
         Some(a) => {
-            let a = a
-                .strip_prefix("begin:")
-                .or_else(|| a.strip_prefix("end:"))
-                .unwrap_or(a);
+            let a = strip_when(a);
             let format = match a {
                 "sec" => TimeFormat::EpochSeconds,
                 "msec" => TimeFormat::EpochMillis,
@@ -235,6 +293,44 @@ mod tests {
         assert_eq!(rec.values[1], Value::Time(971_211_336_000_000_000));
         assert_eq!(rec.raw_text(line, 2).unwrap().0, b"GET / HTTP/1.1");
         assert_eq!(rec.values[3], Value::Int(200));
+    }
+
+    /// An unquoted header holding a list (`X-Forwarded-For` behind two proxies) is one field.
+    #[test]
+    fn unquoted_header_list() {
+        let t = compile(r#"%{X-Forwarded-For}i %l %u %t "%r" %>s %b"#).unwrap();
+        let line = br#"1.2.3.4, 10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#;
+        let mut rec = Record::default();
+        t.parse(line, &mut rec, &mut Converter::default()).unwrap();
+        assert_eq!(rec.raw_text(line, 0).unwrap().0, b"1.2.3.4, 10.0.0.1");
+        assert_eq!(rec.values[3], Value::Time(971_211_336_000_000_000));
+        assert_eq!(rec.values[5], Value::Int(200));
+    }
+
+    /// A format pasted from httpd.conf, its quotes escaped, is the same format.
+    #[test]
+    fn escaped_quotes_as_httpd_conf_writes_them() {
+        let pasted = compile(r#"%h %l %u %t \"%r\" %>s %b"#).unwrap();
+        assert_eq!(pasted, compile(r#"%h %l %u %t "%r" %>s %b"#).unwrap());
+    }
+
+    /// Apache's own example of a time in pieces: one `ts`, with its milliseconds and zone.
+    #[test]
+    fn time_in_pieces_is_one_instant() {
+        let t = compile(r#"%h [%{%d/%b/%Y %T}t.%{msec_frac}t %{%z}t] "%r" %>s"#).unwrap();
+        assert_eq!(names(&t)[..3], ["client", "ts", "request"]);
+        let line = br#"1.2.3.4 [10/Oct/2000 13:55:36.250 -0700] "GET / HTTP/1.1" 200"#;
+        let mut rec = Record::default();
+        t.parse(line, &mut rec, &mut Converter::default()).unwrap();
+        assert_eq!(rec.values[1], Value::Time(971_211_336_250_000_000));
+        assert_eq!(rec.values[3], Value::Int(200));
+        let t = compile("%{%Y-%m-%dT%H:%M:%S}t.%{usec_frac}t%{%z}t %h").unwrap();
+        let line = b"2000-10-10T20:55:36.000250+0000 1.2.3.4";
+        t.parse(line, &mut rec, &mut Converter::default()).unwrap();
+        assert_eq!(rec.values[0], Value::Time(971_211_336_000_250_000));
+        // A fraction alone is its digits.
+        let t = compile("%{sec}t.%{msec_frac}t %h").unwrap();
+        assert_eq!(names(&t)[..2], ["ts", "msec_frac"]);
     }
 
     #[test]

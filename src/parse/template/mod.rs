@@ -21,6 +21,10 @@ pub struct FieldDef {
     pub conv: Conversion,
     /// A request line (`%r`, `$request`): the method/uri/path/query/protocol columns follow it.
     pub request: bool,
+    /// A value that may be a list (`1.2.3.4, 10.0.0.1` in a header, nginx's
+    /// `0.010, 0.002 : 0.030` of upstream tries): unquoted, its `, ` and ` : ` separators do
+    /// not end it at a space.
+    pub list: bool,
 }
 
 impl FieldDef {
@@ -29,7 +33,13 @@ impl FieldDef {
             name: name.to_string(),
             conv,
             request: false,
+            list: false,
         }
+    }
+
+    /// This field, as one whose value may be a list.
+    pub fn list(self) -> Self {
+        FieldDef { list: true, ..self }
     }
 
     /// Text with backslash escapes undone; `-` is NULL.
@@ -76,6 +86,8 @@ enum Item {
         /// Occurrences of the next literal inside the field's own text to pass over (a
         /// strftime time with spaces in it).
         skip: usize,
+        /// See [`FieldDef::list`].
+        list: bool,
     },
 }
 
@@ -104,6 +116,9 @@ enum End {
     Byte(u8),
     /// Before the next `lit`, passing over `skip` of them inside the field itself.
     Literal { lit: Box<[u8]>, skip: usize },
+    /// Before the next `lit` (which starts with a space) that is not part of a list
+    /// separator, `, ` or ` : `.
+    List { lit: Box<[u8]> },
 }
 
 /// A compiled format string.
@@ -157,6 +172,7 @@ impl Template {
                         conv: def.conv,
                         quoted,
                         skip: 0,
+                        list: def.list,
                     });
                 }
             }
@@ -344,6 +360,7 @@ fn compile(items: Vec<Item>) -> Vec<Step> {
                 conv,
                 quoted,
                 skip,
+                list,
             } => {
                 let end = match items.next() {
                     None => End::Line,
@@ -351,6 +368,9 @@ fn compile(items: Vec<Item>) -> Vec<Step> {
                         lit: lit.into(),
                         last: items.peek().is_none(),
                     },
+                    Some(Item::Literal(lit)) if list && lit[0] == b' ' => {
+                        End::List { lit: lit.into() }
+                    }
                     Some(Item::Literal(lit)) if lit.len() == 1 && skip == 0 => End::Byte(lit[0]),
                     Some(Item::Literal(lit)) => End::Literal {
                         lit: lit.into(),
@@ -423,6 +443,21 @@ fn field_end(
                 if skip > 0 {
                     skip -= 1;
                 } else if has_prefix(&rest[at + 1..], &lit[1..]) {
+                    let end = pos + at;
+                    return Some((end, end + lit.len(), None));
+                }
+                i = at + 1;
+            }
+        }
+        End::List { lit } => {
+            let mut i = 0;
+            loop {
+                let at = find_byte(rest, i, b' ')?;
+                let after = &rest[at + 1..];
+                let separator = (at > 0 && rest[at - 1] == b',')
+                    || after.starts_with(b": ")
+                    || (at > 1 && &rest[at - 2..at] == b" :");
+                if !separator && has_prefix(after, &lit[1..]) {
                     let end = pos + at;
                     return Some((end, end + lit.len(), None));
                 }

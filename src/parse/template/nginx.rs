@@ -55,7 +55,7 @@ fn variable(name: &str) -> FieldDef {
     let text = FieldDef::text;
     let int = |n: &str| FieldDef::new(n, Conversion::Int64);
     let ms = |n: &str| FieldDef::new(n, Conversion::Float { scale: 1000.0 });
-    let ms_list = |n: &str| FieldDef::new(n, Conversion::FloatSum { scale: 1000.0 });
+    let ms_list = |n: &str| FieldDef::new(n, Conversion::FloatSum { scale: 1000.0 }).list();
     let ts = |f: TimeFormat| FieldDef::new("ts", Conversion::Time(f));
     match name {
         "remote_addr" => FieldDef::new(
@@ -92,10 +92,14 @@ fn variable(name: &str) -> FieldDef {
         "server_protocol" => text("protocol"),
         "http_referer" => text("referer"),
         "http_user_agent" => text("user_agent"),
+        // Headers, and the upstream tries of one request, may be lists.
         _ => match name.strip_prefix("http_") {
-            Some(header) => text(header),
+            Some(header) => text(header).list(),
             None => match name.strip_prefix("sent_http_") {
-                Some(header) => text(&format!("resp_{header}")),
+                Some(header) => text(&format!("resp_{header}")).list(),
+                None if name.starts_with("upstream_") || name == "proxy_add_x_forwarded_for" => {
+                    text(name).list()
+                }
                 None => text(name),
             },
         },
@@ -145,6 +149,27 @@ mod tests {
         let line = br#"192.168.1.7 - - [22/Jan/2019:03:56:14 +0330] "GET / HTTP/1.1" 200 1 "-" "-" 0.001 -"#;
         t.parse(line, &mut rec, &mut Converter::default()).unwrap();
         assert_eq!(rec.values[9], Value::Null);
+    }
+
+    /// Upstream tries and header lists mid-format keep their `, ` and ` : ` separators.
+    #[test]
+    fn lists_before_a_space() {
+        let t = compile(
+            "$upstream_addr $upstream_response_time $http_x_forwarded_for $status $request_time",
+        )
+        .unwrap();
+        let line = b"10.0.0.1:80, 10.0.0.2:80 : 10.0.1.1:80 0.010, 0.002 : 0.030 1.2.3.4, 5.6.7.8 502 0.050";
+        let mut rec = Record::default();
+        t.parse(line, &mut rec, &mut Converter::default()).unwrap();
+        let text = |slot| String::from_utf8(rec.raw_text(line, slot).unwrap().0.to_vec()).unwrap();
+        assert_eq!(text(0), "10.0.0.1:80, 10.0.0.2:80 : 10.0.1.1:80");
+        assert!(matches!(rec.values[1], Value::Float(ms) if (ms - 42.0).abs() < 1e-9));
+        assert_eq!(text(2), "1.2.3.4, 5.6.7.8");
+        assert_eq!(rec.values[3], Value::Int(502));
+        let one = b"10.0.0.1:80 0.010 - 200 0.011";
+        t.parse(one, &mut rec, &mut Converter::default()).unwrap();
+        assert_eq!(rec.values[2], Value::Null);
+        assert_eq!(rec.values[3], Value::Int(200));
     }
 
     /// `$time_local` without brackets ends after the space inside it, not at it.
