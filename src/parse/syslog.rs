@@ -206,10 +206,11 @@ impl SyslogParser {
             if hms[2] != b':' || hms[5] != b':' {
                 return Err(RejectReason::BadTimestamp);
             }
-            let mut nanos = to_utc_nanos(self.year, month, day, h, m, s, 0);
-            if nanos.is_some_and(|n| n / 1_000_000_000 > self.now_secs + 86_400) {
-                nanos = to_utc_nanos(self.year - 1, month, day, h, m, s, 0);
-            }
+            // The most recent year the date exists in (Feb 29: the last leap year) that is
+            // not in the future.
+            let nanos = (0..8)
+                .filter_map(|back| to_utc_nanos(self.year - back, month, day, h, m, s, 0))
+                .find(|n| n / 1_000_000_000 <= self.now_secs + 86_400);
             rec.values[TS] = Value::Time(nanos.ok_or(RejectReason::BadTimestamp)?);
             pos += 16;
         }
@@ -335,6 +336,9 @@ mod tests {
         // December seen in January: last year.
         let rec = parse(b"Dec 31 23:59:59 web1 cron[1]: x");
         assert_eq!(rec.values[TS], Value::Time(1_672_531_199_000_000_000));
+        // Feb 29 in a year that has none: the last leap year.
+        let rec = parse(b"Feb 29 12:00:00 web1 cron[1]: x");
+        assert_eq!(rec.values[TS], Value::Time(1_582_977_600_000_000_000));
         let line = b"2023-01-22T03:56:14.123+03:30 web1 kernel: [  1.0] booting";
         let rec = parse(line);
         assert_eq!(text(&rec, line, APP), "kernel");

@@ -235,11 +235,14 @@ impl LineParser for W3cParser {
         }
         if let Some(slot) = self.format.ts_slot {
             let ts = match (date, time) {
-                (None, Some(time)) => self.dates.instant(time),
-                _ => w3c_time(date, time),
+                // `#Fields` without either: the lines have no time, not a bad one.
+                (None, None) => None,
+                (None, Some(time)) => Some(self.dates.instant(time)),
+                _ => Some(w3c_time(date, time)),
             };
-            let ts = ts.ok_or(RejectReason::BadTimestamp)?;
-            rec.values[slot] = Value::Time(ts);
+            if let Some(ts) = ts {
+                rec.values[slot] = Value::Time(ts.ok_or(RejectReason::BadTimestamp)?);
+            }
         }
         Ok(Parsed::Row)
     }
@@ -371,6 +374,25 @@ mod tests {
             undated.parse(lines[2], &mut rec),
             Err(RejectReason::BadTimestamp)
         );
+    }
+
+    /// Lines under a `#Fields` with neither date nor time have a NULL `ts`, not a bad one.
+    #[test]
+    fn fields_without_any_time_give_null() {
+        let log = "#Fields: date time c-ip sc-status
+2024-05-01 10:00:00 10.0.0.1 200
+#Fields: c-ip sc-status
+10.0.0.2 404";
+        let lines: Vec<&[u8]> = log.lines().map(str::as_bytes).collect();
+        let f = Arc::new(W3cFormat::infer(lines.iter().copied()).unwrap());
+        assert_eq!(f.columns()[0].name, "ts");
+        let mut p = W3cParser::new(f);
+        let mut rec = Record::default();
+        for line in &lines[..3] {
+            p.parse(line, &mut rec).unwrap();
+        }
+        assert_eq!(p.parse(lines[3], &mut rec), Ok(Parsed::Row));
+        assert_eq!(rec.values[0], Value::Null);
     }
 
     #[test]
