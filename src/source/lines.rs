@@ -4,7 +4,7 @@
 //! begin at 0 skips to just after the first `\n` at or after `start - 1`, and the last line it
 //! yields is the one that starts before `end`, however far it runs. Adjacent ranges therefore
 //! yield every line of the file exactly once. CRLF endings lose their `\r`; a final line
-//! without a newline is still a line.
+//! without a newline is still a line, unless it was written after the scan was planned.
 
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -27,6 +27,9 @@ pub struct LineReader<R> {
     base: u64,
     /// Lines starting at or after this offset belong to the next range.
     limit: u64,
+    /// A last line without a newline that starts at or after this offset is not a line: the
+    /// file grew past its planned size, and a writer is still writing it.
+    grown_from: u64,
     eof: bool,
     bytes_read: u64,
     newline: FindByte,
@@ -46,10 +49,18 @@ impl<R: Read> LineReader<R> {
             filled: 0,
             base,
             limit,
+            grown_from: u64::MAX,
             eof: false,
             bytes_read: 0,
             newline: FindByte::new(b'\n'),
         }
+    }
+
+    /// Reads a file planned at `len` bytes: a last line without a newline in what it has
+    /// grown by since is left for a later read, as `tail -f` would, not taken half-written.
+    pub fn planned_at(mut self, len: u64) -> Self {
+        self.grown_from = len;
+        self
     }
 
     /// Bytes read from the underlying reader so far.
@@ -70,7 +81,7 @@ impl<R: Read> LineReader<R> {
                 return Ok(Some((line_start, strip_cr(&self.buf[a..b]))));
             }
             if self.eof {
-                if self.pos < self.filled {
+                if self.pos < self.filled && line_start < self.grown_from {
                     let a = self.pos;
                     self.pos = self.filled;
                     return Ok(Some((line_start, strip_cr(&self.buf[a..self.filled]))));
@@ -158,6 +169,26 @@ mod tests {
             out.push((off, line.to_vec()));
         }
         out
+    }
+
+    /// A file that grew after planning: its new last line, not yet ended, is not read half
+    /// written; a last line without a newline that was there when planned is a line.
+    #[test]
+    fn a_line_being_written_after_planning_is_left() {
+        let data = b"one\ntwo\nthr";
+        let read = |planned: u64| {
+            let mut r = LineReader::for_range(Cursor::new(data.to_vec()), 0, u64::MAX)
+                .unwrap()
+                .planned_at(planned);
+            let mut out = Vec::new();
+            while let Some((_, line)) = r.next_line().unwrap() {
+                out.push(String::from_utf8(line.to_vec()).unwrap());
+            }
+            out
+        };
+        assert_eq!(read(8), ["one", "two"]);
+        assert_eq!(read(4), ["one", "two"]);
+        assert_eq!(read(9), ["one", "two", "thr"]);
     }
 
     #[test]

@@ -164,7 +164,8 @@ pub fn scan_rows(
             let handle = File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
             let same_file = handle.try_clone().map_err(|e| Error::io(&file.path, e))?;
             let reader = LineReader::for_range(handle, range.start, range.end)
-                .map_err(|e| Error::io(&file.path, e))?;
+                .map_err(|e| Error::io(&file.path, e))?
+                .planned_at(range.planned_len);
             let go_on = scanner.scan(reader, file)?;
             damage::check_not_shrunk(range, &same_file)?;
             go_on
