@@ -84,6 +84,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(outcome) => outcome.exit_code(),
+        // The reader stopped reading (`| head`): it has what it wanted.
+        Err(e) if cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // One line, whatever the source: DataFusion and I/O errors can span several.
             let message = cli::error_line(&e);

@@ -13,6 +13,22 @@ pub mod run;
 pub mod saved;
 pub mod text;
 
+/// Whether `e` is the reader of our output going away (`logsql ... | head`): the end of the
+/// answer, not a failure. Arrow's CSV writer keeps only the message of the I/O error.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            || c.downcast_ref::<arrow::error::ArrowError>()
+                .is_some_and(|a| match a {
+                    arrow::error::ArrowError::IoError(_, io) => io.kind() == BrokenPipe,
+                    arrow::error::ArrowError::CsvError(text) => text.contains("Broken pipe"),
+                    _ => false,
+                })
+    })
+}
+
 /// An error as one line: the chain of causes without the repetitions DataFusion's nested
 /// errors produce, and the gist of its long memory-pool reports.
 pub fn error_line(e: &anyhow::Error) -> String {

@@ -108,6 +108,8 @@ impl<W: Write> ResultWriter<W> {
             ResultWriter::JsonArray(mut w) => {
                 w.finish()?;
                 let mut out = w.into_inner();
+                // Ends the array's line: the next statement's array, or a prompt, goes below.
+                writeln!(out)?;
                 out.flush()?;
                 Ok(())
             }

@@ -111,16 +111,13 @@ impl Session {
         format: &str,
     ) -> Result<Arc<LogTable>> {
         let choice = self.registry.resolve(format).map_err(anyhow::Error::msg)?;
-        let mut files = Vec::new();
-        for path in paths {
-            if path.as_os_str() == "-" {
-                files.push(self.spool_stdin()?);
-            } else {
-                files.extend(find_log_files(
-                    std::slice::from_ref(path),
-                    &self.dir_filter,
-                )?);
-            }
+        // The paths are expanded together, so a file named twice (or by a link) is read once;
+        // stdin, if named, comes after them.
+        let (stdin, named): (Vec<_>, Vec<_>) =
+            paths.iter().cloned().partition(|p| p.as_os_str() == "-");
+        let mut files = find_log_files(&named, &self.dir_filter)?;
+        if !stdin.is_empty() {
+            files.push(self.spool_stdin()?);
         }
         let mut table = LogTable::from_files_with(files, choice, &self.registry)?;
         if let Some(slack) = self.time_ordered {

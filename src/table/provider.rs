@@ -150,6 +150,13 @@ impl LogTable {
                 reason: format!("it is {}-compressed", file.compression.name()),
             });
         }
+        // A named pipe (`<(cmd)`) is read once, into a copy: there is no file to watch.
+        if let Some(file) = self.files.iter().find(|f| f.spool.is_some()) {
+            return Err(Error::CannotFollow {
+                path: file.name.clone().into(),
+                reason: "it is a pipe (write it to a file to follow it)".into(),
+            });
+        }
         self.follow = Some(options);
         Ok(self)
     }

@@ -258,6 +258,7 @@ fn output_formats() {
     assert_eq!(tsv.ok(), "status\tbytes\n200\t5\n");
 
     let json = logsql(&[&log, "--out-format", "json", "-e", sql]);
+    assert!(json.ok().ends_with("]\n"), "{}", json.ok());
     let v: serde_json::Value = serde_json::from_str(json.ok()).unwrap();
     assert_eq!(v[0]["uri"], r#"/a,b?x="y""#);
     assert_eq!(v[0]["status"], 200);
@@ -292,6 +293,33 @@ fn output_formats() {
         "SELECT status FROM logs WHERE status = 999",
     ]);
     assert_eq!(empty.ok(), "status\n");
+}
+
+/// A reader that stops early (`| head -1`) ends the answer quietly: exit 0, no error.
+#[test]
+fn a_reader_that_goes_away_is_not_an_error() {
+    use std::io::BufRead;
+    let dir = Scratch::new("head");
+    let (log, _) = dir.generated("access.log", &gen_opts(50_000, 12));
+    for format in ["csv", "table", "ndjson"] {
+        let mut child = crate::util::spawn_piped(
+            &[
+                log.to_str().unwrap(),
+                "--out-format",
+                format,
+                "-e",
+                "SELECT * FROM logs",
+            ],
+            &[],
+        );
+        drop(child.stdin.take());
+        let mut first = String::new();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        out.read_line(&mut first).unwrap();
+        drop(out);
+        let run = crate::util::Run::of(child.wait_with_output().unwrap());
+        assert_eq!((run.status, run.stderr.as_str()), (0, ""), "{format}");
+    }
 }
 
 #[test]

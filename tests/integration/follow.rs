@@ -430,6 +430,37 @@ fn compressed_files_and_missing_queries_are_refused() {
     assert!(run.stderr.contains("-e"), "{}", run.stderr);
 }
 
+/// A named pipe is refused at once (two readers would share its lines), not read in part.
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_refused() {
+    let dir = Scratch::new("follow-fifo");
+    let fifo = dir.path("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, line(1, 200)))
+    };
+    let run = crate::util::logsql(&[
+        "--follow",
+        fifo.to_str().unwrap(),
+        "-e",
+        "SELECT uri FROM logs",
+    ]);
+    assert_eq!(run.status, 1);
+    assert!(
+        run.stderr.contains("cannot follow") && run.stderr.contains("pipe"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    writer.join().unwrap().unwrap();
+}
+
 #[test]
 fn the_shell_follows_a_query_until_ctrl_c_then_prompts_again() {
     use crate::repl::{enter, shell, wait};

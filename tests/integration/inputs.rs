@@ -110,6 +110,23 @@ fn stdin_gives_the_same_answers_as_the_file() {
     }
 }
 
+/// A file named twice, or reached again through its directory or a link to it, is read
+/// once: the answers are the file's own.
+#[cfg(unix)]
+#[test]
+fn a_file_reached_twice_is_read_once() {
+    let dir = Scratch::new("twice");
+    let parts = rotations(&dir);
+    let log = dir.path("logs/access.log");
+    std::os::unix::fs::symlink(&log, dir.path("link.log")).unwrap();
+    let want = answers(&[&dir.write("plain.log", &parts[0])], &[]);
+    assert_eq!(answers(&[&log, &log], &[]), want);
+    assert_eq!(answers(&[&log, &dir.path("link.log")], &[]), want);
+    let logs = dir.path("logs");
+    let twice = answers(&[&logs, &log], &["--include", "access.log"]);
+    assert_eq!(twice, answers(&[&logs], &["--include", "access.log"]));
+}
+
 /// A named pipe given as a path (`logsql <(zcat access.log.gz)`) is read once, like `-`:
 /// format detection and the scan see the same lines, gzip on the pipe is recognised, and
 /// every answer equals the file's.

@@ -695,7 +695,7 @@ pub fn run_cli(cli: &super::args::Cli) -> Result<()> {
     runtime.shutdown_timeout(Duration::from_secs(2));
     match result {
         // The reader went away (`logsql --follow ... | head`): the end, not an error.
-        Err(e) if is_broken_pipe(&e) => Ok(()),
+        Err(e) if super::is_broken_pipe(&e) => Ok(()),
         other => other,
     }
 }
@@ -708,13 +708,4 @@ fn runtime_watchdog() {
             std::process::exit(0);
         }
     });
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            || c.downcast_ref::<arrow::error::ArrowError>()
-                .is_some_and(|a| matches!(a, arrow::error::ArrowError::IoError(_, io) if io.kind() == std::io::ErrorKind::BrokenPipe))
-    })
 }
