@@ -25,13 +25,11 @@ fn main() -> ExitCode {
         // --help and --version print in full; a usage error is one line, exit status 2.
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
-            let text = e.to_string();
-            let first = text
-                .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
-            let _ = writeln!(io::stderr(), "logsql: error: {first} (see logsql --help)");
+            let _ = writeln!(
+                io::stderr(),
+                "logsql: error: {} (see logsql --help)",
+                usage_error_line(&e.to_string())
+            );
             return ExitCode::from(exit::USAGE);
         }
     };
@@ -95,6 +93,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// Clap's usage error as one line: its first line, with the indented lines under it (the
+/// missing arguments' names) joined on.
+fn usage_error_line(text: &str) -> String {
+    let mut lines = text.lines();
+    let mut line = lines
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_string();
+    let named: Vec<&str> = lines
+        .take_while(|l| l.starts_with("  "))
+        .map(str::trim)
+        .collect();
+    if !named.is_empty() {
+        line = format!("{} {}", line.trim_end(), named.join(", "));
+    }
+    line
+}
+
 fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
     if cli.execute.is_empty() && cli.file.is_empty() {
         anyhow::bail!(
@@ -116,12 +133,7 @@ fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
     }
     for arg in &cli.file {
         let query = SavedQuery::load(arg)?;
-        let mut params: HashMap<String, String> = query
-            .params
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
-            .collect();
-        params.extend(given.clone());
+        let params = query.bound_params(&given);
         let parsed = parse_statements(&query.sql).with_context(|| format!("in {arg}"))?;
         if parsed.is_empty() {
             anyhow::bail!("no SQL statement in {arg}");

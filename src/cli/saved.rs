@@ -114,6 +114,20 @@ impl SavedQuery {
         }
     }
 
+    /// The values its parameters get: `given` (from `--param`), else the header's defaults.
+    pub fn bound_params(
+        &self,
+        given: &std::collections::HashMap<String, String>,
+    ) -> std::collections::HashMap<String, String> {
+        let mut params: std::collections::HashMap<String, String> = self
+            .params
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+            .collect();
+        params.extend(given.clone());
+        params
+    }
+
     /// A bundled query by name (`top_404` or `top_404.sql`).
     pub fn bundled(name: &str) -> Option<SavedQuery> {
         let name = name.strip_suffix(".sql").unwrap_or(name);
@@ -129,7 +143,9 @@ impl SavedQuery {
         if path.is_file() {
             let sql =
                 std::fs::read_to_string(path).with_context(|| format!("cannot read {arg}"))?;
-            return Ok(SavedQuery::parse(arg, &sql));
+            // Editors on Windows start a UTF-8 file with a byte-order mark.
+            let sql = sql.strip_prefix('\u{feff}').unwrap_or(&sql);
+            return Ok(SavedQuery::parse(arg, sql));
         }
         if let Some(q) = SavedQuery::bundled(arg) {
             return Ok(q);

@@ -353,6 +353,9 @@ fn errors_are_one_line_and_exit_non_zero() {
             "invalid size",
         ),
         (vec![&log], "no query given"),
+        // Usage errors name the argument missing.
+        (vec!["report"], "not provided: <PATH>"),
+        (vec![&log, "--from-start", "-e", "SELECT 1"], "--follow"),
     ];
     for (args, needle) in cases {
         let run = logsql(&args);

@@ -268,6 +268,34 @@ fn a_limit_ends_the_stream_by_itself() {
     assert!(status.success());
 }
 
+/// A saved query's parameter defaults apply in follow mode as they do without it.
+#[test]
+fn a_saved_querys_defaults_apply_when_following() {
+    let dir = Scratch::new("follow-saved");
+    let log = dir.path("access.log");
+    append(
+        &log,
+        &(line(1, 200) + &line(2, 404) + &line(3, 404) + &line(4, 404)),
+    );
+    let query = dir.write(
+        "first.sql",
+        b"-- first matching rows\n-- $n rows (default 2)\nSELECT uri FROM logs WHERE status = $status LIMIT $n\n",
+    );
+    let run = crate::util::logsql(&[
+        "--follow",
+        "--from-start",
+        log.to_str().unwrap(),
+        "-f",
+        query.to_str().unwrap(),
+        "--param",
+        "status=404",
+        "--out-format",
+        "csv",
+    ]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, format!("uri\n{}\n{}\n", uri(2), uri(3)));
+}
+
 /// Parses `status,n` CSV blocks (each starts with its header) into maps.
 fn csv_blocks(lines: &[String]) -> Vec<Vec<(u16, u64)>> {
     let mut blocks: Vec<Vec<(u16, u64)>> = Vec::new();

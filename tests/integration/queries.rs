@@ -215,6 +215,24 @@ fn every_bundled_query_is_listed_and_described() {
     assert!(files >= 12, "only {files} bundled queries");
 }
 
+/// A query file saved with a byte-order mark (as Windows editors do) reads as without one,
+/// its header's defaults included.
+#[test]
+fn a_query_file_with_a_byte_order_mark() {
+    let dir = Scratch::new("bom");
+    let (log, truth, _) = generated(&dir, 300, 5);
+    let text = "-- rows plus n\n-- $n added (default 1)\nSELECT count(*) + $n AS c FROM logs\n";
+    let plain = dir.write("plain.sql", text.as_bytes());
+    let bom = dir.write("bom.sql", format!("\u{feff}{text}").as_bytes());
+    let want = vec![vec![(truth.rows + 1).to_string()]];
+    for file in [plain, bom] {
+        assert_eq!(
+            run_query(&log, file.to_str().unwrap(), &[]).csv_rows(),
+            want
+        );
+    }
+}
+
 #[test]
 fn bundled_queries_give_the_right_answers() {
     let dir = Scratch::new("bundled");

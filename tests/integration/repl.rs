@@ -10,7 +10,7 @@ use std::time::Duration;
 use expectrl::{ControlCode, Eof, Expect, Regex, Session};
 use logsql::generate::GenOptions;
 
-use crate::util::{logsql_piped, Scratch};
+use crate::util::{logsql, logsql_piped, Scratch};
 
 pub(crate) type Shell = expectrl::session::OsSession;
 
@@ -240,4 +240,11 @@ fn statements_piped_on_stdin() {
         "{stderr}"
     );
     assert!(stderr.contains("1 statement failed"), "{stderr}");
+
+    // A table-mode script gets every row and whole cells, as -e does.
+    let sql = "SELECT _line, user_agent FROM logs ORDER BY _line";
+    let (status, stdout, stderr) = piped(&dir, &[log], &format!("{sql};\n"));
+    assert_eq!(status, 0, "{stderr}");
+    assert_eq!(stdout, logsql(&[log, "-e", sql]).stdout);
+    assert_eq!(stdout.lines().count(), truth.rows as usize + 4);
 }

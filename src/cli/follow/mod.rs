@@ -646,10 +646,14 @@ pub fn run_cli(cli: &super::args::Cli) -> Result<()> {
     if cli.paths.iter().any(|p| p.as_os_str() == "-") {
         bail!("--follow reads files; standard input cannot be followed (pipe it to a file)");
     }
+    let given: HashMap<String, String> = cli.params.iter().cloned().collect();
+    let mut params = given.clone();
     let mut sql = cli.execute.join(";\n");
     for arg in &cli.file {
+        let query = super::saved::SavedQuery::load(arg)?;
         sql.push_str(";\n");
-        sql.push_str(&super::saved::SavedQuery::load(arg)?.sql);
+        sql.push_str(&query.sql);
+        params.extend(query.bound_params(&given));
     }
     let mut statements = super::run::parse_statements(&sql)?;
     if statements.len() != 1 {
@@ -659,7 +663,6 @@ pub fn run_cli(cli: &super::args::Cli) -> Result<()> {
         );
     }
     let statement = statements.pop().expect("one");
-    let params: HashMap<String, String> = cli.params.iter().cloned().collect();
     let settings = FollowSettings {
         from_start: cli.from_start,
         interval: Duration::from_secs_f64(cli.interval),

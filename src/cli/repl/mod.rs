@@ -125,7 +125,8 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             session,
             settings: Settings {
                 mode: cli.stdout_format(),
-                max_rows: DEFAULT_MAX_ROWS,
+                // A script's results are data: every row, as `-e` prints them.
+                max_rows: if interactive { DEFAULT_MAX_ROWS } else { 0 },
                 timer: interactive,
                 output: None,
             },
@@ -363,11 +364,12 @@ impl Repl {
             drop(progress);
             let elapsed = started.elapsed();
             if buffered && !schema.fields().is_empty() {
+                let whole = is_explain(&schema) || !self.interactive;
                 let mut out = self.out();
                 if mode == Mode::Markdown {
                     write_markdown(&mut out, &schema, &kept)?;
-                } else if is_explain(&schema) {
-                    // Plans are many long lines: print them whole.
+                } else if whole {
+                    // Plans are many long lines, and a script's results are data: whole.
                     writeln!(
                         out,
                         "{}",
