@@ -338,8 +338,21 @@ impl FormatRegistry {
     /// then one that names every field over a lenient one (nginx_main over combined), then
     /// registry order.
     pub fn detect(&self, lines: &[&[u8]]) -> Detection {
-        let lines: Vec<&[u8]> = lines.iter().copied().filter(|l| !l.is_empty()).collect();
+        self.detect_files(&[lines.to_vec()])
+    }
+
+    /// [`detect`](Self::detect) over the samples of several files: first, only the formats
+    /// that read most of the most files' samples are candidates, so that a richer format
+    /// that reads some files (combined, after a `log_format` change) does not win over one
+    /// that reads them all (common) and leave the other files' lines rejected.
+    pub fn detect_files(&self, files: &[Vec<&[u8]>]) -> Detection {
+        let files: Vec<Vec<&[u8]>> = files
+            .iter()
+            .map(|f| f.iter().copied().filter(|l| !l.is_empty()).collect())
+            .collect();
+        let lines: Vec<&[u8]> = files.iter().flatten().copied().collect();
         let mut scores = Vec::new();
+        // Each candidate with (files it reads most of, lines it reads).
         let mut candidates = Vec::new();
         for entry in &self.entries {
             let format = match entry.format.settle(&lines) {
@@ -351,39 +364,45 @@ impl FormatRegistry {
             };
             let mut parser = format.parser();
             let mut rec = Record::default();
-            let (mut rows, mut parsed) = (0, 0);
-            for line in &lines {
-                match parser.parse(line, &mut rec) {
-                    Ok(Parsed::Row) => {
-                        rows += 1;
-                        parsed += 1;
+            let (mut rows, mut parsed, mut covered) = (0, 0, 0);
+            for file in &files {
+                let before = parsed;
+                for line in file {
+                    match parser.parse(line, &mut rec) {
+                        Ok(Parsed::Row) => {
+                            rows += 1;
+                            parsed += 1;
+                        }
+                        Ok(Parsed::Directive) => parsed += 1,
+                        Ok(Parsed::Skipped) | Err(_) => {}
                     }
-                    Ok(Parsed::Directive) => parsed += 1,
-                    Ok(Parsed::Skipped) | Err(_) => {}
+                }
+                if !file.is_empty() && (parsed - before) * 2 >= file.len() {
+                    covered += 1;
                 }
             }
             // A file of directives alone is no evidence.
             let score = if rows == 0 { 0 } else { parsed };
             scores.push((format.name().to_string(), score));
-            candidates.push((format, score));
+            if score > 0 {
+                candidates.push((format, covered, score));
+            }
         }
-        let best = candidates.iter().map(|(_, s)| *s).max().unwrap_or(0);
-        let format = if best == 0 {
-            None
-        } else {
-            candidates
-                .iter()
-                .filter(|(_, s)| *s * 2 >= best)
-                .fold(None::<&(Arc<Format>, usize)>, |chosen, c| {
-                    let user = |f: &Format| !self.is_builtin(f.name());
-                    let rank = |f: &Format| (user(f), f.columns().len(), !f.is_lenient());
-                    match chosen {
-                        Some(ch) if rank(&ch.0) >= rank(&c.0) => Some(ch),
-                        _ => Some(c),
-                    }
-                })
-                .map(|(f, _)| f.clone())
-        };
+        let most_files = candidates.iter().map(|c| c.1).max().unwrap_or(0);
+        candidates.retain(|c| c.1 == most_files);
+        let best = candidates.iter().map(|c| c.2).max().unwrap_or(0);
+        let format = candidates
+            .iter()
+            .filter(|c| c.2 * 2 >= best)
+            .fold(None::<&Arc<Format>>, |chosen, (f, ..)| {
+                let user = |f: &Format| !self.is_builtin(f.name());
+                let rank = |f: &Format| (user(f), f.columns().len(), !f.is_lenient());
+                match chosen {
+                    Some(ch) if rank(ch) >= rank(f) => Some(ch),
+                    _ => Some(f),
+                }
+            })
+            .cloned();
         Detection {
             format,
             sampled: lines.len(),
@@ -608,5 +627,15 @@ status = 404
             Some("w3c")
         );
         assert_eq!(name(&[b"hello", b"world"]), None);
+
+        // Files in two formats: the one that reads both, not the richer one that reads one.
+        let files = |a: &[u8], b: &[u8]| {
+            let two = [vec![a; 40], vec![b; 40]];
+            r.detect_files(&two).format.map(|f| f.name().to_string())
+        };
+        assert_eq!(files(common, combined).as_deref(), Some("common"));
+        assert_eq!(files(main, combined).as_deref(), Some("combined"));
+        // A file no format reads does not change the choice for the others.
+        assert_eq!(files(main, b"[error] oops").as_deref(), Some("nginx_main"));
     }
 }

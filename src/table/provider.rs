@@ -475,19 +475,22 @@ const SAMPLE_FILES: usize = 16;
 /// The first lines of each of the first non-empty files, file after file (empty when every
 /// file is empty).
 fn first_lines(files: &[LogFile]) -> Result<Vec<Vec<u8>>> {
-    let mut lines = Vec::new();
-    let mut sampled = 0;
+    Ok(first_lines_by_file(files)?.into_iter().flatten().collect())
+}
+
+/// [`first_lines`], one list per file sampled.
+fn first_lines_by_file(files: &[LogFile]) -> Result<Vec<Vec<Vec<u8>>>> {
+    let mut samples = Vec::new();
     for file in files {
         let sample = sample_lines(file)?;
         if !sample.is_empty() {
-            lines.extend(sample);
-            sampled += 1;
-            if sampled == SAMPLE_FILES {
+            samples.push(sample);
+            if samples.len() == SAMPLE_FILES {
                 break;
             }
         }
     }
-    Ok(lines)
+    Ok(samples)
 }
 
 /// The first non-empty lines of a file, as format detection sees them.
@@ -504,8 +507,8 @@ pub fn sample_lines(file: &LogFile) -> Result<Vec<Vec<u8>>> {
 
 /// Detects the format from the first lines of the files.
 fn detect_files(files: &[LogFile], registry: &FormatRegistry) -> Result<Arc<Format>> {
-    let lines = first_lines(files)?;
-    if lines.is_empty() {
+    let samples = first_lines_by_file(files)?;
+    if samples.is_empty() {
         // Only empty files: any format gives the same (empty) answer.
         return Ok(registry.get("combined").cloned().unwrap_or_else(|| {
             FormatRegistry::builtin()
@@ -514,8 +517,11 @@ fn detect_files(files: &[LogFile], registry: &FormatRegistry) -> Result<Arc<Form
                 .expect("built-in")
         }));
     }
-    let sample: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
-    match registry.detect(&sample).format {
+    let samples: Vec<Vec<&[u8]>> = samples
+        .iter()
+        .map(|lines| lines.iter().map(Vec::as_slice).collect())
+        .collect();
+    match registry.detect_files(&samples).format {
         Some(format) => Ok(format),
         None => {
             let file = files

@@ -127,6 +127,35 @@ fn a_file_reached_twice_is_read_once() {
     assert_eq!(twice, answers(&[&logs], &["--include", "access.log"]));
 }
 
+/// Rotations written before and after a `log_format` change (common, then combined) are
+/// read in the format that fits both, not in the richer one that leaves one file rejected.
+#[test]
+fn files_in_two_formats_are_read_in_the_one_that_fits_both() {
+    let dir = Scratch::new("two-formats");
+    let opts = |format, seed| GenOptions {
+        lines: 500,
+        seed,
+        format,
+        bad_lines: false,
+        ..Default::default()
+    };
+    let (new, a) = dir.generated(
+        "access.log",
+        &opts(logsql::generate::GenFormat::Combined, 1),
+    );
+    let (old, b) = dir.generated(
+        "access.log.1",
+        &opts(logsql::generate::GenFormat::Common, 2),
+    );
+    let sql = "SELECT count(*), count(DISTINCT _file) FROM logs";
+    let want = vec![vec![(a.rows + b.rows).to_string(), "2".to_string()]];
+    assert_eq!(query_csv(&[&new, &old], &[], sql).csv_rows(), want);
+    assert_eq!(
+        query_csv(&[&new, &old], &["--format", "common"], sql).csv_rows(),
+        want
+    );
+}
+
 /// A named pipe given as a path (`logsql <(zcat access.log.gz)`) is read once, like `-`:
 /// format detection and the scan see the same lines, gzip on the pipe is recognised, and
 /// every answer equals the file's.
