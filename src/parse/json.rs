@@ -81,7 +81,9 @@ impl JsonFormat {
         let mut columns = Vec::new();
         let mut convs = Vec::new();
         let mut slots = HashMap::new();
-        let mut names = std::collections::HashSet::new();
+        // The hidden columns' names are taken: a key `_file` becomes `_file_2`.
+        let mut names: std::collections::HashSet<String> =
+            ColumnSpec::hidden().into_iter().map(|c| c.name).collect();
         for path in order {
             let (ty, conv) = seen[&path].decide(&path);
             let base = String::from_utf8_lossy(&path).replace('.', "_");
@@ -128,7 +130,11 @@ impl Guess {
             Kind::Str { .. } if text.is_empty() || text == b"-" => {}
             Kind::Str { .. } => {
                 self.strings += 1;
-                if parse_int(text).is_some() {
+                // `01234` is a code (a zip, an ID), not the number 1234.
+                let digits = text.strip_prefix(b"-").unwrap_or(text);
+                let code = digits.len() > 1 && digits[0] == b'0' && digits[1].is_ascii_digit();
+                if code {
+                } else if parse_int(text).is_some() {
                     self.int_strings += 1;
                 } else if parse_float(text).is_some() {
                     self.float_strings += 1;
@@ -157,6 +163,17 @@ impl Guess {
         }
         let ints = self.ints + self.int_strings;
         let floats = self.floats + self.float_strings;
+        // nginx's `$upstream_*` values are lists when a request tried several upstreams
+        // (`"0.004, 0.010"`, `"502, 200"`), however few the sample shows: times are summed,
+        // the rest kept as text.
+        let upstream = memchr::memmem::find(path, b"upstream_").is_some();
+        if upstream && ints + floats == total {
+            return if memchr::memmem::find(path, b"_time").is_some() {
+                (FieldType::Float64, Conversion::FloatSum { scale: 1.0 })
+            } else {
+                (FieldType::Text, json_text())
+            };
+        }
         if ints == total {
             return if status {
                 (FieldType::Int32, Conversion::Int32)
@@ -507,6 +524,25 @@ mod tests {
         assert_eq!(rec.values[8], Value::Float(0.1));
     }
 
+    /// nginx `escape=json` logs: an upstream retry's list, seen only after the sample, is
+    /// read (times summed, statuses as text); a zero-led code stays text.
+    #[test]
+    fn upstream_lists_and_codes() {
+        let sample = br#"{"status":"200","upstream_response_time":"0.004","upstream_status":"200","zip":"01234","n":"0"}"#;
+        let f = Arc::new(JsonFormat::infer([&sample[..]]).unwrap());
+        let types: Vec<FieldType> = f.columns().iter().map(|c| c.ty).collect();
+        use FieldType::*;
+        assert_eq!(types, [Int32, Float64, Text, Text, Int64]);
+        let mut p = JsonParser::new(f);
+        let mut rec = Record::default();
+        let retried = br#"{"status":"502","upstream_response_time":"0.004, 0.010","upstream_status":"502, 200","zip":"01234","n":"7"}"#;
+        p.parse(retried, &mut rec).unwrap();
+        assert_eq!(rec.values[0], Value::Int(502));
+        assert!(matches!(rec.values[1], Value::Float(t) if (t - 0.014).abs() < 1e-12));
+        assert_eq!(rec.raw_text(retried, 2).unwrap().0, b"502, 200");
+        assert_eq!(rec.raw_text(retried, 3).unwrap().0, b"01234");
+    }
+
     #[test]
     fn rejects_and_mismatches() {
         let f = Arc::new(JsonFormat::infer([&br#"{"n":1,"s":"x"}"#[..]]).unwrap());
@@ -537,6 +573,14 @@ mod tests {
         .unwrap();
         assert_eq!(rec.values[0], Value::Null);
         assert_eq!(rec.raw_text(b"", 1).unwrap().0, "é😀".as_bytes());
+    }
+
+    #[test]
+    fn keys_named_like_hidden_columns_are_renamed() {
+        let f = JsonFormat::infer([&br#"{"_file":"app.py","_line":42,"a_b":1,"a":{"b":2}}"#[..]])
+            .unwrap();
+        let names: Vec<&str> = f.columns().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["_file_2", "_line_2", "a_b", "a_b_2"]);
     }
 
     #[test]

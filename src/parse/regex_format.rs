@@ -50,9 +50,10 @@ impl RegexFormat {
                 FieldType::Timestamp => {
                     Conversion::Time(time_format.clone().unwrap_or(TimeFormat::Auto))
                 }
+                // Text as captured: an application's `C:\new\x41` is no Apache escape.
                 FieldType::Text => Conversion::Text {
                     dash_null: true,
-                    escapes: super::record::Escapes::Backslash,
+                    escapes: super::record::Escapes::None,
                 },
                 other => Conversion::for_type(other),
             };
@@ -157,6 +158,13 @@ mod tests {
         assert_eq!(rec.values[0], Value::Time(1_714_557_600_000_000_000));
         assert_eq!(rec.values[2], Value::Int(200));
         assert_eq!(rec.values[3], Value::Float(12.5));
+        // Captured text is kept as written: no escapes undone.
+        let line = br"2024-05-01T10:00:00Z ERROR 500 1ms cannot open C:\new\x41.txt";
+        p.parse(line, &mut rec).unwrap();
+        let (msg, escapes) = rec.raw_text(line, 4).unwrap();
+        let mut out = Vec::new();
+        crate::parse::escape::decode_into(msg, escapes, &mut out);
+        assert_eq!(out, br"cannot open C:\new\x41.txt");
         assert_eq!(p.parse(b"nope", &mut rec), Err(RejectReason::NoMatch));
         assert!(matches!(
             p.parse(b"yesterday INFO 200 1ms x", &mut rec),

@@ -241,17 +241,22 @@ pub fn parse_int(s: &[u8]) -> Option<i64> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    if digits.is_empty() || digits.len() > 18 {
+    // Up to 19 digits, all of i64 (nanosecond epochs, snowflake IDs): 19 digits fit a u64.
+    if digits.is_empty() || digits.len() > 19 {
         return None;
     }
-    let mut n: i64 = 0;
+    let mut n: u64 = 0;
     for &d in digits {
         if !d.is_ascii_digit() {
             return None;
         }
-        n = n * 10 + i64::from(d - b'0');
+        n = n * 10 + u64::from(d - b'0');
     }
-    Some(if neg { -n } else { n })
+    if neg {
+        (n <= i64::MIN.unsigned_abs()).then(|| (n as i64).wrapping_neg())
+    } else {
+        i64::try_from(n).ok()
+    }
 }
 
 /// A decimal number (`12`, `0.004`, `-1.5e3`); not NaN or infinity.
@@ -456,6 +461,19 @@ mod tests {
         assert_eq!(parse_float_sum(b"-, 0.5"), Some(0.5));
         assert_eq!(parse_int(b"-12"), Some(-12));
         assert_eq!(parse_int(b"1x"), None);
+        // All of i64, and no further.
+        for n in [
+            i64::MAX,
+            i64::MIN,
+            1_714_557_600_123_456_789,
+            -999_999_999_999_999_999,
+        ] {
+            assert_eq!(parse_int(n.to_string().as_bytes()), Some(n));
+        }
+        assert_eq!(parse_int(b"9223372036854775808"), None);
+        assert_eq!(parse_int(b"-9223372036854775809"), None);
+        assert_eq!(parse_int(b"9999999999999999999"), None);
+        assert_eq!(parse_int(b"12345678901234567890"), None);
     }
 
     #[test]

@@ -30,6 +30,12 @@ pub struct W3cFormat {
 fn describe(field: &str) -> (String, Conversion) {
     let text = Conversion::Text {
         dash_null: true,
+        escapes: Escapes::None,
+    };
+    // IIS writes a user agent's spaces as `+`; elsewhere a `+` is itself (`/c++/`, `a+b`
+    // in a query string, where it already means a space to whoever reads the query).
+    let spaced = Conversion::Text {
+        dash_null: true,
         escapes: Escapes::Plus,
     };
     let int = Conversion::Int64;
@@ -42,7 +48,7 @@ fn describe(field: &str) -> (String, Conversion) {
         "cs-uri" => ("uri", text),
         "s-port" => ("server_port", int),
         "cs-username" => ("remote_user", text),
-        "cs(User-Agent)" => ("user_agent", text),
+        "cs(User-Agent)" => ("user_agent", spaced),
         "cs(Referer)" | "cs(Referrer)" => ("referer", text),
         "cs(Cookie)" => ("cookie", text),
         "cs-host" | "cs(Host)" => ("host", text),
@@ -217,7 +223,8 @@ impl LineParser for W3cParser {
             if pos > line.len() {
                 return Err(RejectReason::MissingFields);
             }
-            let end = memchr::memchr(b' ', &line[pos..]).map_or(line.len(), |i| pos + i);
+            // IIS separates fields by spaces, CloudFront by tabs.
+            let end = memchr::memchr2(b' ', b'\t', &line[pos..]).map_or(line.len(), |i| pos + i);
             match target {
                 Target::Slot(slot, conv) => {
                     self.conv.convert(conv, line, (pos, end), *slot, rec)?
@@ -374,6 +381,34 @@ mod tests {
             undated.parse(lines[2], &mut rec),
             Err(RejectReason::BadTimestamp)
         );
+    }
+
+    /// CloudFront's tab-separated lines; a `+` outside the user agent is itself.
+    #[test]
+    fn tabs_and_plus_signs() {
+        let log = "#Version: 1.0
+#Fields: date time c-ip cs-uri-stem cs-uri-query cs(User-Agent) sc-status
+2024-05-01\t10:00:01\t10.0.0.1\t/c++/a+b.png\tq=a+b\tcurl/8.0+(x)\t200";
+        let lines: Vec<&[u8]> = log.lines().map(str::as_bytes).collect();
+        let f = Arc::new(W3cFormat::infer(lines.iter().copied()).unwrap());
+        let mut p = W3cParser::new(f);
+        let mut rec = Record::default();
+        for line in &lines[..2] {
+            p.parse(line, &mut rec).unwrap();
+        }
+        let line = lines[2];
+        assert_eq!(p.parse(line, &mut rec), Ok(Parsed::Row));
+        let text = |slot| {
+            let mut out = Vec::new();
+            let (raw, escapes) = rec.raw_text(line, slot).unwrap();
+            crate::parse::escape::decode_into(raw, escapes, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(rec.values[0], Value::Time(1_714_557_601_000_000_000));
+        assert_eq!(text(2), "/c++/a+b.png");
+        assert_eq!(text(3), "q=a+b");
+        assert_eq!(text(4), "curl/8.0 (x)");
+        assert_eq!(rec.values[5], Value::Int(200));
     }
 
     /// Lines under a `#Fields` with neither date nor time have a NULL `ts`, not a bad one.
