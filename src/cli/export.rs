@@ -4,8 +4,8 @@
 //! A regular file is written to a temporary file in the same directory and renamed over the
 //! target only when everything was written, so a failed write (disk full, no permission, a
 //! failing query) leaves nothing under the target name. An existing file is kept unless
-//! `--force`. A target that exists and is not a regular file (`/dev/stdout`, a FIFO) is written
-//! directly.
+//! `--force`. A target that exists and is not a regular file (a FIFO, a device), or names a
+//! descriptor (`/dev/stdout`), is written directly.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -71,9 +71,19 @@ pub struct Export {
 impl Export {
     /// Checks the target and opens a temporary file beside it, before any query runs.
     pub fn create(path: &Path, force: bool) -> Result<Export> {
+        // A link is written through: `--force` replaces the file it names, not the link.
+        let resolved = match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path).ok(),
+            _ => None,
+        };
+        let descriptor = is_descriptor(path);
+        let path = resolved.as_deref().unwrap_or(path);
         match std::fs::metadata(path) {
-            Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+            // A device or pipe, or a descriptor's file (`/dev/stdout` redirected to a file,
+            // `/proc/self/fd/N`): the bytes go straight there, appended to what it holds.
+            Ok(meta) if (!meta.is_file() && !meta.is_dir()) || descriptor => {
                 let file = std::fs::OpenOptions::new()
+                    .append(meta.is_file())
                     .write(true)
                     .open(path)
                     .with_context(|| format!("cannot write {}", path.display()))?;
@@ -99,17 +109,23 @@ impl Export {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .with_context(|| {
-                format!(
-                    "cannot write {}: cannot create a file in {}",
-                    path.display(),
-                    dir.display()
-                )
-            })?;
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        // Permissions as any new file gets (0666 less the umask), or the replaced file's;
+        // not the private 0600 of a temporary file.
+        #[cfg(unix)]
+        builder.permissions(std::fs::metadata(path).map_or_else(
+            |_| std::os::unix::fs::PermissionsExt::from_mode(0o666),
+            |m| m.permissions(),
+        ));
+        let tmp = builder.tempfile_in(&dir).with_context(|| {
+            format!(
+                "cannot write {}: cannot create a file in {}",
+                path.display(),
+                dir.display()
+            )
+        })?;
         Ok(Export {
             target: Target::Temp {
                 tmp,
@@ -205,6 +221,12 @@ impl Export {
             }
         }
     }
+}
+
+/// Whether `path` names an open descriptor rather than a file of its own (`/dev/stdout` is
+/// a link to `/proc/self/fd/1`, which resolves to whatever stdout is).
+fn is_descriptor(path: &Path) -> bool {
+    ["/dev/", "/proc/"].iter().any(|dir| path.starts_with(dir))
 }
 
 /// A source of record batches (a DataFusion stream).

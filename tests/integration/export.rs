@@ -264,6 +264,53 @@ fn existing_files_are_kept_without_force() {
     assert_eq!(listing(&dir.0), ["access.log", "out.csv"]);
 }
 
+/// An exported file has the permissions any new file gets (not a temporary file's 0600), a
+/// replaced file keeps its own, a link is written through, and `/dev/stdout` redirected to
+/// a file is written there.
+#[cfg(unix)]
+#[test]
+fn output_files_permissions_links_and_dev_stdout() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Scratch::new("export-modes");
+    let (log, _, _) = generated(&dir, 50, 3);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let plain = dir.write("plain", b"");
+    let out = dir.path("out.csv");
+    let sql = |n: u32| format!("SELECT {n} AS n");
+    let export = |n, target: &Path, extra: &[&str]| {
+        let (sql, target) = (sql(n), target.to_str().unwrap().to_string());
+        let mut args = vec!["-e", sql.as_str(), "-o", target.as_str()];
+        args.extend_from_slice(extra);
+        run(&log, &args).ok().to_string()
+    };
+    export(1, &out, &[]);
+    assert_eq!(mode(&out), mode(&plain));
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o640)).unwrap();
+    export(2, &out, &["--force"]);
+    assert_eq!(mode(&out), 0o640);
+    let link = dir.path("link.csv");
+    std::os::unix::fs::symlink(&out, &link).unwrap();
+    export(3, &link, &["--force"]);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "n\n3\n");
+
+    let redirected = std::fs::File::create(dir.path("stdout.csv")).unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_logsql"))
+        .args([log.to_str().unwrap(), "-e", &sql(4), "-o", "/dev/stdout"])
+        .args(["--out-format", "csv"])
+        .stdout(redirected)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        std::fs::read_to_string(dir.path("stdout.csv")).unwrap(),
+        "n\n4\n"
+    );
+}
+
 #[test]
 fn write_errors_are_one_line_and_leave_no_file() {
     let dir = Scratch::new("export-errors");
