@@ -115,11 +115,8 @@ impl SavedQuery {
     }
 
     /// The values its parameters get: `given` (from `--param`), else the header's defaults.
-    pub fn bound_params(
-        &self,
-        given: &std::collections::HashMap<String, String>,
-    ) -> std::collections::HashMap<String, String> {
-        let mut params: std::collections::HashMap<String, String> = self
+    pub fn bound_params(&self, given: &HashMap<String, String>) -> HashMap<String, String> {
+        let mut params: HashMap<String, String> = self
             .params
             .iter()
             .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))

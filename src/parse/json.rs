@@ -133,10 +133,9 @@ impl Guess {
                 // `01234` is a code (a zip, an ID), not the number 1234.
                 let digits = text.strip_prefix(b"-").unwrap_or(text);
                 let code = digits.len() > 1 && digits[0] == b'0' && digits[1].is_ascii_digit();
-                if code {
-                } else if parse_int(text).is_some() {
+                if !code && parse_int(text).is_some() {
                     self.int_strings += 1;
-                } else if parse_float(text).is_some() {
+                } else if !code && parse_float(text).is_some() {
                     self.float_strings += 1;
                 }
                 if parse_iso8601(text).is_some()

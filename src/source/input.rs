@@ -244,12 +244,9 @@ pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>
             matched.sort();
             matched.into_iter().for_each(|p| found.file(p));
         } else if arg.is_dir() {
-            if found.walked(arg) {
-                continue; // named twice
-            }
             let before = found.met;
-            found.walk(arg, filter)?;
-            if found.met == before {
+            // A directory walked already (named twice) has shown its files.
+            if found.walk(arg, filter)? && found.met == before {
                 return Err(Error::BadInput(format!(
                     "{}: no log files in this directory",
                     arg.display()
@@ -285,14 +282,11 @@ impl Found {
         }
     }
 
-    fn walked(&self, dir: &Path) -> bool {
-        std::fs::canonicalize(dir).is_ok_and(|real| self.real_dirs.contains(&real))
-    }
-
-    fn walk(&mut self, dir: &Path, filter: &DirFilter) -> Result<()> {
+    /// Walks `dir` recursively, unless walked already; returns whether it walked it.
+    fn walk(&mut self, dir: &Path, filter: &DirFilter) -> Result<bool> {
         let real = std::fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?;
         if !self.real_dirs.insert(real) {
-            return Ok(());
+            return Ok(false);
         }
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .map_err(|e| Error::io(dir, e))?
@@ -314,7 +308,7 @@ impl Found {
                 self.file(path);
             }
         }
-        Ok(())
+        Ok(true)
     }
 }
 

@@ -463,16 +463,8 @@ fn compressed_files_and_missing_queries_are_refused() {
 #[test]
 fn a_named_pipe_is_refused() {
     let dir = Scratch::new("follow-fifo");
-    let fifo = dir.path("pipe");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let writer = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || std::fs::write(fifo, line(1, 200)))
-    };
+    let fifo = crate::util::fifo(&dir, "pipe");
+    let writer = crate::util::feed(&fifo, line(1, 200));
     let run = crate::util::logsql(&[
         "--follow",
         fifo.to_str().unwrap(),

@@ -172,17 +172,9 @@ fn a_named_pipe_gives_the_same_answers_as_the_file() {
         },
     );
     let zipped = gzip(&std::fs::read(&log).unwrap());
-    let fifo = dir.path("pipe");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    let fifo = crate::util::fifo(&dir, "pipe");
     for sql in QUERIES {
-        let writer = {
-            let (fifo, zipped) = (fifo.clone(), zipped.clone());
-            std::thread::spawn(move || std::fs::write(fifo, zipped))
-        };
+        let writer = crate::util::feed(&fifo, zipped.clone());
         let piped = query_csv(&[&fifo], &[], sql);
         writer.join().unwrap().unwrap();
         assert_eq!(piped.ok(), query_csv(&[&log], &[], sql).ok(), "{sql}");

@@ -123,6 +123,26 @@ pub fn logsql_piped(args: &[&str], envs: &[(&str, &Path)], stdin: impl AsRef<[u8
     Run::of(child.wait_with_output().expect("wait for logsql"))
 }
 
+/// A named pipe at `dir/name`, as a shell's `<(cmd)` gives.
+#[cfg(unix)]
+pub fn fifo(dir: &Scratch, name: &str) -> PathBuf {
+    let path = dir.path(name);
+    let made = Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", path.display());
+    path
+}
+
+/// Writes `data` into the pipe `fifo` on a thread of its own: a pipe's writer waits for a
+/// reader.
+#[cfg(unix)]
+pub fn feed(fifo: &Path, data: impl Into<Vec<u8>>) -> std::thread::JoinHandle<std::io::Result<()>> {
+    let (fifo, data) = (fifo.to_path_buf(), data.into());
+    std::thread::spawn(move || std::fs::write(fifo, data))
+}
+
 /// Runs one query as CSV on `files`.
 pub fn query_csv(files: &[&Path], extra: &[&str], sql: &str) -> Run {
     let mut args: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
