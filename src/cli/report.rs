@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
+use arrow::datatypes::{DataType, Schema};
 use logsql::rejects_name;
 
 use super::run::Session;
@@ -18,19 +19,111 @@ pub struct Report {
     pub files: Vec<String>,
     pub format: String,
     pub requests: i64,
-    pub bytes: i64,
-    pub clients: i64,
+    /// None when the log has no bytes column (likewise `clients`).
+    pub bytes: Option<i64>,
+    pub clients: Option<i64>,
     pub first: String,
     pub last: String,
     pub rejects: i64,
+    /// The roles (`status`, `uri`, ...) this log has no column for: their parts are left out.
+    pub missing: Vec<&'static str>,
     /// ("2xx", hits) ... and ("other", hits) for a status that is NULL or outside 100-599.
     pub classes: Vec<(String, i64)>,
     pub top_uris: Vec<(String, i64)>,
     pub top_404: Vec<(String, i64)>,
-    /// (client, requests, bytes)
-    pub top_clients: Vec<(String, i64, i64)>,
+    /// (client, requests, bytes: None without a bytes column)
+    pub top_clients: Vec<(String, i64, Option<i64>)>,
     /// (hour, requests, 4xx, 5xx)
     pub hourly: Vec<(String, i64, i64, i64)>,
+}
+
+/// The columns the report reads, found by role in the table's schema, as SQL expressions:
+/// formats name them differently (W3C's `path`, nginx JSON's `remote_addr` and
+/// `body_bytes_sent`), and a log may have none for some role (an application's JSON log).
+#[derive(Debug, Default, PartialEq)]
+struct Roles {
+    ts: Option<String>,
+    status: Option<String>,
+    bytes: Option<String>,
+    client: Option<String>,
+    uri: Option<String>,
+}
+
+impl Roles {
+    fn of(schema: &Schema) -> Roles {
+        let find = |names: &[&str], fits: fn(&DataType) -> bool| {
+            names.iter().find_map(|name| {
+                let field = schema.fields().iter().find(|f| f.name() == name)?;
+                fits(field.data_type()).then(|| quoted(name))
+            })
+        };
+        let integer = |t: &DataType| t.is_integer();
+        let text =
+            |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+        let ts = find(
+            &[
+                "ts",
+                "timestamp",
+                "time",
+                "@timestamp",
+                "time_iso8601",
+                "time_local",
+            ],
+            |t| matches!(t, DataType::Timestamp(..)),
+        )
+        .or_else(|| {
+            let field = schema
+                .fields()
+                .iter()
+                .find(|f| matches!(f.data_type(), DataType::Timestamp(..)))?;
+            Some(quoted(field.name()))
+        });
+        let uri = find(&["uri", "path", "request_uri", "uri_path", "url"], text).or_else(|| {
+            // nginx JSON logs often keep only `$request`: "GET /a HTTP/1.1".
+            find(&["request"], text).map(|r| format!("split_part({r}, ' ', 2)"))
+        });
+        Roles {
+            ts,
+            status: find(
+                &["status", "status_code", "response_code", "http_status"],
+                integer,
+            ),
+            bytes: find(
+                &[
+                    "bytes",
+                    "body_bytes_sent",
+                    "bytes_sent",
+                    "response_size",
+                    "size",
+                ],
+                integer,
+            ),
+            client: find(
+                &["client", "remote_addr", "client_ip", "remote_ip", "ip"],
+                |_| true,
+            ),
+            uri,
+        }
+    }
+
+    fn missing(&self) -> Vec<&'static str> {
+        [
+            ("ts", &self.ts),
+            ("status", &self.status),
+            ("bytes", &self.bytes),
+            ("client", &self.client),
+            ("uri", &self.uri),
+        ]
+        .into_iter()
+        .filter(|(_, column)| column.is_none())
+        .map(|(role, _)| role)
+        .collect()
+    }
+}
+
+/// `name` as a SQL identifier.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 type Rows = Vec<Vec<Option<String>>>;
@@ -48,6 +141,13 @@ fn num(v: &Option<String>) -> i64 {
     v.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
+/// `(key, hits)` pairs of a two-column result.
+fn pairs(rows: Rows) -> Vec<(String, i64)> {
+    rows.iter()
+        .map(|row| (text(&row[0]), num(&row[1])))
+        .collect()
+}
+
 impl Report {
     pub async fn compute(session: &Session, table: &str) -> Result<Report> {
         let mut r = Report::default();
@@ -55,72 +155,102 @@ impl Report {
             r.files = t.files().iter().map(|f| f.name.clone()).collect();
             r.format = t.format().name().to_string();
         }
+        let schema = session.ctx.table(table).await?.schema().inner().clone();
+        let roles = Roles::of(&schema);
+        r.missing = roles.missing();
+        let or_null = |column: &Option<String>, sql: &dyn Fn(&str) -> String| {
+            column.as_deref().map_or_else(|| "NULL".to_string(), sql)
+        };
         let totals = rows(
             session,
             &format!(
-                "SELECT count(*), coalesce(sum(bytes), 0), count(DISTINCT client), \
-                 to_char(min(ts), '%Y-%m-%d %H:%M:%S UTC'), to_char(max(ts), '%Y-%m-%d %H:%M:%S UTC') FROM {table}"
+                "SELECT count(*), {} AS bytes, {} AS clients, {} AS first, {} AS last FROM {table}",
+                or_null(&roles.bytes, &|b| format!("coalesce(sum({b}), 0)")),
+                or_null(&roles.client, &|c| format!("count(DISTINCT {c})")),
+                or_null(&roles.ts, &|t| format!(
+                    "to_char(min({t}), '%Y-%m-%d %H:%M:%S UTC')"
+                )),
+                or_null(&roles.ts, &|t| format!(
+                    "to_char(max({t}), '%Y-%m-%d %H:%M:%S UTC')"
+                )),
             ),
         )
         .await?;
         if let Some(t) = totals.first() {
             r.requests = num(&t[0]);
-            r.bytes = num(&t[1]);
-            r.clients = num(&t[2]);
+            r.bytes = roles.bytes.as_ref().map(|_| num(&t[1]));
+            r.clients = roles.client.as_ref().map(|_| num(&t[2]));
             r.first = t[3].clone().unwrap_or_else(|| "-".into());
             r.last = t[4].clone().unwrap_or_else(|| "-".into());
         }
-        let classes = rows(
-            session,
-            &format!(
-                "SELECT CASE WHEN status BETWEEN 100 AND 599 THEN CAST(status / 100 AS VARCHAR) || 'xx' ELSE 'other' END AS class, \
-                 count(*) FROM {table} GROUP BY class ORDER BY class"
-            ),
-        )
-        .await?;
-        r.classes = classes
-            .iter()
-            .map(|row| (text(&row[0]), num(&row[1])))
-            .collect();
+        if let Some(status) = &roles.status {
+            r.classes = pairs(
+                rows(
+                    session,
+                    &format!(
+                        "SELECT CASE WHEN {status} BETWEEN 100 AND 599 THEN CAST({status} / 100 AS VARCHAR) || 'xx' ELSE 'other' END AS class, \
+                         count(*) FROM {table} GROUP BY class ORDER BY class"
+                    ),
+                )
+                .await?,
+            );
+        }
         let top = |filter: &str, column: &str| {
             format!(
-                "SELECT {column}, count(*) AS hits FROM {table} {filter} GROUP BY {column} \
-                 ORDER BY hits DESC, {column} LIMIT {TOP}"
+                "SELECT {column} AS key, count(*) AS hits FROM {table} {filter} GROUP BY key \
+                 ORDER BY hits DESC, key LIMIT {TOP}"
             )
         };
-        r.top_uris = rows(session, &top("", "uri"))
+        if let Some(uri) = &roles.uri {
+            r.top_uris = pairs(rows(session, &top("", uri)).await?);
+            if let Some(status) = &roles.status {
+                let filter = format!("WHERE {status} = 404");
+                r.top_404 = pairs(rows(session, &top(&filter, uri)).await?);
+            }
+        }
+        if let Some(client) = &roles.client {
+            let bytes = or_null(&roles.bytes, &|b| format!("coalesce(sum({b}), 0)"));
+            r.top_clients = rows(
+                session,
+                &format!(
+                    "SELECT {client} AS key, count(*) AS hits, {bytes} AS bytes FROM {table} GROUP BY key \
+                     ORDER BY hits DESC, key LIMIT {TOP}"
+                ),
+            )
             .await?
             .iter()
-            .map(|row| (text(&row[0]), num(&row[1])))
+            .map(|row| {
+                (
+                    text(&row[0]),
+                    num(&row[1]),
+                    roles.bytes.as_ref().map(|_| num(&row[2])),
+                )
+            })
             .collect();
-        r.top_404 = rows(session, &top("WHERE status = 404", "uri"))
+        }
+        if let Some(ts) = &roles.ts {
+            let errors = |from: u16| {
+                or_null(&roles.status, &|s| {
+                    format!(
+                        "count(*) FILTER (WHERE {s} BETWEEN {from} AND {})",
+                        from + 99
+                    )
+                })
+            };
+            r.hourly = rows(
+                session,
+                &format!(
+                    "SELECT to_char(date_trunc('hour', {ts}), '%Y-%m-%d %H:00') AS hour, count(*), {} AS e4, {} AS e5 \
+                     FROM {table} WHERE {ts} IS NOT NULL GROUP BY hour ORDER BY hour",
+                    errors(400),
+                    errors(500)
+                ),
+            )
             .await?
             .iter()
-            .map(|row| (text(&row[0]), num(&row[1])))
+            .map(|row| (text(&row[0]), num(&row[1]), num(&row[2]), num(&row[3])))
             .collect();
-        r.top_clients = rows(
-            session,
-            &format!(
-                "SELECT client, count(*) AS hits, coalesce(sum(bytes), 0) FROM {table} GROUP BY client \
-                 ORDER BY hits DESC, client LIMIT {TOP}"
-            ),
-        )
-        .await?
-        .iter()
-        .map(|row| (text(&row[0]), num(&row[1]), num(&row[2])))
-        .collect();
-        r.hourly = rows(
-            session,
-            &format!(
-                "SELECT to_char(date_trunc('hour', ts), '%Y-%m-%d %H:00') AS hour, count(*), \
-                 count(*) FILTER (WHERE status BETWEEN 400 AND 499), count(*) FILTER (WHERE status BETWEEN 500 AND 599) \
-                 FROM {table} GROUP BY hour ORDER BY hour"
-            ),
-        )
-        .await?
-        .iter()
-        .map(|row| (text(&row[0]), num(&row[1]), num(&row[2]), num(&row[3])))
-        .collect();
+        }
         r.rejects = rows(
             session,
             &format!("SELECT count(*) FROM {}", rejects_name(table)),
@@ -129,6 +259,11 @@ impl Report {
         .first()
         .map_or(0, |row| num(&row[0]));
         Ok(r)
+    }
+
+    /// Whether the log has a column for `role`.
+    fn has(&self, role: &str) -> bool {
+        !self.missing.contains(&role)
     }
 
     fn errors(&self) -> (i64, i64) {
@@ -148,57 +283,77 @@ impl Report {
         );
         let _ = writeln!(s);
         let _ = writeln!(s, "requests          {}", group(self.requests));
-        let _ = writeln!(
-            s,
-            "bytes             {} ({})",
-            group(self.bytes),
-            human_bytes(self.bytes)
-        );
-        let _ = writeln!(s, "distinct clients  {}", group(self.clients));
+        if let Some(bytes) = self.bytes {
+            let _ = writeln!(
+                s,
+                "bytes             {} ({})",
+                group(bytes),
+                human_bytes(bytes)
+            );
+        }
+        if let Some(clients) = self.clients {
+            let _ = writeln!(s, "distinct clients  {}", group(clients));
+        }
         let _ = writeln!(s, "first request     {}", self.first);
         let _ = writeln!(s, "last request      {}", self.last);
         let _ = writeln!(s, "rejected lines    {}", group(self.rejects));
-        let (e4, e5) = self.errors();
-        let _ = writeln!(s, "4xx / 5xx         {} / {}", group(e4), group(e5));
-        section(
-            &mut s,
-            "Status classes",
-            &["class", "requests", "share"],
-            self.classes
-                .iter()
-                .map(|(c, n)| vec![c.clone(), group(*n), percent(*n, self.requests)]),
-        );
-        section(
-            &mut s,
-            "Top URIs",
-            &["requests", "uri"],
-            self.top_uris
-                .iter()
-                .map(|(u, n)| vec![group(*n), u.clone()]),
-        );
-        section(
-            &mut s,
-            "Top 404s",
-            &["requests", "uri"],
-            self.top_404.iter().map(|(u, n)| vec![group(*n), u.clone()]),
-        );
-        section(
-            &mut s,
-            "Top clients",
-            &["requests", "bytes", "client"],
-            self.top_clients
-                .iter()
-                .map(|(c, n, b)| vec![group(*n), human_bytes(*b), c.clone()]),
-        );
-        section(
-            &mut s,
-            "Errors per hour (hours with errors)",
-            &["hour (UTC)", "requests", "4xx", "5xx"],
-            self.hourly
-                .iter()
-                .filter(|h| h.2 + h.3 > 0)
-                .map(|(h, n, a, b)| vec![h.clone(), group(*n), group(*a), group(*b)]),
-        );
+        let status = self.has("status");
+        if status {
+            let (e4, e5) = self.errors();
+            let _ = writeln!(s, "4xx / 5xx         {} / {}", group(e4), group(e5));
+        }
+        if !self.missing.is_empty() {
+            let _ = writeln!(s, "no column for     {}", self.missing.join(", "));
+        }
+        if status {
+            section(
+                &mut s,
+                "Status classes",
+                &["class", "requests", "share"],
+                self.classes
+                    .iter()
+                    .map(|(c, n)| vec![c.clone(), group(*n), percent(*n, self.requests)]),
+            );
+        }
+        if self.has("uri") {
+            section(
+                &mut s,
+                "Top URIs",
+                &["requests", "uri"],
+                self.top_uris
+                    .iter()
+                    .map(|(u, n)| vec![group(*n), u.clone()]),
+            );
+        }
+        if self.has("uri") && status {
+            section(
+                &mut s,
+                "Top 404s",
+                &["requests", "uri"],
+                self.top_404.iter().map(|(u, n)| vec![group(*n), u.clone()]),
+            );
+        }
+        if self.has("client") {
+            section(
+                &mut s,
+                "Top clients",
+                &["requests", "bytes", "client"],
+                self.top_clients
+                    .iter()
+                    .map(|(c, n, b)| vec![group(*n), b.map_or("-".into(), human_bytes), c.clone()]),
+            );
+        }
+        if self.has("ts") && status {
+            section(
+                &mut s,
+                "Errors per hour (hours with errors)",
+                &["hour (UTC)", "requests", "4xx", "5xx"],
+                self.hourly
+                    .iter()
+                    .filter(|h| h.2 + h.3 > 0)
+                    .map(|(h, n, a, b)| vec![h.clone(), group(*n), group(*a), group(*b)]),
+            );
+        }
         s
     }
 
@@ -219,18 +374,24 @@ impl Report {
             esc(&self.first),
             esc(&self.last)
         );
-        for (label, value, note) in [
-            ("Requests", group(self.requests), String::new()),
-            ("Bytes sent", human_bytes(self.bytes), group(self.bytes)),
-            ("Distinct clients", group(self.clients), String::new()),
-            ("Client errors (4xx)", group(e4), percent(e4, self.requests)),
-            ("Server errors (5xx)", group(e5), percent(e5, self.requests)),
-            (
-                "Rejected lines",
-                group(self.rejects),
-                "lines that did not parse".into(),
-            ),
-        ] {
+        let status = self.has("status");
+        let mut cards = vec![("Requests", group(self.requests), String::new())];
+        if let Some(bytes) = self.bytes {
+            cards.push(("Bytes sent", human_bytes(bytes), group(bytes)));
+        }
+        if let Some(clients) = self.clients {
+            cards.push(("Distinct clients", group(clients), String::new()));
+        }
+        if status {
+            cards.push(("Client errors (4xx)", group(e4), percent(e4, self.requests)));
+            cards.push(("Server errors (5xx)", group(e5), percent(e5, self.requests)));
+        }
+        cards.push((
+            "Rejected lines",
+            group(self.rejects),
+            "lines that did not parse".into(),
+        ));
+        for (label, value, note) in cards {
             let _ = write!(
                 s,
                 "<div class=\"card\"><div class=\"label\">{}</div><div class=\"value\">{}</div><div class=\"note\">{}</div></div>",
@@ -241,42 +402,61 @@ impl Report {
         }
         s.push_str("</div>\n");
 
-        s.push_str("<section><h2>Status classes</h2>");
-        s.push_str(&class_chart(&self.classes, self.requests));
-        s.push_str("</section>\n");
-
-        s.push_str("<section><h2>Requests per hour (UTC)</h2>");
-        let requests: Vec<(String, Vec<i64>)> = self
-            .hourly
-            .iter()
-            .map(|h| (h.0.clone(), vec![h.1]))
-            .collect();
-        s.push_str(&bar_chart(&requests, &[("requests", "#4c78a8")]));
-        s.push_str("</section>\n<section><h2>Errors per hour (UTC)</h2>");
-        let errors: Vec<(String, Vec<i64>)> = self
-            .hourly
-            .iter()
-            .map(|h| (h.0.clone(), vec![h.2, h.3]))
-            .collect();
-        s.push_str(&bar_chart(
-            &errors,
-            &[("4xx", "#f58518"), ("5xx", "#e45756")],
-        ));
-        s.push_str("</section>\n<div class=\"grid\">");
-
+        if !self.missing.is_empty() {
+            let _ = writeln!(
+                s,
+                "<p class=\"sub\">This log has no column for {}: the parts that need them are left out.</p>",
+                esc(&self.missing.join(", "))
+            );
+        }
+        if status {
+            s.push_str("<section><h2>Status classes</h2>");
+            s.push_str(&class_chart(&self.classes, self.requests));
+            s.push_str("</section>\n");
+        }
+        if self.has("ts") {
+            s.push_str("<section><h2>Requests per hour (UTC)</h2>");
+            let requests: Vec<(String, Vec<i64>)> = self
+                .hourly
+                .iter()
+                .map(|h| (h.0.clone(), vec![h.1]))
+                .collect();
+            s.push_str(&bar_chart(&requests, &[("requests", "#4c78a8")]));
+            s.push_str("</section>\n");
+        }
+        if self.has("ts") && status {
+            s.push_str("<section><h2>Errors per hour (UTC)</h2>");
+            let errors: Vec<(String, Vec<i64>)> = self
+                .hourly
+                .iter()
+                .map(|h| (h.0.clone(), vec![h.2, h.3]))
+                .collect();
+            s.push_str(&bar_chart(
+                &errors,
+                &[("4xx", "#f58518"), ("5xx", "#e45756")],
+            ));
+            s.push_str("</section>\n");
+        }
+        s.push_str("<div class=\"grid\">");
         let uri_rows = |list: &[(String, i64)]| -> Vec<(String, i64, String)> {
             list.iter()
                 .map(|(u, n)| (u.clone(), *n, String::new()))
                 .collect()
         };
-        s.push_str(&top_table("Top URIs", "URI", &uri_rows(&self.top_uris)));
-        s.push_str(&top_table("Top 404s", "URI", &uri_rows(&self.top_404)));
-        let clients: Vec<(String, i64, String)> = self
-            .top_clients
-            .iter()
-            .map(|(c, n, b)| (c.clone(), *n, human_bytes(*b)))
-            .collect();
-        s.push_str(&top_table("Top clients", "client", &clients));
+        if self.has("uri") {
+            s.push_str(&top_table("Top URIs", "URI", &uri_rows(&self.top_uris)));
+        }
+        if self.has("uri") && status {
+            s.push_str(&top_table("Top 404s", "URI", &uri_rows(&self.top_404)));
+        }
+        if self.has("client") {
+            let clients: Vec<(String, i64, String)> = self
+                .top_clients
+                .iter()
+                .map(|(c, n, b)| (c.clone(), *n, b.map(human_bytes).unwrap_or_default()))
+                .collect();
+            s.push_str(&top_table("Top clients", "client", &clients));
+        }
         s.push_str(
             "</div>\n<footer>Generated by logsql. Times are UTC.</footer>\n</body></html>\n",
         );
@@ -549,5 +729,43 @@ mod tests {
             "&lt;script&gt;&quot;x&quot;&amp;&#39;"
         );
         assert_eq!(human_bytes(2048), "2.0 KiB");
+    }
+
+    fn schema(fields: &[(&str, DataType)]) -> Schema {
+        Schema::new(
+            fields
+                .iter()
+                .map(|(n, t)| arrow::datatypes::Field::new(*n, t.clone(), true))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn roles_are_found_by_name_and_type() {
+        let utc = DataType::Timestamp(arrow::datatypes::TimeUnit::Nanosecond, Some("UTC".into()));
+        // nginx JSON: other names, and the URI only inside `request`.
+        let nginx = Roles::of(&schema(&[
+            ("time", utc.clone()),
+            ("remote_addr", DataType::Utf8),
+            ("request", DataType::Utf8),
+            ("status", DataType::Int32),
+            ("body_bytes_sent", DataType::Int64),
+        ]));
+        assert_eq!(nginx.ts.as_deref(), Some("\"time\""));
+        assert_eq!(nginx.client.as_deref(), Some("\"remote_addr\""));
+        assert_eq!(
+            nginx.uri.as_deref(),
+            Some("split_part(\"request\", ' ', 2)")
+        );
+        assert_eq!(nginx.bytes.as_deref(), Some("\"body_bytes_sent\""));
+        assert!(nginx.missing().is_empty());
+        // A text `status` is not a status code; any timestamp column serves as the time.
+        let app = Roles::of(&schema(&[
+            ("@when", utc),
+            ("status", DataType::Utf8),
+            ("msg", DataType::Utf8),
+        ]));
+        assert_eq!(app.ts.as_deref(), Some("\"@when\""));
+        assert_eq!(app.missing(), ["status", "bytes", "client", "uri"]);
     }
 }

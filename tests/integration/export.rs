@@ -424,6 +424,19 @@ fn copy_to_writes_csv_json_and_parquet() {
     });
 }
 
+/// 1234567 -> "1,234,567", as the report prints counts.
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[test]
 fn report_text_and_html() {
     let dir = Scratch::new("report");
@@ -433,17 +446,6 @@ fn report_text_and_html() {
         ..Default::default()
     };
     let (log, truth) = dir.generated("access.log", &opts);
-    let group = |n: u64| {
-        let s = n.to_string();
-        let mut out = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        out
-    };
     let r = logsql(&["report", log.to_str().unwrap()]);
     let text = r.ok();
     assert!(
@@ -505,4 +507,75 @@ fn report_text_and_html() {
         "--force",
     ])
     .ok();
+}
+
+/// W3C and nginx JSON logs name their columns otherwise (`path`, `remote_addr`,
+/// `body_bytes_sent`, the URI inside `request`): the report finds them and gives the same
+/// totals; an application log without status, bytes or clients gets the parts it can have.
+#[test]
+fn report_reads_w3c_json_and_app_logs() {
+    use logsql::generate::GenFormat;
+    let dir = Scratch::new("report-formats");
+    for format in [GenFormat::W3c, GenFormat::Json] {
+        let opts = logsql::generate::GenOptions {
+            lines: 2000,
+            seed: 31,
+            format,
+            ..Default::default()
+        };
+        let (log, truth) = dir.generated(&format!("{}.log", format.name()), &opts);
+        let text = logsql(&["report", log.to_str().unwrap()]).ok().to_string();
+        let errors = |class: std::ops::RangeInclusive<i32>| {
+            truth.status.range(class).map(|(_, n)| n).sum::<u64>()
+        };
+        for expected in [
+            format!("requests          {}", group(truth.rows)),
+            format!("bytes             {} (", group(truth.bytes_sum as u64)),
+            format!("rejected lines    {}", truth.rejects),
+            format!(
+                "4xx / 5xx         {} / {}",
+                group(errors(400..=499)),
+                group(errors(500..=599))
+            ),
+        ] {
+            assert!(
+                text.contains(&expected),
+                "{}: {expected}\n{text}",
+                format.name()
+            );
+        }
+        let section = &text[text.find("Top 404s").unwrap()..];
+        let first: Vec<&str> = section.lines().nth(2).unwrap().split_whitespace().collect();
+        if format == GenFormat::W3c {
+            // W3C's path has no query string: the first of the top 404s is the truth's
+            // busiest path (the least one of a tie).
+            let (path, n) = truth
+                .not_found_paths
+                .iter()
+                .max_by_key(|(path, n)| (**n, std::cmp::Reverse(*path)))
+                .unwrap();
+            assert_eq!(first, [group(*n).as_str(), path.as_str()], "{section}");
+        } else {
+            // JSON's URI comes out of `request`, with its query string, as `uri` does.
+            let path = first[1].split('?').next().unwrap();
+            assert!(truth.not_found_paths.contains_key(path), "{section}");
+        }
+        assert!(!text.contains("no column for"), "{text}");
+    }
+    let app = dir.write(
+        "app.json",
+        b"{\"ts\":\"2026-11-30T10:00:00Z\",\"level\":\"info\",\"msg\":\"up\"}\n\
+          {\"ts\":\"2026-11-30T11:30:00Z\",\"level\":\"warn\",\"msg\":\"slow\"}\n",
+    );
+    let text = logsql(&["report", app.to_str().unwrap()]).ok().to_string();
+    assert!(text.contains("requests          2"), "{text}");
+    assert!(
+        text.contains("last request      2026-11-30 11:30:00 UTC"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no column for     status, bytes, client, uri"),
+        "{text}"
+    );
+    assert!(!text.contains("Top URIs"), "{text}");
 }
