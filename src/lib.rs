@@ -56,6 +56,7 @@ pub mod session;
 pub mod source;
 #[allow(missing_docs)]
 pub mod table;
+pub mod temp_files;
 
 use std::path::PathBuf;
 use std::sync::Arc;

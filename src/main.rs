@@ -143,6 +143,10 @@ fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
     if statements.is_empty() {
         anyhow::bail!("no SQL statement given");
     }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    cli::interrupt::exit_on_ctrl_c(&runtime)?;
     // Check the output file before running anything.
     let export = match &cli.output {
         Some(path) => Some((
@@ -152,9 +156,6 @@ fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
         )),
         None => None,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     let outcome = runtime.block_on(async {
         let session = Session::new(cli)?;
         session.report_detected_formats();
@@ -232,13 +233,14 @@ fn run_report(
         from_start: false,
         interval: 2.0,
     };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    cli::interrupt::exit_on_ctrl_c(&runtime)?;
     let export = match output {
         Some(path) => Some(Export::create(path, force)?),
         None => None,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     runtime.block_on(async {
         let session = Session::new(&cli)?;
         let report = cli::report::Report::compute(&session, "logs").await?;

@@ -56,6 +56,8 @@ enum Target {
         tmp: tempfile::NamedTempFile,
         path: PathBuf,
         force: bool,
+        /// Removed on Ctrl-C (see `cli::interrupt`) until renamed into place.
+        _listed: logsql::temp_files::Listed,
     },
     Direct {
         file: File,
@@ -128,6 +130,7 @@ impl Export {
         })?;
         Ok(Export {
             target: Target::Temp {
+                _listed: logsql::temp_files::Listed::new(tmp.path()),
                 tmp,
                 path: path.to_path_buf(),
                 force,
@@ -199,7 +202,9 @@ impl Export {
                 let _ = file.sync_all();
                 Ok(())
             }
-            Target::Temp { tmp, path, force } => {
+            Target::Temp {
+                tmp, path, force, ..
+            } => {
                 tmp.as_file()
                     .sync_all()
                     .with_context(|| format!("writing {}", path.display()))?;

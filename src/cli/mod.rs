@@ -5,6 +5,7 @@ pub mod exit;
 pub mod export;
 pub mod follow;
 pub mod formats;
+pub mod interrupt;
 pub mod memory;
 pub mod output;
 pub mod repl;

@@ -57,6 +57,8 @@ impl Shared {
 pub struct Spool {
     file: Arc<tempfile::NamedTempFile>,
     shared: Arc<Shared>,
+    /// On the list of files to remove on Ctrl-C while the file exists.
+    _listed: Arc<crate::temp_files::Listed>,
 }
 
 /// Two spools are the same when they share the file.
@@ -81,6 +83,7 @@ impl Spool {
             .name("logsql-spool".into())
             .spawn(move || copy(input, out, &progress))?;
         Ok(Spool {
+            _listed: Arc::new(crate::temp_files::Listed::new(file.path())),
             file: Arc::new(file),
             shared,
         })

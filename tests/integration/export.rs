@@ -579,3 +579,46 @@ fn report_reads_w3c_json_and_app_logs() {
     );
     assert!(!text.contains("Top URIs"), "{text}");
 }
+
+/// Ctrl-C while an export waits for piped input: exit status 130, no `-o` file, and neither
+/// the export's temporary file nor standard input's spool left behind.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_an_export_leaves_no_file_behind() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let dir = Scratch::new("export-ctrl-c");
+    let tmp = dir.path("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let out = dir.path("out.csv");
+    let mut child = crate::util::spawn_piped(
+        &["-", "-e", "SELECT * FROM logs", "-o", out.to_str().unwrap()],
+        &[("TMPDIR", &tmp)],
+    );
+    // Some lines, and the pipe kept open: the query waits for the rest.
+    let mut stdin = child.stdin.take().unwrap();
+    let line =
+        "10.0.0.1 - - [10/Oct/2023:13:55:36 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl\"\n";
+    stdin.write_all(line.repeat(50).as_bytes()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    // Both temporary files exist once the export and the spool have started.
+    while listing(dir.path("").as_path()).len() < 2 || listing(&tmp).is_empty() {
+        assert!(Instant::now() < deadline, "the run did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let run = crate::util::Run::of(child.wait_with_output().unwrap());
+    drop(stdin);
+    assert_eq!(run.status, 130, "{}", run.stderr);
+    assert_eq!(
+        listing(dir.path("").as_path()),
+        ["tmp"],
+        "no out.csv, no .out.csv.*.tmp"
+    );
+    assert!(listing(&tmp).is_empty(), "no spool: {:?}", listing(&tmp));
+}
