@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::metadata::ScalarAndMetadata;
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::logical_expr::LogicalPlan;
@@ -183,12 +184,36 @@ pub fn list(out: &mut impl std::io::Write) -> std::io::Result<()> {
     )
 }
 
-/// The value of a `--param`: an integer if it parses as one, else a string. DataFusion
-/// coerces it to what the query compares it with.
-pub fn scalar(value: &str) -> ScalarValue {
-    match value.trim().parse::<i64>() {
-        Ok(n) => ScalarValue::Int64(Some(n)),
-        Err(_) => ScalarValue::Utf8(Some(value.to_string())),
+/// The value of a `--param`, of the type the query gives its placeholder (`status = $s`: the
+/// status column's type; `ts >= $since`: a timestamp); where the query gives none, an
+/// integer if it reads as one (not a zero-led code such as `007`), else a string.
+pub fn scalar(name: &str, value: &str, wanted: Option<&DataType>) -> Result<ScalarValue> {
+    let text = ScalarValue::Utf8(Some(value.to_string()));
+    match wanted {
+        Some(t)
+            if !t.is_null()
+                && !matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) =>
+        {
+            // Spaces around a number are no part of it.
+            let numeric = t.is_integer() || t.is_floating();
+            let value = if numeric { value.trim() } else { value };
+            ScalarValue::Utf8(Some(value.to_string()))
+                .cast_to(t)
+                .ok()
+                .filter(|v| !v.is_null())
+                .with_context(|| {
+                    format!("--param {name}={value}: not a value of type {t} (the type ${name} is compared with)")
+                })
+        }
+        Some(_) => Ok(text),
+        None => {
+            let trimmed = value.trim();
+            let zero_led = trimmed.len() > 1 && trimmed.trim_start_matches('-').starts_with('0');
+            match trimmed.parse::<i64>() {
+                Ok(n) if !zero_led => Ok(ScalarValue::Int64(Some(n))),
+                _ => Ok(text),
+            }
+        }
     }
 }
 
@@ -208,11 +233,15 @@ pub fn bind(
     let mut map = HashMap::new();
     for id in names {
         let name = id.trim_start_matches('$');
+        let wanted = wanted[id].as_ref();
         let Some(value) = values.get(name) else {
             bail!("missing parameter {id}: pass it with --param {name}=VALUE");
         };
         used.push(name.to_string());
-        map.insert(name.to_string(), ScalarAndMetadata::from(scalar(value)));
+        map.insert(
+            name.to_string(),
+            ScalarAndMetadata::from(scalar(name, value, wanted)?),
+        );
     }
     Ok(plan.with_param_values(ParamValues::Map(map))?)
 }
@@ -250,10 +279,26 @@ mod tests {
                 .get("limit"),
             Some(&Some("10".into()))
         );
-        assert_eq!(scalar("20"), ScalarValue::Int64(Some(20)));
+        let untyped = |v: &str| scalar("p", v, None).unwrap();
+        assert_eq!(untyped("20"), ScalarValue::Int64(Some(20)));
+        assert_eq!(untyped("-3"), ScalarValue::Int64(Some(-3)));
+        // A zero-led code is text, not the number it would read as.
+        assert_eq!(untyped("007"), ScalarValue::Utf8(Some("007".into())));
+        assert_eq!(untyped("0"), ScalarValue::Int64(Some(0)));
         assert_eq!(
-            scalar("x' OR 1=1 --"),
+            untyped("x' OR 1=1 --"),
             ScalarValue::Utf8(Some("x' OR 1=1 --".into()))
         );
+        // Where the query types the placeholder, the value takes that type, or is an error.
+        assert_eq!(
+            scalar("p", "007", Some(&DataType::Utf8)).unwrap(),
+            ScalarValue::Utf8(Some("007".into()))
+        );
+        assert_eq!(
+            scalar("p", "404", Some(&DataType::UInt16)).unwrap(),
+            ScalarValue::UInt16(Some(404))
+        );
+        let bad = scalar("s", "abc", Some(&DataType::UInt16)).unwrap_err();
+        assert!(bad.to_string().contains("--param s=abc"), "{bad}");
     }
 }

@@ -722,6 +722,49 @@ fn parameter_values_are_values_not_sql() {
     assert!(run.stdout.is_empty());
 }
 
+/// A value takes the type of what the query compares it with: `007` stays the text `007` for
+/// a text column (and where nothing types it), a number for a status, and a value that is no
+/// status is a one-line error naming the parameter.
+#[test]
+fn parameter_values_take_the_type_the_query_gives_them() {
+    let dir = Scratch::new("param-types");
+    let log = dir.write(
+        "codes.log",
+        b"1.1.1.1 - 007 [10/Oct/2023:13:55:36 +0000] \"GET /a HTTP/1.1\" 404 5\n\
+          1.1.1.1 - - [10/Oct/2023:13:55:37 +0000] \"GET /b HTTP/1.1\" 200 5\n",
+    );
+    let q = |sql: &str, param: &str| {
+        logsql(&[
+            log.to_str().unwrap(),
+            "--out-format",
+            "csv",
+            "-e",
+            sql,
+            "--param",
+            param,
+        ])
+    };
+    let n = |sql: &str, param: &str| q(sql, param).csv_rows();
+    let by_user = "SELECT count(*) FROM logs WHERE remote_user = $u";
+    assert_eq!(
+        n(by_user, "u=007"),
+        [["1"]],
+        "007 is the user 007, not the number 7"
+    );
+    assert_eq!(n("SELECT $x AS x", "x=007"), [["007"]]);
+    assert_eq!(n("SELECT $x + 1 AS x", "x=41"), [["42"]]);
+    let by_status = "SELECT count(*) FROM logs WHERE status = $s";
+    assert_eq!(n(by_status, "s= 404"), [["1"]]);
+    let bad = q(by_status, "s=abc");
+    assert_eq!(bad.status, 1);
+    assert_eq!(bad.stderr.lines().count(), 1, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("--param s=abc: not a value of type"),
+        "{}",
+        bad.stderr
+    );
+}
+
 #[test]
 fn file_of_several_statements_and_unused_parameters() {
     let dir = Scratch::new("multi");
