@@ -205,7 +205,7 @@ fn parse_tail(
             pos = expect(line, pos, b" \"", RejectReason::MissingReferer)?;
             pos = quoted(line, pos, Field::Referer, rec, QuoteEnd::SpaceQuote)?;
             pos = expect(line, pos, b" \"", RejectReason::MissingUserAgent)?;
-            pos = quoted(line, pos, Field::UserAgent, rec, QuoteEnd::SpaceOrEnd)?;
+            pos = quoted(line, pos, Field::UserAgent, rec, QuoteEnd::Last)?;
         }
     }
     // Anything after a space is an extra field we do not model; anything else is damage.
@@ -249,6 +249,9 @@ enum QuoteEnd {
     SpaceQuote,
     /// The closing quote is followed by a space or ends the line.
     SpaceOrEnd,
+    /// As `SpaceOrEnd`, for the last field of the format: a space after the quote must lead
+    /// to extra fields, whose quotes pair up.
+    Last,
 }
 
 /// Reads a quoted field whose content starts at `start` (just after the opening quote);
@@ -281,7 +284,11 @@ fn quoted(
         }
         let closes = match (end, line.get(at + 1)) {
             (QuoteEnd::SpaceQuote, Some(b' ')) => line.get(at + 2) == Some(&b'"'),
-            (QuoteEnd::SpaceOrEnd, Some(b' ') | None) => true,
+            (QuoteEnd::SpaceOrEnd | QuoteEnd::Last, None) => true,
+            (QuoteEnd::SpaceOrEnd, Some(b' ')) => true,
+            // Before extra fields (nginx's `"$http_x_forwarded_for"`), whose quotes pair up;
+            // not before the rest of a user agent with a bare quote (`"Mozilla "x" y"`).
+            (QuoteEnd::Last, Some(b' ')) => quotes_pair_up(&line[at + 1..]),
             _ => false,
         };
         if closes {
@@ -291,6 +298,16 @@ fn quoted(
         }
         i = at + 1;
     }
+}
+
+/// Whether the quotes in `rest` that no backslash escapes are even in number: `rest` can be
+/// whole quoted fields. (Only lines with a space after a quote in the last field get here.)
+#[cold]
+fn quotes_pair_up(rest: &[u8]) -> bool {
+    let bare = memchr::memchr_iter(b'"', rest)
+        .filter(|&i| i == 0 || rest[i - 1] != b'\\')
+        .count();
+    bare % 2 == 0
 }
 
 /// HTTP status `line[start..end]`: 1-3 digits, or `-` for none.
@@ -601,6 +618,20 @@ mod tests {
         let rec = ok(Combined, line);
         assert_eq!(field(&rec, line, Field::Request), r#"GET /a"b HTTP/1.1"#);
         assert_eq!(field(&rec, line, Field::UserAgent), r#"Mozilla "x"#);
+    }
+
+    #[test]
+    fn a_user_agent_ends_at_a_quote_only_before_whole_extra_fields() {
+        let line = r##"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "Mozilla "x" y""##;
+        let rec = ok(Combined, line);
+        assert_eq!(field(&rec, line, Field::UserAgent), r#"Mozilla "x" y"#);
+        // Quoted extra fields after it (nginx's X-Forwarded-For) pair their quotes.
+        let line = r##"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "curl" "10.0.0.1, 10.0.0.2" 0.003"##;
+        let rec = ok(Combined, line);
+        assert_eq!(field(&rec, line, Field::UserAgent), "curl");
+        let line = r##"1.2.3.4 - - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "a \" b" "x\"""##;
+        let rec = ok(Combined, line);
+        assert_eq!(field(&rec, line, Field::UserAgent), r#"a \" b"#);
     }
 
     #[test]
