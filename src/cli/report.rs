@@ -189,7 +189,7 @@ impl Report {
                     session,
                     &format!(
                         "SELECT CASE WHEN {status} BETWEEN 100 AND 599 THEN CAST({status} / 100 AS VARCHAR) || 'xx' ELSE 'other' END AS class, \
-                         count(*) FROM {table} GROUP BY class ORDER BY class"
+                         count(*) FROM {table} GROUP BY 1 ORDER BY 1"
                     ),
                 )
                 .await?,
@@ -197,8 +197,8 @@ impl Report {
         }
         let top = |filter: &str, column: &str| {
             format!(
-                "SELECT {column} AS key, count(*) AS hits FROM {table} {filter} GROUP BY key \
-                 ORDER BY hits DESC, key LIMIT {TOP}"
+                "SELECT {column}, count(*) FROM {table} {filter} GROUP BY 1 \
+                 ORDER BY 2 DESC, 1 LIMIT {TOP}"
             )
         };
         if let Some(uri) = &roles.uri {
@@ -213,8 +213,8 @@ impl Report {
             r.top_clients = rows(
                 session,
                 &format!(
-                    "SELECT {client} AS key, count(*) AS hits, {bytes} AS bytes FROM {table} GROUP BY key \
-                     ORDER BY hits DESC, key LIMIT {TOP}"
+                    "SELECT {client}, count(*), {bytes} AS bytes FROM {table} GROUP BY 1 \
+                     ORDER BY 2 DESC, 1 LIMIT {TOP}"
                 ),
             )
             .await?
@@ -241,7 +241,7 @@ impl Report {
                 session,
                 &format!(
                     "SELECT to_char(date_trunc('hour', {ts}), '%Y-%m-%d %H:00') AS hour, count(*), {} AS e4, {} AS e5 \
-                     FROM {table} WHERE {ts} IS NOT NULL GROUP BY hour ORDER BY hour",
+                     FROM {table} WHERE {ts} IS NOT NULL GROUP BY 1 ORDER BY 1",
                     errors(400),
                     errors(500)
                 ),
@@ -266,10 +266,11 @@ impl Report {
         !self.missing.contains(&role)
     }
 
+    /// Requests with a 4xx and with a 5xx status (from the classes: every row, whether or
+    /// not it has a time).
     fn errors(&self) -> (i64, i64) {
-        self.hourly
-            .iter()
-            .fold((0, 0), |(a, b), h| (a + h.2, b + h.3))
+        let class = |name: &str| self.classes.iter().find(|c| c.0 == name).map_or(0, |c| c.1);
+        (class("4xx"), class("5xx"))
     }
 
     /// The report as plain text for the terminal.

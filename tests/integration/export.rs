@@ -578,6 +578,27 @@ fn report_reads_w3c_json_and_app_logs() {
         "{text}"
     );
     assert!(!text.contains("Top URIs"), "{text}");
+    // Statuses without times still count; a column named like an alias changes nothing.
+    let untimed = dir.write(
+        "untimed.json",
+        b"{\"key\":\"a\",\"uri\":\"/x\",\"status\":404}\n\
+          {\"key\":\"b\",\"uri\":\"/x\",\"status\":404}\n\
+          {\"key\":\"b\",\"uri\":\"/y\",\"status\":500}\n",
+    );
+    let text = logsql(&["report", untimed.to_str().unwrap()])
+        .ok()
+        .to_string();
+    assert!(text.contains("4xx / 5xx         2 / 1"), "{text}");
+    let top = &text[text.find("Top URIs").unwrap()..];
+    assert_eq!(
+        top.lines()
+            .nth(2)
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["2", "/x"],
+        "{top}"
+    );
 }
 
 /// Ctrl-C while an export waits for piped input: exit status 130, no `-o` file, and neither
