@@ -26,6 +26,8 @@
 //! # Ok(()) }
 //! ```
 
+pub mod count_distinct;
+pub mod distinct_set;
 mod factory;
 mod read_log;
 
@@ -59,12 +61,19 @@ pub fn new_context_with_config(config: SessionConfig) -> SessionContext {
 
 /// Installs in an existing context: the table functions `read_log(path [, format])` and
 /// `read_log_rejects(path [, format])`, the `LOG` table factory for `CREATE EXTERNAL TABLE`,
-/// and the scalar log functions ([`crate::functions`]). Installing twice is harmless.
+/// the scalar log functions ([`crate::functions`]), and the optimizer rule that merges
+/// `count(DISTINCT text)` on every core ([`count_distinct`]). Installing twice is harmless.
 pub fn register_extensions(ctx: &SessionContext) {
     install(&mut ctx.state_ref().write());
+    let name = count_distinct::ParallelCountDistinct::NAME;
+    if !ctx.state().optimizers().iter().any(|r| r.name() == name) {
+        ctx.add_optimizer_rule(Arc::new(count_distinct::ParallelCountDistinct));
+    }
 }
 
-/// [`register_extensions`] on a `SessionState` (for code that builds its own state).
+/// [`register_extensions`] on a `SessionState` (for code that builds its own state), but for
+/// the optimizer rule, which a `SessionState` takes only from its builder:
+/// `SessionStateBuilder::with_optimizer_rule(Arc::new(count_distinct::ParallelCountDistinct))`.
 pub fn install(state: &mut SessionState) {
     use datafusion::execution::FunctionRegistry;
     // `date_trunc` stands in for DataFusion's own (same answers, faster on UTC instants).

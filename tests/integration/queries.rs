@@ -793,3 +793,36 @@ fn file_of_several_statements_and_unused_parameters() {
         run.stderr
     );
 }
+
+/// Several `count(DISTINCT text)` at once (merged on every core, not by DataFusion's one
+/// final set) count what a plain set of the log's own values counts, across partitions; and
+/// EXPLAIN shows the parallel merge took the place of DataFusion's.
+#[test]
+fn several_distinct_counts_over_many_partitions() {
+    let dir = Scratch::new("distinct-counts");
+    let (log, truth, rows) = generated(&dir, 20_000, 31);
+    let clients: BTreeSet<&str> = rows.iter().map(|r| r.client.as_str()).collect();
+    let agents: BTreeSet<&str> = rows.iter().filter_map(|r| r.user_agent.as_deref()).collect();
+    let referers: BTreeSet<&str> = rows.iter().filter_map(|r| r.referer.as_deref()).collect();
+    let sql = "SELECT count(DISTINCT client), count(DISTINCT user_agent), \
+               count(DISTINCT referer), count(*), sum(bytes) FROM logs";
+    let want = [
+        clients.len() as u64,
+        agents.len() as u64,
+        referers.len() as u64,
+        truth.rows,
+        truth.bytes_sum as u64,
+    ]
+    .map(|n| n.to_string());
+    let path = log.display().to_string();
+    for partitions in ["1", "2", "7"] {
+        let run = logsql(&[&path, "--out-format", "csv", "--partitions", partitions, "-e", sql]);
+        assert_eq!(run.csv_rows()[0], want, "{partitions} partitions");
+    }
+    let plan = logsql(&[&path, "-e", &format!("EXPLAIN {sql}")]);
+    assert!(
+        plan.ok().contains("count_distinct_parallel"),
+        "{}",
+        plan.ok()
+    );
+}
