@@ -15,7 +15,7 @@ use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 
 /// Values appended between deduplications, at least.
-pub const MIN_BATCH: usize = 1 << 16;
+const MIN_BATCH: usize = 1 << 16;
 
 /// Values a set keeps in a hash table, checking each as it comes, before it turns to
 /// appending and deduplicating in bulk: a table this size stays in cache, and a column with
@@ -54,7 +54,7 @@ impl<'a> Values<'a> {
 }
 
 /// Byte strings, distinct up to `distinct` and appended after it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct DistinctSet {
     bytes: Vec<u8>,
     /// Starts with 0; value `i` ends at `offsets[i + 1]`.
@@ -131,7 +131,8 @@ impl DistinctSet {
         }
     }
 
-    /// Adds `values` (another set's) as they are, to be deduplicated with the rest later.
+    /// Adds `values` (another set's) as they are, never deduplicating: the set is then
+    /// counted once, with [`DistinctSet::count`] or [`count_all`], which allow duplicates.
     pub fn append_all(&mut self, values: Values) {
         self.small = None;
         for i in 0..values.len() {
@@ -144,7 +145,7 @@ impl DistinctSet {
         if self.distinct == self.len() {
             return self.distinct;
         }
-        count_distinct(&[self.values()], threads)
+        count_all(&[self.values()], threads)
     }
 
     /// Keeps one of each value, and hands the set over as bytes, offsets and hashes.
@@ -155,12 +156,15 @@ impl DistinctSet {
 
     /// Bytes held.
     pub fn size(&self) -> usize {
-        let scratch = self.scratch.order.capacity() * 16 + self.scratch.keep.capacity();
+        let scratch = &self.scratch;
+        let tables =
+            (scratch.table.capacity() + self.small.as_ref().map_or(0, |t| t.capacity())) * 17;
+        let scratch = scratch.order.capacity() * 16 + scratch.keep.capacity() + tables;
         self.bytes.capacity() + (self.offsets.capacity() + self.hashes.capacity()) * 8 + scratch
     }
 
     /// Keeps one of each value, in place, in the order they came.
-    pub fn dedupe(&mut self) {
+    fn dedupe(&mut self) {
         if self.distinct == self.len() {
             return;
         }
@@ -169,6 +173,7 @@ impl DistinctSet {
             order,
             starts,
             keep,
+            table,
         } = &mut self.scratch;
         let sources = [Values {
             bytes: &self.bytes,
@@ -178,21 +183,18 @@ impl DistinctSet {
         let shards = shard_by_hash(&sources, 1, order, starts);
         keep.clear();
         keep.resize(total, false);
-        let mut table = HashTable::new();
-        let kept = sweep(&sources, order, starts, 0..shards, &mut table, |at| {
+        let kept = sweep(&sources, order, starts, 0..shards, table, |at| {
             keep[at as usize] = true
         });
         // Kept values move down over the others.
         let (mut write, mut end) = (0usize, 0usize);
-        for i in 0..total {
+        for (i, _) in keep.iter().enumerate().filter(|(_, &kept)| kept) {
             let (start, stop) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
-            if keep[i] {
-                self.bytes.copy_within(start..stop, end);
-                end += stop - start;
-                self.hashes[write] = self.hashes[i];
-                write += 1;
-                self.offsets[write] = end as i64;
-            }
+            self.bytes.copy_within(start..stop, end);
+            end += stop - start;
+            self.hashes[write] = self.hashes[i];
+            write += 1;
+            self.offsets[write] = end as i64;
         }
         self.bytes.truncate(end);
         self.hashes.truncate(write);
@@ -203,16 +205,17 @@ impl DistinctSet {
 
 /// Buffers a set's deduplication reuses: a new set of buffers each time made the kernel
 /// hand out and zero fresh pages, 8% of the time of a count over millions of clients.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 struct Scratch {
     order: Vec<(u64, u64)>,
     starts: Vec<usize>,
     keep: Vec<bool>,
+    table: HashTable<(u64, u64)>,
 }
 
 /// The number of distinct values in all of `sources` (a value may be in several, or several
 /// times in one), counted by `threads` threads.
-pub fn count_distinct(sources: &[Values], threads: usize) -> usize {
+pub fn count_all(sources: &[Values], threads: usize) -> usize {
     let (mut order, mut starts) = (Vec::new(), Vec::new());
     let shards = shard_by_hash(sources, threads, &mut order, &mut starts);
     let threads = threads.clamp(1, shards);
@@ -226,14 +229,19 @@ pub fn count_distinct(sources: &[Values], threads: usize) -> usize {
         return count_run(0);
     }
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..shards)
-            .step_by(per_thread)
-            .map(|first| scope.spawn(move || count_run(first)))
-            .collect();
-        workers
+        // A run whose thread cannot be started is counted here instead.
+        let (mut inline, mut workers) = (0, Vec::new());
+        for first in (0..shards).step_by(per_thread) {
+            match std::thread::Builder::new().spawn_scoped(scope, move || count_run(first)) {
+                Ok(worker) => workers.push(worker),
+                Err(_) => inline += count_run(first),
+            }
+        }
+        let joined: usize = workers
             .into_iter()
             .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .sum()
+            .sum();
+        inline + joined
     })
 }
 
@@ -346,7 +354,7 @@ mod tests {
             let want: HashSet<&[u8]> = values.iter().map(Vec::as_slice).collect();
             let set = set_of(values);
             for threads in [1, 2, 3, 8, 600] {
-                let count = count_distinct(&[set.values()], threads);
+                let count = count_all(&[set.values()], threads);
                 assert_eq!(count, want.len(), "{threads} threads");
                 assert_eq!(set.count(threads), want.len());
             }
@@ -368,7 +376,7 @@ mod tests {
             .map(Vec::as_slice)
             .collect();
         for threads in [1, 2] {
-            let count = count_distinct(&[a.values(), b.values(), a.values()], threads);
+            let count = count_all(&[a.values(), b.values(), a.values()], threads);
             assert_eq!(count, want.len());
         }
     }

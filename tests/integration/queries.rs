@@ -800,9 +800,12 @@ fn file_of_several_statements_and_unused_parameters() {
 #[test]
 fn several_distinct_counts_over_many_partitions() {
     let dir = Scratch::new("distinct-counts");
-    let (log, truth, rows) = generated(&dir, 20_000, 31);
+    let (log, truth, rows) = generated(&dir, 40_000, 31);
     let clients: BTreeSet<&str> = rows.iter().map(|r| r.client.as_str()).collect();
-    let agents: BTreeSet<&str> = rows.iter().filter_map(|r| r.user_agent.as_deref()).collect();
+    let agents: BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|r| r.user_agent.as_deref())
+        .collect();
     let referers: BTreeSet<&str> = rows.iter().filter_map(|r| r.referer.as_deref()).collect();
     let sql = "SELECT count(DISTINCT client), count(DISTINCT user_agent), \
                count(DISTINCT referer), count(*), sum(bytes) FROM logs";
@@ -816,7 +819,15 @@ fn several_distinct_counts_over_many_partitions() {
     .map(|n| n.to_string());
     let path = log.display().to_string();
     for partitions in ["1", "2", "7"] {
-        let run = logsql(&[&path, "--out-format", "csv", "--partitions", partitions, "-e", sql]);
+        let run = logsql(&[
+            &path,
+            "--out-format",
+            "csv",
+            "--partitions",
+            partitions,
+            "-e",
+            sql,
+        ]);
         assert_eq!(run.csv_rows()[0], want, "{partitions} partitions");
     }
     let plan = logsql(&[&path, "-e", &format!("EXPLAIN {sql}")]);
