@@ -1,7 +1,8 @@
 //! Everything a DataFusion session needs to work with logs from SQL alone: the `read_log`
-//! table functions, `CREATE EXTERNAL TABLE ... STORED AS LOG`, and the log functions. The
-//! `logsql` command line installs them with the same [`register_extensions`], so what works
-//! in the shell works in an embedding program and the other way round.
+//! table functions, `CREATE EXTERNAL TABLE ... STORED AS LOG`, the log functions, and a faster
+//! `count(DISTINCT text)` ([`count_distinct`]). The `logsql` command line installs them with
+//! the same [`register_extensions`], so what works in the shell works in an embedding program
+//! and the other way round.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
