@@ -158,7 +158,7 @@ fn input_failed(message: String) -> io::Error {
     io::Error::other(InputFailed(message))
 }
 
-/// Whether `error` is the failure of a spool's input (see [`InputFailed`]).
+/// Whether `error` is the failure of a spool's input (an `InputFailed`).
 pub fn is_input_failure(error: &io::Error) -> bool {
     error.get_ref().is_some_and(|e| e.is::<InputFailed>())
 }

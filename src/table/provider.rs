@@ -122,9 +122,9 @@ impl LogTable {
     /// logs the time a request started but writes the line when it ends, so lines are out of
     /// order by up to a request's duration). A query bounding the time column (`ts >= ...`,
     /// `ts < ...`, `BETWEEN`) then reads only the part of each plain file that can hold
-    /// matching lines, found by binary search, instead of the whole file; see
-    /// [`prune`](super::prune). The answer is exact when the assumption holds. Lines read
-    /// that break it are reported in [`ScanStats::disorder`]; lines skipped cannot be checked.
+    /// matching lines, found by binary search, instead of the whole file; see [`prune`]. The
+    /// answer is exact when the assumption holds. Lines read that break it are reported in
+    /// [`ScanStats::disorder`]; lines skipped cannot be checked.
     ///
     /// Not applied to compressed files, when `_line` is selected (line numbers need each
     /// file from its top), to formats that cannot be split (W3C), or in follow mode.
