@@ -56,6 +56,12 @@ pub enum Conversion {
     /// An integer; `-` is NULL.
     Int32,
     Int64,
+    /// An HTTP status as servers write it: 1 to 3 digits, no sign, as the `combined` parser
+    /// reads it (`0200` or `+200` is damage, not 200); `-` is NULL.
+    Status,
+    /// A size or count that servers write as plain digits (bytes sent, a request's length):
+    /// up to 18, no sign; `-` is NULL.
+    Count,
     /// A number (integer or decimal) times `scale`; `-` is NULL. Durations use the scale to
     /// reach milliseconds.
     Float {
@@ -82,8 +88,8 @@ impl Conversion {
     pub fn field_type(&self) -> FieldType {
         match self {
             Conversion::Text { .. } => FieldType::Text,
-            Conversion::Int32 => FieldType::Int32,
-            Conversion::Int64 => FieldType::Int64,
+            Conversion::Int32 | Conversion::Status => FieldType::Int32,
+            Conversion::Int64 | Conversion::Count => FieldType::Int64,
             Conversion::Float { .. } | Conversion::FloatSum { .. } => FieldType::Float64,
             Conversion::Bool => FieldType::Bool,
             Conversion::Time(_) => FieldType::Timestamp,
@@ -106,6 +112,8 @@ impl Conversion {
         match self {
             Conversion::Text { .. } => "text",
             Conversion::Int32 | Conversion::Int64 => "an integer",
+            Conversion::Status => "an HTTP status (1 to 3 digits)",
+            Conversion::Count => "a size (digits)",
             Conversion::Float { .. } | Conversion::FloatSum { .. } => "a number",
             Conversion::Bool => "true or false",
             Conversion::Time(_) => "a timestamp",
@@ -165,6 +173,12 @@ impl Converter {
             Conversion::Int64 => {
                 Value::Int(int_at(line, start, end).ok_or_else(|| bad_value(conv, slot))?)
             }
+            Conversion::Status => {
+                Value::Int(unsigned_at(line, start, end, 3).ok_or_else(|| bad_value(conv, slot))?)
+            }
+            Conversion::Count => {
+                Value::Int(unsigned_at(line, start, end, 18).ok_or_else(|| bad_value(conv, slot))?)
+            }
             _ => self
                 .convert_other(conv, s)
                 .ok_or_else(|| bad_value(conv, slot))?,
@@ -185,9 +199,11 @@ impl Converter {
                 _ => return None,
             },
             Conversion::Time(format) => Value::Time(self.time(format, s)?),
-            Conversion::Text { .. } | Conversion::Int32 | Conversion::Int64 => {
-                unreachable!("converted inline")
-            }
+            Conversion::Text { .. }
+            | Conversion::Int32
+            | Conversion::Int64
+            | Conversion::Status
+            | Conversion::Count => unreachable!("converted inline"),
         })
     }
 
@@ -231,6 +247,15 @@ fn int_at(line: &[u8], start: usize, end: usize) -> Option<i64> {
         b'0'..=b'9' if end - start <= 18 => parse_digits(line, start, end).map(|n| n as i64),
         _ => parse_int(&line[start..end]),
     }
+}
+
+/// 1 to `max_digits` digits of `line[start..end]`, and nothing else.
+#[inline(always)]
+fn unsigned_at(line: &[u8], start: usize, end: usize, max_digits: usize) -> Option<i64> {
+    if end - start > max_digits {
+        return None;
+    }
+    parse_digits(line, start, end).map(|n| n as i64)
 }
 
 /// A decimal integer with an optional sign.
@@ -474,6 +499,44 @@ mod tests {
         assert_eq!(parse_int(b"-9223372036854775809"), None);
         assert_eq!(parse_int(b"9999999999999999999"), None);
         assert_eq!(parse_int(b"12345678901234567890"), None);
+    }
+
+    /// Statuses and sizes are read as the `combined` parser reads them: digits only (a
+    /// status up to three), `-` and an empty field NULL, a sign or a padded status damage.
+    #[test]
+    fn statuses_and_sizes_are_plain_digits() {
+        let mut conv = Converter::default();
+        let mut rec = Record::default();
+        rec.reset(1);
+        let mut read = |c: &Conversion, s: &str| {
+            // Padded on the left, as fields stand in lines (the word-at-a-time read looks back).
+            let line = format!("GET / {s}");
+            let at = (line.len() - s.len(), line.len());
+            conv.convert(c, line.as_bytes(), at, 0, &mut rec)
+                .ok()
+                .map(|()| rec.values[0])
+        };
+        for (s, want) in [("200", Some(200)), ("20", Some(20)), ("0", Some(0))] {
+            assert_eq!(read(&Conversion::Status, s), want.map(Value::Int), "{s}");
+        }
+        for s in ["-", ""] {
+            assert_eq!(read(&Conversion::Status, s), Some(Value::Null));
+            assert_eq!(read(&Conversion::Count, s), Some(Value::Null));
+        }
+        for s in ["0200", "+200", "-200", "2x0", "2000"] {
+            assert_eq!(read(&Conversion::Status, s), None, "{s}");
+        }
+        let largest = "999999999999999999";
+        assert_eq!(
+            read(&Conversion::Count, largest),
+            Some(Value::Int(999_999_999_999_999_999))
+        );
+        assert_eq!(read(&Conversion::Count, "0123"), Some(Value::Int(123)));
+        for s in ["-5", "+5", "5 ", "1e3", "9999999999999999999"] {
+            assert_eq!(read(&Conversion::Count, s), None, "{s}");
+        }
+        // Other integers keep their sign.
+        assert_eq!(read(&Conversion::Int64, "-5"), Some(Value::Int(-5)));
     }
 
     #[test]

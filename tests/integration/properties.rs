@@ -263,6 +263,7 @@ proptest! {
         (line, _, _) in valid_line(),
         cut in 0usize..400,
         quote_at in 0usize..400,
+        sign in 0usize..6,
     ) {
         let combined = FormatRegistry::builtin().get("combined").unwrap().clone();
         // Lower-case header names: the exact combined string is handed to the `combined`
@@ -284,6 +285,14 @@ proptest! {
             parse_access_line(AccessFlavor::Combined, line, &mut rec).ok()?;
             Some(rec.raw(line, Field::UserAgent).to_vec())
         };
+        // A sign or a leading zero put before the status or the size: the same row or the
+        // same reject (`0200` and `+200` are no status, `-5` no size).
+        let mut rec = AccessRecord::default();
+        parse_access_line(AccessFlavor::Combined, body, &mut rec).unwrap();
+        let field = [Field::Status, Field::Bytes][sign / 3];
+        let mut signed = body.to_vec();
+        signed.insert(rec.span(field).0, b"+-0"[sign % 3]);
+        prop_assert_eq!(cells(&logformat, &signed), cells(&combined, &signed), "{:?}", String::from_utf8_lossy(&signed));
         let original = agent(body).unwrap();
         let mut quoted = body.to_vec();
         quoted.insert(quote_at % (body.len() - original.len() - 1), b'"');

@@ -108,8 +108,8 @@ fn directive(
         'U' => text("path"),
         'q' => text("query_string"),
         'H' => text("protocol"),
-        's' => FieldDef::new("status", Conversion::Int32),
-        'b' | 'B' => int("bytes"),
+        's' => FieldDef::new("status", Conversion::Status),
+        'b' | 'B' => FieldDef::new("bytes", Conversion::Count),
         'D' => ms(0.001),
         'T' => match arg {
             None | Some("s") => ms(1000.0),
@@ -118,9 +118,9 @@ fn directive(
             Some(u) => return Err(format!("unknown unit in %{{{u}}}T (ms, us or s)")),
         },
         'f' => text("filename"),
-        'I' => int("bytes_received"),
-        'O' => int("bytes_sent"),
-        'S' => int("bytes_transferred"),
+        'I' => FieldDef::new("bytes_received", Conversion::Count),
+        'O' => FieldDef::new("bytes_sent", Conversion::Count),
+        'S' => FieldDef::new("bytes_transferred", Conversion::Count),
         'v' => text("vhost"),
         'V' => text("server_name"),
         'p' => match arg {

@@ -70,11 +70,10 @@ fn variable(name: &str) -> FieldDef {
         "time_iso8601" => ts(TimeFormat::Iso8601),
         "msec" => ts(TimeFormat::EpochSeconds),
         "request" => FieldDef::request("request"),
-        "status" => FieldDef::new("status", Conversion::Int32),
-        "body_bytes_sent" => int("bytes"),
-        "bytes_sent"
-        | "request_length"
-        | "connection"
+        "status" => FieldDef::new("status", Conversion::Status),
+        "body_bytes_sent" => FieldDef::new("bytes", Conversion::Count),
+        "bytes_sent" | "request_length" => FieldDef::new(name, Conversion::Count),
+        "connection"
         | "connection_requests"
         | "remote_port"
         | "server_port"
@@ -111,6 +110,26 @@ mod tests {
     use super::*;
     use crate::parse::record::{Record, Value};
     use crate::parse::values::Converter;
+
+    /// `$status` and `$body_bytes_sent` take digits only, as the `combined` parser does: a
+    /// line with `-5` bytes or a status of `0200` is a reject, not a row.
+    #[test]
+    fn statuses_and_sizes_as_nginx_writes_them() {
+        let t =
+            compile(r#"$remote_addr [$time_local] "$request" $status $body_bytes_sent"#).unwrap();
+        let parse = |tail: &str| {
+            let line = format!(r#"10.0.0.1 [22/Jan/2019:03:56:14 +0330] "GET / HTTP/1.1" {tail}"#);
+            let mut rec = Record::default();
+            t.parse(line.as_bytes(), &mut rec, &mut Converter::default())
+                .ok()
+                .map(|_| (rec.values[3], rec.values[4]))
+        };
+        assert_eq!(parse("200 157"), Some((Value::Int(200), Value::Int(157))));
+        assert_eq!(parse("499 -"), Some((Value::Int(499), Value::Null)));
+        for bad in ["200 -5", "0200 157", "+200 157", "200 +157"] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn main_with_timings() {
