@@ -319,7 +319,37 @@ fn sweep(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use std::collections::HashSet;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Any values (short, from a small alphabet, so that they repeat), split into sets in
+        /// any way and counted with any number of threads: the count of a plain set.
+        #[test]
+        fn any_split_counts_what_a_plain_set_counts(
+            parts in prop::collection::vec(
+                prop::collection::vec(prop::collection::vec(0u8..4, 0..4), 0..200),
+                0..5,
+            ),
+            threads in 1usize..9,
+        ) {
+            let want: HashSet<&[u8]> = parts.iter().flatten().map(Vec::as_slice).collect();
+            let sets: Vec<DistinctSet> = parts.iter().map(|p| set_of(p)).collect();
+            let values: Vec<Values> = sets.iter().map(DistinctSet::values).collect();
+            prop_assert_eq!(count_all(&values, threads), want.len());
+            let mut merged = DistinctSet::default();
+            for set in &sets {
+                merged.append_all(set.values());
+            }
+            prop_assert_eq!(merged.count(threads), want.len());
+            let (bytes, offsets, hashes) = merged.into_distinct_parts();
+            prop_assert_eq!(hashes.len(), want.len());
+            prop_assert_eq!(offsets.len(), want.len() + 1);
+            prop_assert_eq!(offsets.last().copied(), Some(bytes.len() as i64));
+        }
+    }
 
     fn set_of(values: &[Vec<u8>]) -> DistinctSet {
         let mut set = DistinctSet::default();
