@@ -4,10 +4,10 @@
 //! log where most lines have a client of their own spent 200 ns a line in DataFusion's set.
 //! A [`DistinctSet`] checks values against a small table while it has few (user agents,
 //! methods), then appends them (bytes, offsets and hashes) and, once the appended part is as
-//! large as the deduplicated part, deduplicates the whole at once: values are
-//! sorted by hash into shards that fit a core's cache, and each shard goes through a small
-//! hash table. Sets built apart (one per partition) are counted together the same way, on
-//! every core, without being copied into one.
+//! large as the deduplicated part, deduplicates the whole at once: values are sorted by hash
+//! into shards that fit a core's cache, and each shard goes through a small hash table. Sets
+//! built apart (one per partition) are counted together the same way, on every core, without
+//! being copied into one ([`count_all`]).
 
 use std::hash::BuildHasher;
 
