@@ -8,6 +8,7 @@
 //! which lets DataFusion drop its own filter and push `LIMIT` down too. The filter is plain
 //! data, so a plan carrying it stays serialisable.
 
+use arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator};
 
@@ -145,6 +146,8 @@ struct Col {
     name: String,
     slot: usize,
     kind: Kind,
+    /// Bits of the integer type the expression has (the column's, or a cast's).
+    bits: u32,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -240,19 +243,29 @@ fn column(expr: &Expr, columns: &[ColumnSpec]) -> Option<Col> {
             let ColumnSource::Slot(slot) = spec.source else {
                 return None;
             };
-            let kind = match spec.ty {
-                FieldType::Int32 | FieldType::Int64 => Kind::Int,
-                FieldType::Timestamp => Kind::Ts,
+            let (kind, bits) = match spec.ty {
+                FieldType::Int32 => (Kind::Int, 32),
+                FieldType::Int64 => (Kind::Int, 64),
+                FieldType::Timestamp => (Kind::Ts, 64),
                 _ => return None,
             };
             Some(Col {
                 name: spec.name.clone(),
                 slot,
                 kind,
+                bits,
             })
         }
-        Expr::Cast(cast) if cast.field.data_type().is_integer() => {
-            column(&cast.expr, columns).filter(|c| c.kind == Kind::Int)
+        // Only a cast that keeps every value: a narrowing one (`CAST(status AS TINYINT)`)
+        // fails or wraps where DataFusion evaluates it, so it cannot be tested on the value.
+        Expr::Cast(cast) => {
+            let bits = match cast.field.data_type() {
+                DataType::Int32 => 32,
+                DataType::Int64 => 64,
+                _ => return None,
+            };
+            let col = column(&cast.expr, columns)?;
+            (col.kind == Kind::Int && bits >= col.bits).then_some(Col { bits, ..col })
         }
         _ => None,
     }
@@ -345,5 +358,35 @@ mod tests {
             "a derived column is not in a slot"
         );
         assert!(accepts(&col("bytes").gt(lit(5i64))), "any integer column");
+    }
+
+    /// Casts that keep every value are seen through (DataFusion widens `status` to compare it
+    /// with an `Int64`); a narrowing cast is not: it fails or wraps where DataFusion evaluates
+    /// it (`CAST(status AS TINYINT) = 404` must not keep the 404s).
+    #[test]
+    fn only_widening_casts_are_pushed() {
+        use datafusion::logical_expr::cast;
+        let status = |ty: DataType| cast(col("status"), ty);
+        assert!(accepts(&status(DataType::Int64).eq(lit(404i64))));
+        assert!(accepts(&status(DataType::Int32).eq(lit(404i32))));
+        let bytes = |ty: DataType| cast(col("bytes"), ty);
+        assert!(accepts(&bytes(DataType::Int64).gt(lit(5i64))));
+        for narrow in [
+            DataType::Int8,
+            DataType::Int16,
+            DataType::UInt8,
+            DataType::UInt64,
+        ] {
+            assert!(
+                !accepts(&status(narrow.clone()).eq(lit(404i64))),
+                "{narrow}"
+            );
+            let widened_again = cast(status(narrow.clone()), DataType::Int64);
+            assert!(
+                !accepts(&widened_again.eq(lit(404i64))),
+                "{narrow} then Int64"
+            );
+        }
+        assert!(!accepts(&bytes(DataType::Int32).gt(lit(5i32))));
     }
 }
