@@ -19,13 +19,26 @@ pub enum Compression {
     Xz,
 }
 
+/// The bytes [`Compression::from_magic`] looks at.
+pub const MAGIC_LEN: usize = 10;
+
 impl Compression {
-    /// Recognises the codec from the first bytes of a file (its magic number).
+    /// Recognises the codec from the first [`MAGIC_LEN`] bytes of a file (its magic number).
+    /// bzip2's `BZh` is followed by a block size and a block or end-of-stream marker before it
+    /// counts: a plain log may start with `BZh` (a host name). A zstd file may open with a
+    /// skippable frame (magic `0x184D2A5?`).
     pub fn from_magic(head: &[u8]) -> Compression {
+        const BZ_BLOCK: [u8; 6] = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+        const BZ_END: [u8; 6] = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
         match head {
             [0x1f, 0x8b, ..] => Compression::Gzip,
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
-            [b'B', b'Z', b'h', ..] => Compression::Bzip2,
+            [0x50..=0x5f, 0x2a, 0x4d, 0x18, ..] => Compression::Zstd,
+            [b'B', b'Z', b'h', b'1'..=b'9', marker @ ..]
+                if marker.starts_with(&BZ_BLOCK) || marker.starts_with(&BZ_END) =>
+            {
+                Compression::Bzip2
+            }
             [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Compression::Xz,
             _ => Compression::None,
         }
@@ -33,7 +46,7 @@ impl Compression {
 
     /// Reads the magic number of the file at `path`.
     pub fn of_file(path: &Path) -> io::Result<Compression> {
-        let mut head = [0u8; 6];
+        let mut head = [0u8; MAGIC_LEN];
         let mut file = File::open(path)?;
         let mut n = 0;
         while n < head.len() {
@@ -132,10 +145,10 @@ impl LogFile {
     /// bytes (waiting for them).
     pub fn spooled(spool: Spool, name: impl Into<String>) -> Result<LogFile> {
         let name = name.into();
-        let mut head = Vec::with_capacity(6);
+        let mut head = Vec::with_capacity(MAGIC_LEN);
         spool
             .reader()
-            .and_then(|r| r.take(6).read_to_end(&mut head))
+            .and_then(|r| r.take(MAGIC_LEN as u64).read_to_end(&mut head))
             .map_err(|e| Error::io(&name, e))?;
         Ok(LogFile {
             path: spool.path().to_path_buf(),
@@ -335,7 +348,20 @@ mod tests {
             Compression::from_magic(&[0x28, 0xb5, 0x2f, 0xfd, 0]),
             Compression::Zstd
         );
-        assert_eq!(Compression::from_magic(b"BZh91AY"), Compression::Bzip2);
+        assert_eq!(
+            Compression::from_magic(b"BZh91AY&SY\x00"),
+            Compression::Bzip2
+        );
+        let empty_bzip2 = [b'B', b'Z', b'h', b'9', 0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
+        assert_eq!(Compression::from_magic(&empty_bzip2), Compression::Bzip2);
+        // A log whose first host name starts with BZh is a log.
+        assert_eq!(Compression::from_magic(b"BZhost GET"), Compression::None);
+        assert_eq!(Compression::from_magic(b"BZh9 - - [x"), Compression::None);
+        // A zstd file that opens with a skippable frame.
+        assert_eq!(
+            Compression::from_magic(&[0x50, 0x2a, 0x4d, 0x18, 8, 0, 0, 0]),
+            Compression::Zstd
+        );
         assert_eq!(
             Compression::from_magic(&[0xfd, b'7', b'z', b'X', b'Z', 0]),
             Compression::Xz
