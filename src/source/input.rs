@@ -145,10 +145,18 @@ impl LogFile {
     /// bytes (waiting for them).
     pub fn spooled(spool: Spool, name: impl Into<String>) -> Result<LogFile> {
         let name = name.into();
+        // Six bytes tell every codec but bzip2 (whose marker comes after them): waiting for
+        // more than a short first line holds, on a pipe that pauses, would wait for nothing.
         let mut head = Vec::with_capacity(MAGIC_LEN);
         spool
             .reader()
-            .and_then(|r| r.take(MAGIC_LEN as u64).read_to_end(&mut head))
+            .and_then(|mut r| {
+                (&mut r).take(6).read_to_end(&mut head)?;
+                if head.starts_with(b"BZh") {
+                    r.take((MAGIC_LEN - 6) as u64).read_to_end(&mut head)?;
+                }
+                Ok(())
+            })
             .map_err(|e| Error::io(&name, e))?;
         Ok(LogFile {
             path: spool.path().to_path_buf(),
