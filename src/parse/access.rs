@@ -312,7 +312,7 @@ fn quoted(
 /// backslash escapes the byte after it, a backslash too). Only lines with a space after a
 /// quote in the last field get here.
 #[cold]
-fn bare_quotes(rest: &[u8]) -> usize {
+pub(crate) fn bare_quotes(rest: &[u8]) -> usize {
     let (mut n, mut i) = (0, 0);
     while let Some(rel) = memchr::memchr2(b'"', b'\\', &rest[i..]) {
         let at = i + rel;

@@ -232,7 +232,7 @@ impl Converter {
 
 /// The reject for a field whose text `conv` cannot convert.
 #[cold]
-fn bad_value(conv: &Conversion, slot: usize) -> RejectReason {
+pub(crate) fn bad_value(conv: &Conversion, slot: usize) -> RejectReason {
     RejectReason::BadValue {
         slot: slot as u16,
         expected: conv.expected(),

@@ -353,4 +353,64 @@ mod tests {
             "invalid duration_ms (expected a number)"
         );
     }
+
+    /// A number or time left empty is a reject, not a NULL (`-` is the NULL): with a status
+    /// missing, the size would otherwise have been read where the status stands in the line.
+    #[test]
+    fn empty_numbers_and_times_are_rejects() {
+        let t = compile(r#"%h %t "%r" %>s %B"#).unwrap();
+        let parse = |line: &str| {
+            let mut rec = Record::default();
+            t.parse(line.as_bytes(), &mut rec, &mut Converter::default())
+                .ok()
+                .map(|_| rec.values[3..5].to_vec())
+        };
+        let head = r#"1.2.3.4 [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1""#;
+        assert_eq!(
+            parse(&format!("{head} 200 5")),
+            Some(vec![Value::Int(200), Value::Int(5)])
+        );
+        assert_eq!(
+            parse(&format!("{head} - -")),
+            Some(vec![Value::Null, Value::Null])
+        );
+        assert_eq!(parse(&format!("{head}  200")), None, "status left out");
+        assert_eq!(parse(&format!("{head} 200 ")), None, "size left out");
+        assert_eq!(
+            parse(r#"1.2.3.4 [] "GET / HTTP/1.1" 200 5"#),
+            None,
+            "time left out"
+        );
+    }
+
+    /// The last quoted field ends as `combined` ends its user agent: at a quote that ends the
+    /// line, or that a space and quotes that pair up follow (another quoted field: a reject,
+    /// as any extra field is); a bare quote inside the field is content.
+    #[test]
+    fn the_last_quoted_field_ends_where_combined_ends_it() {
+        let t = compile(r#"%h "%r" "%{User-agent}i""#).unwrap();
+        let agent = |line: &str| {
+            let mut rec = Record::default();
+            t.parse(line.as_bytes(), &mut rec, &mut Converter::default())
+                .ok()
+                .map(|_| match rec.values[2] {
+                    Value::Span(a, b, _) => line[a as usize..b as usize].to_string(),
+                    other => format!("{other:?}"),
+                })
+        };
+        let head = r#"1.2.3.4 "GET / HTTP/1.1""#;
+        assert_eq!(agent(&format!(r#"{head} "curl""#)).as_deref(), Some("curl"));
+        assert_eq!(
+            agent(&format!(r#"{head} "Mozilla "x" y""#)).as_deref(),
+            Some(r#"Mozilla "x" y"#)
+        );
+        assert_eq!(
+            agent(&format!(r#"{head} "a" b""#)).as_deref(),
+            Some(r#"a" b"#)
+        );
+        assert_eq!(
+            agent(&format!(r#"{head} "curl" "10.0.0.1, 10.0.0.2""#)),
+            None
+        );
+    }
 }

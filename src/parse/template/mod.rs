@@ -9,9 +9,10 @@
 pub mod apache;
 pub mod nginx;
 
+use super::access::bare_quotes;
 use super::record::{ColumnSpec, Escapes, LineParser, Parsed, Record, RowCheck, Value};
 use super::reject::RejectReason;
-use super::values::{Conversion, Converter, TimeFormat};
+use super::values::{bad_value, Conversion, Converter, TimeFormat};
 use crate::search::{find_byte, FindEither};
 
 /// A field as a format string defines it.
@@ -294,6 +295,11 @@ impl Template {
                     let quotes = &conv.quote_or_backslash;
                     let (field_end, next, escaped) = field_end(line, pos, end, quotes)
                         .ok_or(RejectReason::Mismatch { slot: *slot as u16 })?;
+                    // A number or time left out is a line of another shape, not a NULL (`-`
+                    // is): a status missing would put the size in its place.
+                    if field_end == pos && !matches!(c, Conversion::Text { .. }) {
+                        return Err(bad_value(c, *slot));
+                    }
                     let deferred = defer_time
                         && later.is_none()
                         && *slot < check_after
@@ -419,10 +425,16 @@ fn field_end(
                     }
                     continue;
                 }
-                // `rest[at]` is the quote that starts `lit`.
+                // `rest[at]` is the quote that starts `lit`. The last field's closing quote
+                // ends the line, or is followed by a space and quotes that pair up (another
+                // quoted field, which then makes the line a reject, as any extra field does),
+                // as `combined` reads its user agent; a bare quote inside is content.
                 let after = &rest[at..];
-                if has_prefix(&after[1..], &lit[1..])
-                    && (!last || after[lit.len()..].iter().all(u8::is_ascii_whitespace))
+                let closes_last = |tail: &[u8]| {
+                    tail.iter().all(u8::is_ascii_whitespace)
+                        || (tail[0] == b' ' && bare_quotes(tail) % 2 == 0)
+                };
+                if has_prefix(&after[1..], &lit[1..]) && (!last || closes_last(&after[lit.len()..]))
                 {
                     let end = pos + at;
                     return Some((end, end + lit.len(), Some(escaped)));
