@@ -34,13 +34,32 @@ pub struct Damage {
     pub error: String,
 }
 
+impl Damage {
+    /// Whether the decoder found the damage by a checksum, which gzip, bzip2, xz and zstd check
+    /// only at the end of a member, block or frame: the lines decoded before it came from the
+    /// same damaged data and may be garbage too.
+    pub fn found_by_checksum(&self) -> bool {
+        let error = self.error.to_ascii_lowercase();
+        error.contains("checksum") || error.contains("crc")
+    }
+}
+
 impl fmt::Display for Damage {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(
-            f,
-            "{}: compressed data damaged after line {} ({}); only the lines before the damage were read",
-            self.file, self.lines_before, self.error
-        )
+        let (file, lines, error) = (&self.file, self.lines_before, &self.error);
+        if self.found_by_checksum() {
+            write!(
+                f,
+                "{file}: compressed data damaged, found by its checksum after line {lines} \
+                 ({error}); the lines read before it may be damaged too"
+            )
+        } else {
+            write!(
+                f,
+                "{file}: compressed data damaged after line {lines} ({error}); only the lines \
+                 before the damage were read"
+            )
+        }
     }
 }
 
@@ -84,4 +103,32 @@ pub(crate) fn check_not_shrunk(range: &FileRange, file: &File) -> Result<()> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Damage a decoder finds by a checksum is not said to have spared the lines before it.
+    #[test]
+    fn damage_found_by_a_checksum_says_the_lines_before_are_suspect() {
+        let damage = |error: &str| Damage {
+            file: "a.gz".into(),
+            lines_before: 10,
+            error: error.into(),
+        };
+        let cut = damage("unexpected end of file").to_string();
+        assert!(
+            cut.contains("after line 10") && cut.contains("only the lines before"),
+            "{cut}"
+        );
+        for error in [
+            "corrupt gzip stream does not have a matching checksum",
+            "bzip2: data integrity (CRC) error in data",
+        ] {
+            let text = damage(error).to_string();
+            assert!(text.contains("may be damaged too"), "{text}");
+            assert!(!text.contains("only the lines before"), "{text}");
+        }
+    }
 }
