@@ -39,7 +39,7 @@ impl TimeFormat {
             "epoch_ms" => TimeFormat::EpochMillis,
             "epoch_us" => TimeFormat::EpochMicros,
             "auto" => TimeFormat::Auto,
-            p if p.contains('%') => TimeFormat::Strftime(p.to_string()),
+            p if p.contains('%') && strftime_is_valid(p) => TimeFormat::Strftime(p.to_string()),
             _ => return None,
         })
     }
@@ -378,6 +378,12 @@ pub fn parse_iso8601(s: &[u8]) -> Option<i64> {
     };
     let secs = to_utc_nanos(i64::from(year), month, day, hour, minute, second, offset)?;
     secs.checked_add(nanos)
+}
+
+/// Whether chrono knows every directive of strftime `pattern`.
+pub fn strftime_is_valid(pattern: &str) -> bool {
+    use chrono::format::{Item, StrftimeItems};
+    StrftimeItems::new(pattern).all(|item| !matches!(item, Item::Error))
 }
 
 /// A strftime pattern, through chrono (unusual formats only: the common ones are above).

@@ -5,7 +5,7 @@
 //! Durations are `duration_ms`, a DOUBLE in milliseconds, whatever unit the directive logs.
 
 use super::{snake_case, FieldDef, Piece, Template};
-use crate::parse::values::{Conversion, TimeFormat};
+use crate::parse::values::{strftime_is_valid, Conversion, TimeFormat};
 
 /// The directives understood, for error messages and listings.
 pub const DIRECTIVES: &str = "%h %a %A %l %u %t %{format}t %r %m %U %q %H %s %>s %b %B %D %T \
@@ -102,7 +102,7 @@ fn directive(
         'A' => text("server_ip"),
         'l' => text("ident"),
         'u' => text("remote_user"),
-        't' => return Ok(time(arg)),
+        't' => return time(arg),
         'r' => FieldDef::request("request"),
         'm' => text("method"),
         'U' => text("path"),
@@ -188,10 +188,11 @@ fn merge_time(pieces: &mut [Piece], literal: &mut Vec<u8>, arg: Option<&str>) ->
     true
 }
 
-/// `%t` and `%{format}t`.
-fn time(arg: Option<&str>) -> (&'static str, FieldDef, &'static str) {
+/// `%t` and `%{format}t`; a strftime pattern that chrono cannot read (`%Q`) is an error
+/// here rather than a reject of every line.
+fn time(arg: Option<&str>) -> Result<(&'static str, FieldDef, &'static str), String> {
     let ts = |f: TimeFormat| FieldDef::new("ts", Conversion::Time(f));
-    match arg {
+    Ok(match arg {
         None => ("[", ts(TimeFormat::Clf), "]"),
         // A fraction with no time before it to belong to: its digits.
         Some(a) if matches!(strip_when(a), "msec_frac" | "usec_frac") => {
@@ -204,11 +205,16 @@ fn time(arg: Option<&str>) -> (&'static str, FieldDef, &'static str) {
                 "msec" => TimeFormat::EpochMillis,
                 "usec" => TimeFormat::EpochMicros,
                 "%Y-%m-%dT%H:%M:%S%z" | "%FT%T%z" => TimeFormat::Iso8601,
+                other if !strftime_is_valid(other) => {
+                    return Err(format!(
+                        "%{{{other}}}t is not a time pattern strftime knows"
+                    ))
+                }
                 other => TimeFormat::Strftime(other.to_string()),
             };
             ("", ts(format), "")
         }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -352,6 +358,16 @@ mod tests {
                 .map(|c| c.name.clone())),
             "invalid duration_ms (expected a number)"
         );
+    }
+
+    /// A time pattern strftime does not know is an error when the format is compiled, not a
+    /// format that rejects every line.
+    #[test]
+    fn unknown_time_patterns_are_errors() {
+        let err = compile("%h %{%Q}t").unwrap_err();
+        assert!(err.contains("%{%Q}t"), "{err}");
+        assert!(compile("%h %{%e %b %Y}t").is_ok());
+        assert!(compile("%h %{%d/%b/%Y %T}t.%{msec_frac}t %{%z}t").is_ok());
     }
 
     /// A number or time left empty is a reject, not a NULL (`-` is the NULL): with a status
