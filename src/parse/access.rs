@@ -9,7 +9,7 @@
 //! its tail, and its timestamp when the filter does not read it
 //! ([`LineParser::parse_checked`]). Turning spans into values is the caller's business.
 
-use super::digits::parse_digits;
+use super::digits::{parse_digits_upto, SIZE_DIGITS, STATUS_DIGITS};
 use super::record::{ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, RowCheck, Value};
 use super::reject::RejectReason;
 use super::timestamp::{ClfTimeCache, CLF_TIME_LEN};
@@ -332,14 +332,14 @@ pub(crate) fn bare_quotes(rest: &[u8]) -> usize {
 /// HTTP status `line[start..end]`: 1-3 digits, or `-` for none.
 #[inline(always)]
 fn parse_status(line: &[u8], start: usize, end: usize) -> Result<Option<i32>, RejectReason> {
-    let status = dash_or_number(line, start, end, 3).ok_or(RejectReason::BadStatus)?;
+    let status = dash_or_number(line, start, end, STATUS_DIGITS).ok_or(RejectReason::BadStatus)?;
     Ok(status.map(|n| n as i32))
 }
 
 /// Response size `line[start..end]`: up to 18 digits, or `-` for none.
 #[inline(always)]
 fn parse_bytes(line: &[u8], start: usize, end: usize) -> Result<Option<i64>, RejectReason> {
-    let bytes = dash_or_number(line, start, end, 18).ok_or(RejectReason::BadBytes)?;
+    let bytes = dash_or_number(line, start, end, SIZE_DIGITS).ok_or(RejectReason::BadBytes)?;
     Ok(bytes.map(|n| n as i64))
 }
 
@@ -349,9 +349,7 @@ fn dash_or_number(line: &[u8], start: usize, end: usize, max_digits: usize) -> O
     if end - start == 1 && line[start] == b'-' {
         return Some(None);
     }
-    parse_digits(line, start, end)
-        .filter(|_| end - start <= max_digits)
-        .map(Some)
+    parse_digits_upto(line, start, end, max_digits).map(Some)
 }
 
 /// The hand-written parser behind the `common` and `combined` formats, filling the generic

@@ -59,6 +59,19 @@ pub fn parse_digits(line: &[u8], start: usize, end: usize) -> Option<u64> {
     })
 }
 
+/// Digits of an HTTP status, at most, and of a size (bytes sent) as servers write them.
+pub const STATUS_DIGITS: usize = 3;
+pub const SIZE_DIGITS: usize = 18;
+
+/// [`parse_digits`] of a field of at most `max_digits` digits, no sign: a status, a size.
+#[inline(always)]
+pub fn parse_digits_upto(line: &[u8], start: usize, end: usize, max_digits: usize) -> Option<u64> {
+    if end - start > max_digits {
+        return None;
+    }
+    parse_digits(line, start, end)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 //! each field holds; a [`Conversion`] applies that to the field's bytes and stores the value in
 //! the record. Invalid text is a reject, never a made-up value.
 
-use super::digits::parse_digits;
+use super::digits::{parse_digits, parse_digits_upto, SIZE_DIGITS, STATUS_DIGITS};
 use super::record::{Escapes, FieldType, Record, Value};
 use super::reject::RejectReason;
 use super::timestamp::{parse_offset, to_utc_nanos, ClfTimeCache, CLF_TIME_LEN, NANOS_PER_SEC};
@@ -173,11 +173,15 @@ impl Converter {
             Conversion::Int64 => {
                 Value::Int(int_at(line, start, end).ok_or_else(|| bad_value(conv, slot))?)
             }
-            Conversion::Status => {
-                Value::Int(unsigned_at(line, start, end, 3).ok_or_else(|| bad_value(conv, slot))?)
-            }
-            Conversion::Count => {
-                Value::Int(unsigned_at(line, start, end, 18).ok_or_else(|| bad_value(conv, slot))?)
+            Conversion::Status | Conversion::Count => {
+                let digits = match conv {
+                    Conversion::Status => STATUS_DIGITS,
+                    _ => SIZE_DIGITS,
+                };
+                match parse_digits_upto(line, start, end, digits) {
+                    Some(n) => Value::Int(n as i64),
+                    None => return Err(bad_value(conv, slot)),
+                }
             }
             _ => self
                 .convert_other(conv, s)
@@ -247,15 +251,6 @@ fn int_at(line: &[u8], start: usize, end: usize) -> Option<i64> {
         b'0'..=b'9' if end - start <= 18 => parse_digits(line, start, end).map(|n| n as i64),
         _ => parse_int(&line[start..end]),
     }
-}
-
-/// 1 to `max_digits` digits of `line[start..end]`, and nothing else.
-#[inline(always)]
-fn unsigned_at(line: &[u8], start: usize, end: usize, max_digits: usize) -> Option<i64> {
-    if end - start > max_digits {
-        return None;
-    }
-    parse_digits(line, start, end).map(|n| n as i64)
 }
 
 /// A decimal integer with an optional sign.

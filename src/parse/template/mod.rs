@@ -415,6 +415,10 @@ fn field_end(
             // line when the literal is just the quote); backslash escapes are skipped.
             let mut i = 0;
             let mut escaped = false;
+            // For the last field: bare quotes after the current one, counted once at the
+            // first quote that a space follows and counted down as the loop passes them (as
+            // `combined` does: no rescan of the line per quote).
+            let mut quotes_after: Option<usize> = None;
             loop {
                 let at = i + quote_or_backslash.find(&rest[i..])?;
                 if rest[at] == b'\\' {
@@ -425,14 +429,25 @@ fn field_end(
                     }
                     continue;
                 }
+                if let Some(n) = &mut quotes_after {
+                    *n = n.saturating_sub(1);
+                }
                 // `rest[at]` is the quote that starts `lit`. The last field's closing quote
                 // ends the line, or is followed by a space and quotes that pair up (another
                 // quoted field, which then makes the line a reject, as any extra field does),
                 // as `combined` reads its user agent; a bare quote inside is content.
                 let after = &rest[at..];
-                let closes_last = |tail: &[u8]| {
-                    tail.iter().all(u8::is_ascii_whitespace)
-                        || (tail[0] == b' ' && bare_quotes(tail) % 2 == 0)
+                let mut closes_last = |tail: &[u8]| {
+                    if tail.iter().all(u8::is_ascii_whitespace) {
+                        return true;
+                    }
+                    let pairs_up = |n: usize| n % 2 == 0;
+                    tail[0] == b' '
+                        && match lit.len() {
+                            // `tail` starts right after the quote: the count carries on.
+                            1 => pairs_up(*quotes_after.get_or_insert_with(|| bare_quotes(tail))),
+                            _ => pairs_up(bare_quotes(tail)),
+                        }
                 };
                 if has_prefix(&after[1..], &lit[1..]) && (!last || closes_last(&after[lit.len()..]))
                 {
