@@ -310,6 +310,30 @@ fn hidden_file_and_line_columns_point_at_the_source_line() {
         "SELECT * FROM logs LIMIT 1",
     );
     assert!(!star.ok().lines().next().unwrap().contains("_file"));
+    // Nor in the `*` of a join, a list of relations, or a `*` with its own EXCLUDE; named,
+    // they are there.
+    for (sql, header) in [
+        (
+            "SELECT * FROM logs a JOIN logs b ON a.client = b.client LIMIT 1",
+            "status,bytes,referer,user_agent,client,ident",
+        ),
+        (
+            "SELECT * FROM logs, (SELECT 1 AS x) LIMIT 1",
+            "user_agent,x",
+        ),
+        ("SELECT * EXCLUDE (request) FROM logs LIMIT 1", "ts,method"),
+        (
+            "SELECT *, a._line FROM logs a, logs b LIMIT 1",
+            "user_agent,_line",
+        ),
+    ] {
+        let run = query_csv(&[&logs], &["--include", "access.log*"], sql);
+        let first = run.ok().lines().next().unwrap();
+        assert!(
+            !first.contains("_file") && first.contains(header),
+            "{sql}: {first}"
+        );
+    }
     let plan = query_csv(
         &[&logs],
         &["--include", "access.log*"],
