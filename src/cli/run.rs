@@ -16,11 +16,13 @@ use logsql::source::input::STDIN_NAME;
 use logsql::source::{find_log_files, DirFilter, LogFile, Spool};
 use logsql::table::hidden::hide_columns;
 use logsql::table::ScanStats;
-use logsql::{register_table, rejects_name, Format, FormatRegistry, LogTable};
+use logsql::{register_table, rejects_name, Format, FormatRegistry, LogTable, RejectsTable};
 
 use super::args::{Cli, OutFormat};
 use super::output::ResultWriter;
 use super::saved;
+use super::text::sql_ident;
+use datafusion::common::TableReference;
 
 /// Splits `sql` into its statements.
 pub fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
@@ -31,7 +33,9 @@ pub fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
 }
 
 /// A log table made from SQL: its name, scan counters and format.
-type SqlTable = (String, Arc<ScanStats>, Arc<Format>);
+/// A log table created in SQL: its name, counters, format, and the name of its rejects table
+/// (`None` when its options say `'rejects' 'none'`).
+type SqlTable = (String, Arc<ScanStats>, Arc<Format>, Option<String>);
 
 /// A session: the DataFusion context and the log tables registered in it.
 pub struct Session {
@@ -168,11 +172,11 @@ impl Session {
         }
         self.read_logs.clear();
         let sql_tables = self.find_sql_tables().await;
-        for (_, stats, _) in &sql_tables {
+        for (_, stats, _, _) in &sql_tables {
             stats.reset();
         }
         let mut names: Vec<String> = self.tables.iter().map(|(n, _)| n.clone()).collect();
-        names.extend(sql_tables.iter().map(|(n, _, _)| n.clone()));
+        names.extend(sql_tables.iter().map(|(n, _, _, _)| n.clone()));
         // `SELECT * FROM read_log('...')` hides `_file` and `_line` too.
         names.push("read_log".to_string());
         hide_columns(&mut statement, &names);
@@ -220,17 +224,35 @@ impl Session {
         else {
             return Vec::new();
         };
-        let mut found = Vec::new();
+        let (mut tables, mut rejects) = (Vec::new(), Vec::new());
         for name in schema.table_names() {
             if self.tables.iter().any(|(n, _)| *n == name) {
                 continue;
             }
             if let Ok(Some(provider)) = schema.table(&name).await {
-                if let Some(table) = provider.downcast_ref::<LogTable>() {
-                    found.push((name, table.stats().clone(), table.format().clone()));
+                if provider.downcast_ref::<LogTable>().is_some() {
+                    tables.push((name, provider));
+                } else if provider.downcast_ref::<RejectsTable>().is_some() {
+                    rejects.push((name, provider));
                 }
             }
         }
+        let mut found: Vec<SqlTable> = tables
+            .iter()
+            .filter_map(|(name, provider)| {
+                let table = provider.downcast_ref::<LogTable>()?;
+                let rejects = rejects.iter().find_map(|(r, p)| {
+                    let of = p.downcast_ref::<RejectsTable>()?.is_of(table);
+                    of.then(|| r.clone())
+                });
+                Some((
+                    name.clone(),
+                    table.stats().clone(),
+                    table.format().clone(),
+                    rejects,
+                ))
+            })
+            .collect();
         found.sort_by(|a, b| a.0.cmp(&b.0));
         found
     }
@@ -246,7 +268,7 @@ impl Session {
             .map(|t| t.clone())
             .unwrap_or_default();
         let opened = self.tables.iter().map(|(_, t)| t.stats());
-        let from_sql = sql_tables.iter().map(|(_, stats, _)| stats);
+        let from_sql = sql_tables.iter().map(|(_, stats, _, _)| stats);
         for stats in opened
             .chain(from_sql)
             .chain(read_logs.iter().map(|r| &r.stats))
@@ -290,27 +312,43 @@ impl Session {
             .lock()
             .map(|t| t.clone())
             .unwrap_or_default();
-        let opened = self
-            .tables
-            .iter()
-            .map(|(name, table)| (name.clone(), table.stats().clone(), table.format().clone()));
+        let opened = self.tables.iter().map(|(name, table)| {
+            // As registered: DataFusion folds an unquoted name to lower case.
+            let registered = TableReference::from(rejects_name(name));
+            let rejects = Some(sql_ident(registered.table()));
+            (
+                String::new(),
+                table.stats().clone(),
+                table.format().clone(),
+                rejects,
+            )
+        });
         // What each table is called in the message ("" for a named one, " of read_log(...)"),
-        // its counters and format, and where its rejects are.
-        let named = opened
-            .chain(sql_tables)
-            .map(|(name, stats, format)| (String::new(), stats, format, rejects_name(&name)));
+        // its counters and format, and where its rejects are, if anywhere.
+        let from_sql = sql_tables.into_iter().map(|(_, stats, format, rejects)| {
+            (
+                String::new(),
+                stats,
+                format,
+                rejects.as_deref().map(sql_ident),
+            )
+        });
         let read_logs = self.read_logs.snapshot().into_iter().map(|r| {
             let of = format!(" of {}", r.call);
-            (of, r.stats, r.format, r.rejects_call)
+            (of, r.stats, r.format, Some(r.rejects_call))
         });
-        for (of, stats, format, rejects) in named.chain(read_logs) {
+        for (of, stats, format, rejects) in opened.chain(from_sql).chain(read_logs) {
             let rejected = stats.rejected();
             if rejected == 0 {
                 continue;
             }
+            let see = match rejects {
+                Some(table) => format!("; see them with: SELECT * FROM {table}"),
+                None => String::new(),
+            };
             let _ = writeln!(
                 io::stderr(),
-                "logsql: skipped {rejected} line{}{of} that did not parse as {}; see them with: SELECT * FROM {rejects}",
+                "logsql: skipped {rejected} line{}{of} that did not parse as {}{see}",
                 if rejected == 1 { "" } else { "s" },
                 format.name(),
             );

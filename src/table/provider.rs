@@ -417,6 +417,13 @@ pub struct RejectsTable {
     stats: Arc<ScanStats>,
 }
 
+impl RejectsTable {
+    /// Whether this lists the rejects of `table` (it shares the table's counters).
+    pub fn is_of(&self, table: &LogTable) -> bool {
+        Arc::ptr_eq(&self.stats, &table.stats)
+    }
+}
+
 #[async_trait]
 impl TableProvider for RejectsTable {
     fn schema(&self) -> SchemaRef {

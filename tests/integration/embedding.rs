@@ -431,6 +431,41 @@ fn create_external_table_stored_as_log_with_e_and_piped() {
         run.stderr
     );
     assert!(out.contains(&format!("r\n{}\n", truth.rejects)), "{out}");
+    // The hint names the rejects table the options chose, or none.
+    assert!(
+        run.stderr.contains("see them with: SELECT * FROM bad\n"),
+        "{}",
+        run.stderr
+    );
+    let none = piped(
+        &["--out-format", "csv"],
+        &dir_sql
+            .replace("'bad'", "'none'")
+            .replace("SELECT count(*) AS r FROM bad;", ""),
+    );
+    none.ok();
+    assert!(
+        none.stderr.contains(&format!(
+            "skipped {} lines that did not parse as combined\n",
+            truth.rejects
+        )),
+        "{}",
+        none.stderr
+    );
+    // A table name SQL must quote is quoted in the hint.
+    let run = logsql(&[
+        log.to_str().unwrap(),
+        "--table",
+        "my-logs",
+        "-e",
+        "SELECT count(*) FROM \"my-logs\"",
+    ]);
+    run.ok();
+    assert!(
+        run.stderr.contains("SELECT * FROM \"my-logs_rejects\""),
+        "{}",
+        run.stderr
+    );
 }
 
 #[track_caller]
