@@ -33,6 +33,10 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
+    if let Some(message) = misplaced_command(&cli) {
+        let _ = writeln!(io::stderr(), "logsql: error: {message}");
+        return ExitCode::from(exit::USAGE);
+    }
     let result = match &cli.command {
         Some(Command::Generate {
             lines,
@@ -68,11 +72,11 @@ fn main() -> ExitCode {
         // No -e or -f: the interactive shell (or the statements piped on stdin).
         None if cli.execute.is_empty() && cli.file.is_empty() => {
             if cli.follow {
-                Err(anyhow::anyhow!(
-                    "--follow needs a query: pass it with -e (in the shell, use .follow SELECT ...)"
+                Err(exit::usage(
+                    "--follow needs a query: pass it with -e (in the shell, use .follow SELECT ...)",
                 ))
             } else if cli.output.is_some() {
-                Err(anyhow::anyhow!("-o needs a query: pass it with -e or -f"))
+                Err(exit::usage("-o needs a query: pass it with -e or -f"))
             } else {
                 cli::repl::run(&cli)
             }
@@ -84,6 +88,10 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome.exit_code(),
         // The reader stopped reading (`| head`): it has what it wanted.
         Err(e) if cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<exit::UsageError>().is_some() => {
+            let _ = writeln!(io::stderr(), "logsql: error: {e} (see logsql --help)");
+            ExitCode::from(exit::USAGE)
+        }
         Err(e) => {
             // One line, whatever the source: DataFusion and I/O errors can span several.
             let message = cli::error_line(&e);
@@ -91,6 +99,19 @@ fn main() -> ExitCode {
             ExitCode::from(exit::ERROR)
         }
     }
+}
+
+/// A subcommand written after options (`logsql --format combined report a.log`) reaches
+/// clap as a path; when no such file exists, says where the command goes.
+fn misplaced_command(cli: &Cli) -> Option<String> {
+    let first = cli.paths.first()?.to_str()?;
+    let known = ["report", "formats", "queries"];
+    if cli.command.is_some() || !known.contains(&first) || std::path::Path::new(first).exists() {
+        return None;
+    }
+    Some(format!(
+        "{first}: no such file; to run the {first} command, name it first: logsql {first} [OPTIONS]"
+    ))
 }
 
 /// Clap's usage error as one line: its first line, with the indented lines under it (the
@@ -120,7 +141,9 @@ fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
         );
     }
     if cli.stdout_format() == OutFormat::Parquet && cli.output.is_none() {
-        anyhow::bail!("parquet is a binary format: write it to a file with -o FILE.parquet");
+        return Err(exit::usage(
+            "parquet is a binary format: write it to a file with -o FILE.parquet",
+        ));
     }
     let given: HashMap<String, String> = cli.params.iter().cloned().collect();
     // Every statement with the parameter values it gets: -e statements, then -f files (whose

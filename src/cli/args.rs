@@ -39,7 +39,13 @@ pub struct Cli {
     pub include: Option<String>,
 
     /// SQL to run: one or more `;`-separated statements. May be repeated.
-    #[arg(short = 'e', long = "execute", value_name = "SQL")]
+    // Hyphen values: SQL may start with a `--` comment.
+    #[arg(
+        short = 'e',
+        long = "execute",
+        value_name = "SQL",
+        allow_hyphen_values = true
+    )]
     pub execute: Vec<String>,
 
     /// A file of `;`-separated statements to run, or the name of a bundled query (see

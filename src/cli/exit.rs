@@ -20,6 +20,17 @@ pub enum Outcome {
     Partial,
 }
 
+/// A command line whose options do not fit together (found after clap's own checks): exit
+/// status 2, as clap's usage errors.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// An [`anyhow::Error`] for a usage error.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError(message.into()).into()
+}
+
 pub const ERROR: u8 = 1;
 pub const USAGE: u8 = 2;
 pub const PARTIAL: u8 = 3;

@@ -372,6 +372,50 @@ fn errors_are_one_line_and_exit_non_zero() {
     }
 }
 
+/// Options that do not fit together are usage errors (exit 2), like clap's own; SQL may
+/// start with a `--` comment.
+#[test]
+fn usage_errors_exit_2() {
+    let dir = Scratch::new("usage");
+    let (log, truth) = dir.generated("access.log", &gen_opts(100, 12));
+    let log = log.display().to_string();
+    let out = dir.path("out.csv").display().to_string();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec![&log, "--follow"], "--follow needs a query"),
+        (
+            vec![&log, "--follow", "-e", "SELECT 1; SELECT 2"],
+            "one statement; 2 were given",
+        ),
+        (
+            vec![&log, "--follow", "-e", "SELECT * FROM logs", "-o", &out],
+            "-o is not supported",
+        ),
+        (
+            vec![&log, "-e", "SELECT 1", "--out-format", "parquet"],
+            "binary format",
+        ),
+        (vec![&log, "-o", &out], "-o needs a query"),
+        (
+            vec!["--format", "combined", "report", &log],
+            "to run the report command, name it first",
+        ),
+    ];
+    for (args, needle) in cases {
+        let run = logsql(&args);
+        assert_eq!(run.status, 2, "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+    }
+    let run = logsql(&[
+        &log,
+        "--out-format",
+        "csv",
+        "-e",
+        "-- all rows\nSELECT count(*) AS n FROM logs",
+    ]);
+    assert_eq!(run.ok(), format!("n\n{}\n", truth.rows));
+}
+
 #[test]
 fn explicit_format_wins_over_detection() {
     let dir = Scratch::new("fmt");

@@ -641,10 +641,14 @@ fn epoch_nanos(array: &dyn Array) -> Result<Int64Array> {
 pub fn run_cli(cli: &super::args::Cli) -> Result<()> {
     use std::io::IsTerminal;
     if cli.output.is_some() {
-        bail!("--follow prints to stdout; -o is not supported (redirect stdout instead)");
+        return Err(super::exit::usage(
+            "--follow prints to stdout; -o is not supported (redirect stdout instead)",
+        ));
     }
     if cli.paths.iter().any(|p| p.as_os_str() == "-") {
-        bail!("--follow reads files; standard input cannot be followed (pipe it to a file)");
+        return Err(super::exit::usage(
+            "--follow reads files; standard input cannot be followed (pipe it to a file)",
+        ));
     }
     let given: HashMap<String, String> = cli.params.iter().cloned().collect();
     let mut params = given.clone();
@@ -657,10 +661,10 @@ pub fn run_cli(cli: &super::args::Cli) -> Result<()> {
     }
     let mut statements = super::run::parse_statements(&sql)?;
     if statements.len() != 1 {
-        bail!(
+        return Err(super::exit::usage(format!(
             "--follow runs one statement; {} were given",
             statements.len()
-        );
+        )));
     }
     let statement = statements.pop().expect("one");
     let settings = FollowSettings {
