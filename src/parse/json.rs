@@ -12,7 +12,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::record::{ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, Value};
+use super::record::{
+    ColumnNames, ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, Value,
+};
 use super::reject::RejectReason;
 use super::values::{parse_float, parse_int, parse_iso8601, Conversion, Converter, TimeFormat};
 
@@ -81,18 +83,10 @@ impl JsonFormat {
         let mut columns = Vec::new();
         let mut convs = Vec::new();
         let mut slots = HashMap::new();
-        // The hidden columns' names are taken: a key `_file` becomes `_file_2`.
-        let mut names: std::collections::HashSet<String> =
-            ColumnSpec::hidden().into_iter().map(|c| c.name).collect();
+        let mut names = ColumnNames::new();
         for path in order {
             let (ty, conv) = seen[&path].decide(&path);
-            let base = String::from_utf8_lossy(&path).replace('.', "_");
-            let mut name = base.clone();
-            let mut n = 2;
-            while !names.insert(name.clone()) {
-                name = format!("{base}_{n}");
-                n += 1;
-            }
+            let name = names.unique(&String::from_utf8_lossy(&path).replace('.', "_"));
             let slot = columns.len();
             columns.push(ColumnSpec::slot(name, ty, slot));
             convs.push(conv);

@@ -144,6 +144,27 @@ impl ColumnSpec {
     }
 }
 
+/// Column names made unique by suffixes (`status`, `status_2`). The hidden columns' names
+/// are taken from the start: a field or key named `_file` becomes `_file_2`.
+pub(crate) struct ColumnNames(std::collections::HashSet<String>);
+
+impl ColumnNames {
+    pub(crate) fn new() -> Self {
+        ColumnNames(ColumnSpec::hidden().into_iter().map(|c| c.name).collect())
+    }
+
+    /// `name`, or `name_N` with the first N from 2 not taken yet.
+    pub(crate) fn unique(&mut self, name: &str) -> String {
+        let mut candidate = name.to_string();
+        let mut n = 2;
+        while !self.0.insert(candidate.clone()) {
+            candidate = format!("{name}_{n}");
+            n += 1;
+        }
+        candidate
+    }
+}
+
 /// How the bytes of a text span must be decoded before use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Escapes {

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use regex::bytes::{CaptureLocations, Regex};
 
-use super::record::{ColumnSpec, FieldType, LineParser, Parsed, Record};
+use super::escape::decode_into;
+use super::record::{ColumnSpec, FieldType, LineParser, Parsed, Record, Value};
 use super::reject::RejectReason;
 use super::template::{FieldDef, Piece, Template};
 use super::values::{Conversion, Converter, TimeFormat};
@@ -104,6 +105,8 @@ pub struct RegexParser {
     format: Arc<RegexFormat>,
     locations: CaptureLocations,
     conv: Converter,
+    /// A line that is not UTF-8, with U+FFFD for what is not.
+    lossy: Vec<u8>,
 }
 
 impl RegexParser {
@@ -112,7 +115,19 @@ impl RegexParser {
             locations: format.regex.capture_locations(),
             format,
             conv: Converter::default(),
+            lossy: Vec::new(),
         }
+    }
+
+    /// Fills `rec` from the groups the last match found in `text`.
+    fn convert(&mut self, text: &[u8], rec: &mut Record) -> Result<(), RejectReason> {
+        rec.reset(self.format.groups.len());
+        for (slot, (group, conv)) in self.format.groups.iter().enumerate() {
+            if let Some(span) = self.locations.get(*group) {
+                self.conv.convert(conv, text, span, slot, rec)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -121,24 +136,46 @@ impl LineParser for RegexParser {
         if line.is_empty() {
             return Err(RejectReason::Empty);
         }
-        self.format
+        if self
+            .format
             .regex
             .captures_read(&mut self.locations, line)
-            .ok_or(RejectReason::NoMatch)?;
-        rec.reset(self.format.groups.len());
-        for (slot, (group, conv)) in self.format.groups.iter().enumerate() {
-            if let Some(span) = self.locations.get(*group) {
-                self.conv.convert(conv, line, span, slot, rec)?;
-            }
+            .is_some()
+        {
+            self.convert(line, rec)?;
+            return Ok(Parsed::Row);
         }
-        Ok(Parsed::Row)
+        // `.` and `\S` match characters, not bytes that are not UTF-8: such a line is read as
+        // every other text column reads it, with U+FFFD for those bytes.
+        if std::str::from_utf8(line).is_ok() {
+            return Err(RejectReason::NoMatch);
+        }
+        let mut lossy = std::mem::take(&mut self.lossy);
+        lossy.clear();
+        lossy.extend_from_slice(String::from_utf8_lossy(line).as_bytes());
+        let result = match self.format.regex.captures_read(&mut self.locations, &lossy) {
+            Some(_) => self.convert(&lossy, rec).map(|()| own_spans(rec, &lossy)),
+            None => Err(RejectReason::NoMatch),
+        };
+        self.lossy = lossy;
+        result.map(|()| Parsed::Row)
+    }
+}
+
+/// Moves the text values that point into `text` (not the line) into the record's own buffer.
+fn own_spans(rec: &mut Record, text: &[u8]) {
+    for value in &mut rec.values {
+        if let Value::Span(a, b, escapes) = *value {
+            let start = rec.text.len();
+            decode_into(&text[a as usize..b as usize], escapes, &mut rec.text);
+            *value = Value::Owned(start as u32, rec.text.len() as u32);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::record::Value;
 
     #[test]
     fn named_groups_with_types() {
@@ -170,6 +207,35 @@ mod tests {
             p.parse(b"yesterday INFO 200 1ms x", &mut rec),
             Err(RejectReason::BadValue { slot: 0, .. })
         ));
+    }
+
+    /// Bytes that are not UTF-8 do not stop `.` or `\S` from matching: the line is read with
+    /// U+FFFD for them, as every text column reads them.
+    #[test]
+    fn lines_that_are_not_utf8_match_with_replacement_characters() {
+        let f = RegexFormat::new(
+            r"^(?P<level>\S+) (?P<status>\d+) (?P<msg>.*)$",
+            &HashMap::new(),
+            None,
+        )
+        .unwrap();
+        let mut p = RegexParser::new(Arc::new(f));
+        let mut rec = Record::default();
+        let line = b"WARN\xff 7 caf\xe9 au lait";
+        assert_eq!(p.parse(line, &mut rec), Ok(Parsed::Row));
+        let text = |rec: &Record, slot| rec.raw_text(line, slot).unwrap().0.to_vec();
+        assert_eq!(text(&rec, 0), "WARN\u{fffd}".as_bytes());
+        assert_eq!(rec.values[1], Value::Int(7));
+        assert_eq!(text(&rec, 2), "caf\u{fffd} au lait".as_bytes());
+        assert_eq!(p.parse(b"\xff\xfe", &mut rec), Err(RejectReason::NoMatch));
+    }
+
+    /// A group named like a hidden column gets a suffix, as a JSON key does.
+    #[test]
+    fn groups_named_like_hidden_columns_are_renamed() {
+        let f = RegexFormat::new(r"^(?P<_file>\S+):(?P<_line>\d+)", &HashMap::new(), None).unwrap();
+        let names: Vec<&str> = f.columns().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["_file_2", "_line_2"]);
     }
 
     #[test]

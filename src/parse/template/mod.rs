@@ -10,7 +10,9 @@ pub mod apache;
 pub mod nginx;
 
 use super::access::bare_quotes;
-use super::record::{ColumnSpec, Escapes, LineParser, Parsed, Record, RowCheck, Value};
+use super::record::{
+    ColumnNames, ColumnSpec, Escapes, LineParser, Parsed, Record, RowCheck, Value,
+};
 use super::reject::RejectReason;
 use super::values::{bad_value, Conversion, Converter, TimeFormat};
 use crate::search::{find_byte, FindEither};
@@ -136,7 +138,7 @@ impl Template {
     pub fn new(pieces: Vec<Piece>) -> Result<Template, String> {
         let mut items: Vec<Item> = Vec::new();
         let mut columns = Vec::new();
-        let mut names = NameSet::default();
+        let mut names = ColumnNames::new();
         let mut slots = 0;
         for piece in pieces {
             match piece {
@@ -501,22 +503,6 @@ fn has_prefix(hay: &[u8], lit: &[u8]) -> bool {
     hay.len() >= lit.len() && hay.iter().zip(lit).all(|(a, b)| a == b)
 }
 
-/// Column names made unique by suffixes (`status`, `status_2`).
-#[derive(Default)]
-struct NameSet(std::collections::HashSet<String>);
-
-impl NameSet {
-    fn unique(&mut self, name: &str) -> String {
-        let mut candidate = name.to_string();
-        let mut n = 2;
-        while !self.0.insert(candidate.clone()) {
-            candidate = format!("{name}_{n}");
-            n += 1;
-        }
-        candidate
-    }
-}
-
 /// A template with its per-partition caches.
 pub struct TemplateParser {
     template: std::sync::Arc<Template>,
@@ -621,7 +607,7 @@ mod tests {
     fn names_are_snake_cased_and_unique() {
         assert_eq!(snake_case("User-Agent"), "user_agent");
         assert_eq!(snake_case("X-Forwarded-For"), "x_forwarded_for");
-        let mut names = NameSet::default();
+        let mut names = ColumnNames::new();
         assert_eq!(names.unique("status"), "status");
         assert_eq!(names.unique("status"), "status_2");
     }
