@@ -30,6 +30,8 @@ enum State {
     Code,
     /// Inside '...' ('' is an escaped quote, which the lexer sees as leaving and re-entering).
     Single,
+    /// Inside E'...', where a backslash escapes the byte after it (`E'it\'s'`).
+    Escaped,
     /// Inside "..." (a quoted identifier).
     Double,
     LineComment,
@@ -58,6 +60,13 @@ pub fn split(text: &str) -> Split {
                     continue;
                 }
                 match b {
+                    b'e' | b'E'
+                        if bytes.get(i + 1) == Some(&b'\'')
+                            && (i == 0 || !is_identifier_byte(bytes[i - 1])) =>
+                    {
+                        state = State::Escaped;
+                        i += 1;
+                    }
                     b'\'' => state = State::Single,
                     b'"' => state = State::Double,
                     b'-' if bytes.get(i + 1) == Some(&b'-') => {
@@ -87,6 +96,8 @@ pub fn split(text: &str) -> Split {
                 }
             }
             State::Single if b == b'\'' => state = State::Code,
+            State::Escaped if b == b'\\' => i += 1,
+            State::Escaped if b == b'\'' => state = State::Code,
             State::Double if b == b'"' => state = State::Code,
             State::LineComment if b == b'\n' => state = State::Code,
             State::BlockComment if b == b'*' && bytes.get(i + 1) == Some(&b'/') => {
@@ -98,10 +109,20 @@ pub fn split(text: &str) -> Split {
         i += 1;
     }
     // An unclosed string or comment is unfinished even without code before it.
-    if has_code || matches!(state, State::Single | State::Double | State::BlockComment) {
+    if has_code
+        || matches!(
+            state,
+            State::Single | State::Escaped | State::Double | State::BlockComment
+        )
+    {
         out.rest = Some(text[start..].trim().to_string());
     }
     out
+}
+
+/// Whether `b` can be part of an unquoted identifier (so `e` in `some'` is not an E-string).
+fn is_identifier_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 
 /// Whether only blanks stand between the statement start (or the line start) and `i`.
@@ -153,6 +174,22 @@ mod tests {
         assert_eq!(s.items, [sql("SELECT 'it''s; fine'")]);
         assert!(is_complete("SELECT 'it''s; fine';"));
         assert!(!is_complete("SELECT 'it''s; fine"));
+    }
+
+    /// In an E-string a backslash escapes a quote; elsewhere a backslash is a byte like another.
+    #[test]
+    fn escaped_quote_stays_inside_an_e_string() {
+        let s = split("SELECT E'x\\';y' AS e; SELECT e'\\\\'; SELECT 'a\\'; SELECT some'");
+        assert_eq!(
+            s.items,
+            [
+                sql("SELECT E'x\\';y' AS e"),
+                sql("SELECT e'\\\\'"),
+                sql("SELECT 'a\\'"),
+            ]
+        );
+        assert_eq!(s.rest.as_deref(), Some("SELECT some'"));
+        assert!(!is_complete("SELECT E'it\\'s;"));
     }
 
     #[test]
