@@ -157,7 +157,7 @@ pub enum Command {
     /// List the log formats and their columns; with paths, show which format each file's
     /// first lines match.
     Formats {
-        /// Files to detect the format of.
+        /// Files to detect the format of (`-` for stdin).
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// Check every format's sample lines against their expected values.

@@ -4,7 +4,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use logsql::source::{find_log_files, DirFilter};
+use logsql::source::input::STDIN_NAME;
+use logsql::source::{find_log_files, DirFilter, LogFile};
 use logsql::table::schema::arrow_type;
 use logsql::FormatRegistry;
 
@@ -92,7 +93,13 @@ pub fn run(dir: Option<&Path>, paths: &[PathBuf], check: bool) -> Result<()> {
         write!(out, "{}", listing(&registry))?;
         return Ok(());
     }
-    for file in find_log_files(paths, &DirFilter::default())? {
+    let (stdin, named): (Vec<_>, Vec<_>) =
+        paths.iter().cloned().partition(|p| p.as_os_str() == "-");
+    let mut files = find_log_files(&named, &DirFilter::default())?;
+    if !stdin.is_empty() {
+        files.push(LogFile::spooled(super::run::spool_stdin()?, STDIN_NAME)?);
+    }
+    for file in files {
         let lines = logsql::table::provider::sample_lines(&file)
             .with_context(|| format!("reading {}", file.name))?;
         let sample: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();

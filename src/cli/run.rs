@@ -144,13 +144,7 @@ impl Session {
         let spool = match &self.stdin_spool {
             Some(spool) => spool.clone(),
             None => {
-                if io::IsTerminal::is_terminal(&io::stdin()) {
-                    anyhow::bail!(
-                        "standard input is a terminal, not a log: pipe one in, e.g. zcat access.log.gz | logsql - -e SQL"
-                    );
-                }
-                widen_pipe(io::stdin());
-                let spool = Spool::start(io::stdin()).context("copying standard input")?;
+                let spool = spool_stdin()?;
                 self.stdin_spool = Some(spool.clone());
                 spool
             }
@@ -354,6 +348,18 @@ impl Session {
             );
         }
     }
+}
+
+/// Starts copying standard input to a temporary file that readers follow as it fills; a
+/// terminal is refused, as a log is piped in.
+pub fn spool_stdin() -> Result<Spool> {
+    if io::IsTerminal::is_terminal(&io::stdin()) {
+        anyhow::bail!(
+            "standard input is a terminal, not a log: pipe one in, e.g. zcat access.log.gz | logsql - -e SQL"
+        );
+    }
+    widen_pipe(io::stdin());
+    Spool::start(io::stdin()).context("copying standard input")
 }
 
 /// Asks for a 1 MB buffer when `fd` is a pipe. With Linux's default of 64 KB, reading a

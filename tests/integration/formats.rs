@@ -6,7 +6,7 @@ use std::path::Path;
 
 use logsql::generate::{GenFormat, GenOptions, Truth};
 
-use crate::util::{logsql, query_csv, real_fixture, Scratch};
+use crate::util::{logsql, logsql_piped, query_csv, real_fixture, Scratch};
 
 fn generated(
     dir: &Scratch,
@@ -298,6 +298,9 @@ fn real_nginx_main_file_is_detected_with_its_zone() {
         .ok()
         .to_string();
     assert!(out.contains(": nginx_main ("), "{out}");
+    // Piped, as the query command takes it.
+    let piped = logsql_piped(&["formats", "-"], &[], std::fs::read(&path).unwrap());
+    assert!(piped.ok().starts_with("<stdin>: nginx_main ("), "{}", piped.stdout);
     // 22/Jan/2019:03:56:14 +0330 is 00:26:14 UTC; X-Forwarded-For is a column.
     let run = query_csv(
         &[&path],
