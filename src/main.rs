@@ -101,17 +101,31 @@ fn main() -> ExitCode {
     }
 }
 
-/// A subcommand written after options (`logsql --format combined report a.log`) reaches
-/// clap as a path; when no such file exists, says where the command goes.
+/// Words clap took for paths that are no files but something else misplaced: a subcommand
+/// after options (`logsql --format combined report a.log`), or the slack of `--time-ordered`
+/// given apart (`--time-ordered 5m`, which must be `--time-ordered=5m`). Says what was meant.
 fn misplaced_command(cli: &Cli) -> Option<String> {
-    let first = cli.paths.first()?.to_str()?;
+    let missing = |p: &std::path::Path| !p.exists();
+    let first = cli.paths.first()?;
     let known = ["report", "formats", "queries"];
-    if cli.command.is_some() || !known.contains(&first) || std::path::Path::new(first).exists() {
-        return None;
+    if let Some(name) = first.to_str().filter(|n| known.contains(n)) {
+        if cli.command.is_none() && missing(first) {
+            return Some(format!(
+                "{name}: no such file; to run the {name} command, name it first: logsql {name} [OPTIONS]"
+            ));
+        }
     }
-    Some(format!(
-        "{first}: no such file; to run the {first} command, name it first: logsql {first} [OPTIONS]"
-    ))
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let slack = args
+        .windows(2)
+        .find(|w| w[0] == "--time-ordered")
+        .map(|w| std::path::PathBuf::from(&w[1]))?;
+    (cli.paths.contains(&slack) && missing(&slack)).then(|| {
+        format!(
+            "{0}: no such file; a slack goes after '=': --time-ordered={0}",
+            slack.display()
+        )
+    })
 }
 
 /// Clap's usage error as one line: its first line, with the indented lines under it (the

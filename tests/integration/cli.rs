@@ -399,6 +399,10 @@ fn usage_errors_exit_2() {
             vec!["--format", "combined", "report", &log],
             "to run the report command, name it first",
         ),
+        (
+            vec![&log, "--time-ordered", "10m", "-e", "SELECT 1"],
+            "--time-ordered=10m",
+        ),
     ];
     for (args, needle) in cases {
         let run = logsql(&args);

@@ -300,7 +300,11 @@ fn real_nginx_main_file_is_detected_with_its_zone() {
     assert!(out.contains(": nginx_main ("), "{out}");
     // Piped, as the query command takes it.
     let piped = logsql_piped(&["formats", "-"], &[], std::fs::read(&path).unwrap());
-    assert!(piped.ok().starts_with("<stdin>: nginx_main ("), "{}", piped.stdout);
+    assert!(
+        piped.ok().starts_with("<stdin>: nginx_main ("),
+        "{}",
+        piped.stdout
+    );
     // 22/Jan/2019:03:56:14 +0330 is 00:26:14 UTC; X-Forwarded-For is a column.
     let run = query_csv(
         &[&path],
