@@ -83,7 +83,7 @@ impl<W: Write> ResultWriter<W> {
                 if batches.is_empty() {
                     batches.push(RecordBatch::new_empty(schema));
                 }
-                let table = arrow::util::pretty::pretty_format_batches(&batches)?;
+                let table = pretty_table(&batches)?;
                 writeln!(out, "{table}")?;
                 out.flush()?;
                 Ok(())
@@ -121,6 +121,13 @@ impl<W: Write> ResultWriter<W> {
             }
         }
     }
+}
+
+/// `batches` as an aligned table with whole cells, NULL spelled out as the shell shows it (a
+/// blank cell is an empty string).
+pub fn pretty_table(batches: &[RecordBatch]) -> Result<impl std::fmt::Display, ArrowError> {
+    let options = arrow::util::display::FormatOptions::default().with_null("NULL");
+    arrow::util::pretty::pretty_format_batches_with_options(batches, &options)
 }
 
 /// Writes `batches` as a Markdown table: `|` escaped, line breaks as spaces, nulls empty,

@@ -236,6 +236,10 @@ fn output_formats() {
     let log = log.display().to_string();
     let sql = "SELECT uri, status, bytes, referer, user_agent, ts FROM logs";
 
+    // The table shows NULL (referer `-`) apart from an empty string.
+    let table = logsql(&[&log, "-e", "SELECT referer, '' AS empty FROM logs"]);
+    assert!(table.ok().contains("| NULL    |       |"), "{}", table.stdout);
+
     let csv = logsql(&[&log, "--out-format", "csv", "-e", sql]);
     let mut reader = csv::Reader::from_reader(csv.ok().as_bytes());
     assert_eq!(

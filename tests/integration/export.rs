@@ -199,7 +199,7 @@ fn other_formats_by_extension_and_out_format() {
     );
     // Parquet never goes to stdout.
     let r = run(&log, &["-e", sql, "--out-format", "parquet"]);
-    assert_eq!(r.status, 1);
+    assert_eq!(r.status, 2);
     assert!(r.stderr.contains("-o"), "{}", r.stderr);
     // With several statements, earlier results print and the last one is written.
     let out = dir.path("last.csv");

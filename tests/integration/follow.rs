@@ -454,7 +454,7 @@ fn compressed_files_and_missing_queries_are_refused() {
         run.stderr
     );
     let run = crate::util::logsql(&["--follow", gz.to_str().unwrap()]);
-    assert_eq!(run.status, 1);
+    assert_eq!(run.status, 2);
     assert!(run.stderr.contains("-e"), "{}", run.stderr);
 }
 

@@ -32,7 +32,7 @@ use rustyline::Editor;
 use super::args::Cli;
 pub use super::args::OutFormat as Mode;
 use super::exit::Outcome;
-use super::output::{write_markdown, ResultWriter};
+use super::output::{pretty_table, write_markdown, ResultWriter};
 use super::run::Session;
 use commands::Command;
 use complete::{Catalog, ShellHelper};
@@ -370,11 +370,7 @@ impl Repl {
                     write_markdown(&mut out, &schema, &kept)?;
                 } else if whole {
                     // Plans are many long lines, and a script's results are data: whole.
-                    writeln!(
-                        out,
-                        "{}",
-                        arrow::util::pretty::pretty_format_batches(&kept)?
-                    )?;
+                    writeln!(out, "{}", pretty_table(&kept)?)?;
                 } else {
                     display::write_table(&mut out, &schema, &kept)?;
                 }
