@@ -90,13 +90,7 @@ fn directive(
         Ok(FieldDef::text(&format!("{prefix}{}", snake_case(name))))
     };
     let def = match letter {
-        'h' => FieldDef::new(
-            "client",
-            Conversion::Text {
-                dash_null: false,
-                escapes: crate::parse::record::Escapes::None,
-            },
-        ),
+        'h' => FieldDef::client(),
         'a' if arg == Some("c") => text("peer_ip"),
         'a' => text("client_ip"),
         'A' => text("server_ip"),

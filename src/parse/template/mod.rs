@@ -26,6 +26,9 @@ pub struct FieldDef {
     /// `0.010, 0.002 : 0.030` of upstream tries): unquoted, its `, ` and ` : ` separators do
     /// not end it at a space.
     pub list: bool,
+    /// The reject for a text field left empty; `None`: empty text is a value. (A number or
+    /// time left empty is always a reject.)
+    pub if_empty: Option<RejectReason>,
 }
 
 impl FieldDef {
@@ -35,6 +38,22 @@ impl FieldDef {
             conv,
             request: false,
             list: false,
+            if_empty: None,
+        }
+    }
+
+    /// The client address (`%h`, `$remote_addr`): text as logged, never NULL, and never empty,
+    /// as `combined` reads it (a line without one is a reject there too).
+    pub fn client() -> Self {
+        FieldDef {
+            if_empty: Some(RejectReason::MissingClient),
+            ..Self::new(
+                "client",
+                Conversion::Text {
+                    dash_null: false,
+                    escapes: Escapes::None,
+                },
+            )
         }
     }
 
@@ -89,6 +108,8 @@ enum Item {
         skip: usize,
         /// See [`FieldDef::list`].
         list: bool,
+        /// The reject for the field left empty (`None`: empty text is a value).
+        if_empty: Option<RejectReason>,
     },
 }
 
@@ -102,6 +123,8 @@ enum Step {
         slot: usize,
         conv: Conversion,
         end: End,
+        /// The reject for the field left empty (`None`: empty text is a value).
+        if_empty: Option<RejectReason>,
     },
 }
 
@@ -168,12 +191,19 @@ impl Template {
                             columns.push(ColumnSpec { name, ..part });
                         }
                     }
+                    // A number or time left out is a line of another shape, not a NULL (`-`
+                    // is): a status missing would put the size in its place.
+                    let if_empty = match def.conv {
+                        Conversion::Text { .. } => def.if_empty,
+                        _ => Some(bad_value(&def.conv, slot)),
+                    };
                     items.push(Item::Field {
                         slot,
                         conv: def.conv,
                         quoted,
                         skip: 0,
                         list: def.list,
+                        if_empty,
                     });
                 }
             }
@@ -291,14 +321,19 @@ impl Template {
                     }
                     pos += lit.len();
                 }
-                Step::Field { slot, conv: c, end } => {
+                Step::Field {
+                    slot,
+                    conv: c,
+                    end,
+                    if_empty,
+                } => {
                     let quotes = &conv.quote_or_backslash;
                     let (field_end, next, escaped) = field_end(line, pos, end, quotes)
                         .ok_or(RejectReason::Mismatch { slot: *slot as u16 })?;
-                    // A number or time left out is a line of another shape, not a NULL (`-`
-                    // is): a status missing would put the size in its place.
-                    if field_end == pos && !matches!(c, Conversion::Text { .. }) {
-                        return Err(bad_value(c, *slot));
+                    if field_end == pos {
+                        if let Some(reason) = if_empty {
+                            return Err(*reason);
+                        }
                     }
                     let deferred = defer_time
                         && later.is_none()
@@ -367,6 +402,7 @@ fn compile(items: Vec<Item>) -> Vec<Step> {
                 quoted,
                 skip,
                 list,
+                if_empty,
             } => {
                 let end = match items.next() {
                     None => End::Line,
@@ -384,7 +420,12 @@ fn compile(items: Vec<Item>) -> Vec<Step> {
                     },
                     Some(Item::Field { .. }) => unreachable!("fields never touch"),
                 };
-                steps.push(Step::Field { slot, conv, end });
+                steps.push(Step::Field {
+                    slot,
+                    conv,
+                    end,
+                    if_empty,
+                });
             }
         }
     }
@@ -605,6 +646,21 @@ mod tests {
             hidden > 0,
             "cut user agents of other statuses are skipped unread"
         );
+    }
+
+    /// A line without a client is a reject, with the reason `combined` gives it.
+    #[test]
+    fn an_empty_client_is_a_reject() {
+        let apache = apache::compile("%h %l %>s").unwrap();
+        let nginx = nginx::compile("$remote_addr $remote_user $status").unwrap();
+        for t in [apache, nginx] {
+            let parse = |line: &[u8]| {
+                let mut rec = Record::default();
+                t.parse(line, &mut rec, &mut Converter::default())
+            };
+            assert_eq!(parse(b"1.2.3.4 - 200"), Ok(()));
+            assert_eq!(parse(b" - 200"), Err(RejectReason::MissingClient));
+        }
     }
 
     #[test]
