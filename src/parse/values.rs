@@ -381,6 +381,36 @@ pub fn strftime_is_valid(pattern: &str) -> bool {
     StrftimeItems::new(pattern).all(|item| !matches!(item, Item::Error))
 }
 
+/// How many of `byte` a time written by strftime `pattern` holds: the fewest and the most, as
+/// values padded with spaces add some (`%e` writes ` 6`, `%c` holds a `%e`, `%k` ` 9`).
+pub fn strftime_holds(pattern: &str, byte: u8) -> (usize, usize) {
+    use chrono::TimeZone;
+    use std::fmt::Write;
+    let count = |s: &[u8]| s.iter().filter(|b| **b == byte).count();
+    let utc = chrono::FixedOffset::east_opt(0).expect("offset 0");
+    let holds = |month, day, hour| {
+        let time = utc
+            .with_ymd_and_hms(2000, month, day, hour, hour, hour)
+            .single()?;
+        let mut text = String::new();
+        write!(text, "{}", time.format(pattern)).ok()?;
+        Some(count(text.as_bytes()))
+    };
+    // Every value at two digits or more, then every one at a single digit.
+    match (holds(10, 10, 10), holds(1, 1, 1)) {
+        (Some(a), Some(b)) => (a.min(b), a.max(b)),
+        _ => {
+            let n = count(pattern.as_bytes());
+            (n, n)
+        }
+    }
+}
+
+/// Whether `s` reads as a time in strftime `pattern`, as a [`TimeFormat::Strftime`] field.
+pub fn strftime_parses(s: &[u8], pattern: &str) -> bool {
+    std::str::from_utf8(s).is_ok_and(|s| parse_strftime(s, pattern).is_some())
+}
+
 /// A strftime pattern, through chrono (unusual formats only: the common ones are above).
 fn parse_strftime(s: &str, pattern: &str) -> Option<i64> {
     if pattern.contains("%z") || pattern.contains("%:z") || pattern.contains("%Z") {
@@ -538,6 +568,16 @@ mod tests {
         }
         // Other integers keep their sign.
         assert_eq!(read(&Conversion::Int64, "-5"), Some(Value::Int(-5)));
+    }
+
+    /// The separators a strftime time holds are those it writes, padding included.
+    #[test]
+    fn separators_a_strftime_time_holds() {
+        assert_eq!(strftime_holds("%d/%b/%Y %T", b' '), (1, 1));
+        assert_eq!(strftime_holds("%d/%b/%Y %T", b':'), (2, 2));
+        assert_eq!(strftime_holds("%a %b %e %H:%M:%S %Y", b' '), (4, 5));
+        assert_eq!(strftime_holds("%c", b' '), (4, 5));
+        assert_eq!(strftime_holds("%Y-%m-%d %k:%M", b' '), (1, 2));
     }
 
     #[test]

@@ -12,7 +12,9 @@ pub mod nginx;
 use super::access::bare_quotes;
 use super::record::{ColumnSpec, Escapes, LineParser, Parsed, Record, RowCheck, Value};
 use super::reject::RejectReason;
-use super::values::{bad_value, Conversion, Converter, TimeFormat};
+use super::values::{
+    bad_value, strftime_holds, strftime_parses, Conversion, Converter, TimeFormat,
+};
 use crate::search::{find_byte, FindEither};
 
 /// A field as a format string defines it.
@@ -106,6 +108,8 @@ enum Item {
         /// Occurrences of the next literal inside the field's own text to pass over (a
         /// strftime time with spaces in it).
         skip: usize,
+        /// How many more of them a time's padded values may add (`%e` writes ` 6`).
+        padding: usize,
         /// See [`FieldDef::list`].
         list: bool,
         /// The reject for the field left empty (`None`: empty text is a value).
@@ -140,6 +144,15 @@ enum End {
     Byte(u8),
     /// Before the next `lit`, passing over `skip` of them inside the field itself.
     Literal { lit: Box<[u8]>, skip: usize },
+    /// A strftime time whose padded values may hold up to `padding` more of `lit`'s first
+    /// byte than `skip` (`Dec  6` against `Dec 16`): before the first `lit` after `skip` of
+    /// them whose text reads as `pattern`, or else after `skip + padding`.
+    Padded {
+        lit: Box<[u8]>,
+        skip: usize,
+        padding: usize,
+        pattern: Box<str>,
+    },
     /// Before the next `lit` (which starts with a space) that is not part of a list
     /// separator, `, ` or ` : `.
     List { lit: Box<[u8]> },
@@ -202,6 +215,7 @@ impl Template {
                         conv: def.conv,
                         quoted,
                         skip: 0,
+                        padding: 0,
                         list: def.list,
                         if_empty,
                     });
@@ -211,9 +225,9 @@ impl Template {
         if slots == 0 {
             return Err("the format has no fields".into());
         }
-        // A time holds as many of the next literal's first byte as its pattern (a CLF time,
-        // unbracketed as nginx's `$time_local` may be, holds one space); the field ends after
-        // them.
+        // A time holds as many of the next literal's first byte as it writes (a CLF time,
+        // unbracketed as nginx's `$time_local` may be, holds one space; `%c` four, or five
+        // with a day padded to ` 6`); the field ends after them.
         for i in 0..items.len() {
             let next_first = match items.get(i + 1) {
                 Some(Item::Literal(lit)) => lit[0],
@@ -222,15 +236,20 @@ impl Template {
             if let Item::Field {
                 conv: Conversion::Time(time),
                 skip,
+                padding,
                 ..
             } = &mut items[i]
             {
-                let pattern = match time {
-                    TimeFormat::Strftime(p) => p.as_bytes(),
-                    TimeFormat::Clf => b"10/Oct/2000:13:55:36 -0700",
+                let (least, most) = match time {
+                    TimeFormat::Strftime(p) => strftime_holds(p, next_first),
+                    TimeFormat::Clf => {
+                        let clf = b"10/Oct/2000:13:55:36 -0700";
+                        let n = clf.iter().filter(|b| **b == next_first).count();
+                        (n, n)
+                    }
                     _ => continue,
                 };
-                *skip = pattern.iter().filter(|b| **b == next_first).count();
+                (*skip, *padding) = (least, most - least);
             }
         }
         Ok(Template {
@@ -401,6 +420,7 @@ fn compile(items: Vec<Item>) -> Vec<Step> {
                 conv,
                 quoted,
                 skip,
+                padding,
                 list,
                 if_empty,
             } => {
@@ -413,10 +433,22 @@ fn compile(items: Vec<Item>) -> Vec<Step> {
                     Some(Item::Literal(lit)) if list && lit[0] == b' ' => {
                         End::List { lit: lit.into() }
                     }
-                    Some(Item::Literal(lit)) if lit.len() == 1 && skip == 0 => End::Byte(lit[0]),
-                    Some(Item::Literal(lit)) => End::Literal {
-                        lit: lit.into(),
-                        skip,
+                    Some(Item::Literal(lit)) if lit.len() == 1 && skip == 0 && padding == 0 => {
+                        End::Byte(lit[0])
+                    }
+                    Some(Item::Literal(lit)) => match &conv {
+                        Conversion::Time(TimeFormat::Strftime(pattern)) if padding > 0 => {
+                            End::Padded {
+                                lit: lit.into(),
+                                skip,
+                                padding,
+                                pattern: pattern.as_str().into(),
+                            }
+                        }
+                        _ => End::Literal {
+                            lit: lit.into(),
+                            skip,
+                        },
                     },
                     Some(Item::Field { .. }) => unreachable!("fields never touch"),
                 };
@@ -514,6 +546,32 @@ fn field_end(
                     let end = pos + at;
                     return Some((end, end + lit.len(), None));
                 }
+                i = at + 1;
+            }
+        }
+        End::Padded {
+            lit,
+            skip,
+            padding,
+            pattern,
+        } => {
+            let first = lit[0];
+            let (mut i, mut passed) = (0, 0);
+            // The first end that failed, for the conversion to reject.
+            let mut unread = None;
+            loop {
+                let Some(at) = find_byte(rest, i, first) else {
+                    let end = pos + unread?;
+                    return Some((end, end + lit.len(), None));
+                };
+                if passed >= *skip && has_prefix(&rest[at + 1..], &lit[1..]) {
+                    if passed >= skip + padding || strftime_parses(&rest[..at], pattern) {
+                        let end = pos + at;
+                        return Some((end, end + lit.len(), None));
+                    }
+                    unread.get_or_insert(at);
+                }
+                passed += 1;
                 i = at + 1;
             }
         }
