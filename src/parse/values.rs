@@ -7,7 +7,9 @@
 use super::digits::{parse_digits, parse_digits_upto, SIZE_DIGITS, STATUS_DIGITS};
 use super::record::{Escapes, FieldType, Record, Value};
 use super::reject::RejectReason;
-use super::timestamp::{parse_offset, to_utc_nanos, ClfTimeCache, CLF_TIME_LEN, NANOS_PER_SEC};
+use super::timestamp::{
+    parse_offset, to_utc_nanos, ClfTimeCache, CLF_TIME_LEN, MAX_OFFSET_HOURS, NANOS_PER_SEC,
+};
 use crate::search::{find_byte, FindEither};
 
 /// How a timestamp field is written.
@@ -414,9 +416,12 @@ pub fn strftime_parses(s: &[u8], pattern: &str) -> bool {
 /// A strftime pattern, through chrono (unusual formats only: the common ones are above).
 fn parse_strftime(s: &str, pattern: &str) -> Option<i64> {
     if pattern.contains("%z") || pattern.contains("%:z") || pattern.contains("%Z") {
-        chrono::DateTime::parse_from_str(s, pattern)
-            .ok()?
-            .timestamp_nanos_opt()
+        let time = chrono::DateTime::parse_from_str(s, pattern).ok()?;
+        // chrono takes offsets up to 23:59; `%t` and ISO 8601 times stop at 14 hours.
+        if time.offset().local_minus_utc().unsigned_abs() / 3600 > MAX_OFFSET_HOURS {
+            return None;
+        }
+        time.timestamp_nanos_opt()
     } else {
         chrono::NaiveDateTime::parse_from_str(s, pattern)
             .ok()?
@@ -578,6 +583,30 @@ mod tests {
         assert_eq!(strftime_holds("%a %b %e %H:%M:%S %Y", b' '), (4, 5));
         assert_eq!(strftime_holds("%c", b' '), (4, 5));
         assert_eq!(strftime_holds("%Y-%m-%d %k:%M", b' '), (1, 2));
+    }
+
+    /// A `%z` offset is taken as `%t` takes it: up to 14 hours, minutes below 60.
+    #[test]
+    fn strftime_offsets_agree_with_clf() {
+        for zone in [
+            "+0000", "-0700", "+1400", "-1400", "+1459", "+1500", "-1500", "+2359", "+0160",
+        ] {
+            let clf = super::super::timestamp::parse_clf_time(
+                format!("10/Oct/2000:13:55:36 {zone}").as_bytes(),
+            );
+            let strftime = parse_strftime(
+                &format!("10/Oct/2000:13:55:36 {zone}"),
+                "%d/%b/%Y:%H:%M:%S %z",
+            );
+            assert_eq!(strftime, clf, "{zone}");
+        }
+        assert_eq!(
+            secs(parse_strftime(
+                "2000-10-10 13:55:36 +15:00",
+                "%Y-%m-%d %H:%M:%S %:z"
+            )),
+            None
+        );
     }
 
     #[test]
