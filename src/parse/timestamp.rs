@@ -11,6 +11,10 @@ use super::digits::{all_digits, pairs, word, ZEROS};
 
 pub const NANOS_PER_SEC: i64 = 1_000_000_000;
 
+/// The most hours a UTC offset may have: real offsets lie within ±14:00, so `+1500` is damage
+/// (its minutes may still be up to 59, as `%t` has always read them).
+pub const MAX_OFFSET_HOURS: u32 = 14;
+
 /// Remembers recent dates: consecutive lines nearly always share the date, and a date
 /// (a month name, a calendar) is the costly part of a timestamp. The time of day and the zone
 /// are parsed on every line without branches: a shared log may interleave several zones on
@@ -86,7 +90,7 @@ impl ClfTimeCache {
             & (hour <= 23)
             & (minute <= 59)
             & (second <= 60)
-            & (zone_hours <= 14)
+            & (zone_hours <= MAX_OFFSET_HOURS as u64)
             & (zone_minutes <= 59);
         if !valid {
             return None;
@@ -173,7 +177,7 @@ pub fn to_utc_nanos(
     secs.checked_mul(NANOS_PER_SEC)
 }
 
-/// `+HHMM` / `-HHMM` to seconds east of UTC. Real offsets lie within ±14:00.
+/// `+HHMM` / `-HHMM` to seconds east of UTC, up to [`MAX_OFFSET_HOURS`].
 pub fn parse_offset(s: &[u8]) -> Option<i64> {
     if s.len() != 5 {
         return None;
@@ -185,7 +189,7 @@ pub fn parse_offset(s: &[u8]) -> Option<i64> {
     };
     let hours = two_digits(s[1], s[2])?;
     let minutes = two_digits(s[3], s[4])?;
-    if hours > 14 || minutes > 59 {
+    if hours > MAX_OFFSET_HOURS || minutes > 59 {
         return None;
     }
     Some(sign * i64::from(hours * 3600 + minutes * 60))

@@ -7,7 +7,9 @@
 use super::digits::{parse_digits, parse_digits_upto, SIZE_DIGITS, STATUS_DIGITS};
 use super::record::{Escapes, FieldType, Record, Value};
 use super::reject::RejectReason;
-use super::timestamp::{parse_offset, to_utc_nanos, ClfTimeCache, CLF_TIME_LEN, NANOS_PER_SEC};
+use super::timestamp::{
+    parse_offset, to_utc_nanos, ClfTimeCache, CLF_TIME_LEN, MAX_OFFSET_HOURS, NANOS_PER_SEC,
+};
 use crate::search::{find_byte, FindEither};
 
 /// How a timestamp field is written.
@@ -381,12 +383,45 @@ pub fn strftime_is_valid(pattern: &str) -> bool {
     StrftimeItems::new(pattern).all(|item| !matches!(item, Item::Error))
 }
 
+/// How many of `byte` a time written by strftime `pattern` holds: the fewest and the most, as
+/// values padded with spaces add some (`%e` writes ` 6`, `%c` holds a `%e`, `%k` ` 9`).
+pub fn strftime_holds(pattern: &str, byte: u8) -> (usize, usize) {
+    use chrono::TimeZone;
+    use std::fmt::Write;
+    let count = |s: &[u8]| s.iter().filter(|b| **b == byte).count();
+    let utc = chrono::FixedOffset::east_opt(0).expect("offset 0");
+    let holds = |month, day, hour| {
+        let time = utc
+            .with_ymd_and_hms(2000, month, day, hour, hour, hour)
+            .single()?;
+        let mut text = String::new();
+        write!(text, "{}", time.format(pattern)).ok()?;
+        Some(count(text.as_bytes()))
+    };
+    // Every value at two digits or more, then every one at a single digit.
+    match (holds(10, 10, 10), holds(1, 1, 1)) {
+        (Some(a), Some(b)) => (a.min(b), a.max(b)),
+        _ => {
+            let n = count(pattern.as_bytes());
+            (n, n)
+        }
+    }
+}
+
+/// Whether `s` reads as a time in strftime `pattern`, as a [`TimeFormat::Strftime`] field.
+pub fn strftime_parses(s: &[u8], pattern: &str) -> bool {
+    std::str::from_utf8(s).is_ok_and(|s| parse_strftime(s, pattern).is_some())
+}
+
 /// A strftime pattern, through chrono (unusual formats only: the common ones are above).
 fn parse_strftime(s: &str, pattern: &str) -> Option<i64> {
     if pattern.contains("%z") || pattern.contains("%:z") || pattern.contains("%Z") {
-        chrono::DateTime::parse_from_str(s, pattern)
-            .ok()?
-            .timestamp_nanos_opt()
+        let time = chrono::DateTime::parse_from_str(s, pattern).ok()?;
+        // chrono takes offsets up to 23:59; `%t` and ISO 8601 times stop at 14 hours.
+        if time.offset().local_minus_utc().unsigned_abs() / 3600 > MAX_OFFSET_HOURS {
+            return None;
+        }
+        time.timestamp_nanos_opt()
     } else {
         chrono::NaiveDateTime::parse_from_str(s, pattern)
             .ok()?
@@ -538,6 +573,40 @@ mod tests {
         }
         // Other integers keep their sign.
         assert_eq!(read(&Conversion::Int64, "-5"), Some(Value::Int(-5)));
+    }
+
+    /// The separators a strftime time holds are those it writes, padding included.
+    #[test]
+    fn separators_a_strftime_time_holds() {
+        assert_eq!(strftime_holds("%d/%b/%Y %T", b' '), (1, 1));
+        assert_eq!(strftime_holds("%d/%b/%Y %T", b':'), (2, 2));
+        assert_eq!(strftime_holds("%a %b %e %H:%M:%S %Y", b' '), (4, 5));
+        assert_eq!(strftime_holds("%c", b' '), (4, 5));
+        assert_eq!(strftime_holds("%Y-%m-%d %k:%M", b' '), (1, 2));
+    }
+
+    /// A `%z` offset is taken as `%t` takes it: up to 14 hours, minutes below 60.
+    #[test]
+    fn strftime_offsets_agree_with_clf() {
+        for zone in [
+            "+0000", "-0700", "+1400", "-1400", "+1459", "+1500", "-1500", "+2359", "+0160",
+        ] {
+            let clf = super::super::timestamp::parse_clf_time(
+                format!("10/Oct/2000:13:55:36 {zone}").as_bytes(),
+            );
+            let strftime = parse_strftime(
+                &format!("10/Oct/2000:13:55:36 {zone}"),
+                "%d/%b/%Y:%H:%M:%S %z",
+            );
+            assert_eq!(strftime, clf, "{zone}");
+        }
+        assert_eq!(
+            secs(parse_strftime(
+                "2000-10-10 13:55:36 +15:00",
+                "%Y-%m-%d %H:%M:%S %:z"
+            )),
+            None
+        );
     }
 
     #[test]

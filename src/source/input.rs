@@ -244,9 +244,9 @@ impl DirFilter {
 /// directory is walked recursively (files filtered by `filter`, sorted by path), a pattern with
 /// `*`, `?` or `[` that is not an existing path is expanded as a glob (sorted).
 ///
-/// A file reached twice (named twice, or through a symbolic link, as `/var/log/containers`
-/// links into `/var/log/pods`) is taken once, under the name it was first reached by: its
-/// lines would otherwise be counted twice. Symbolic links to directories are followed, each
+/// A file reached twice (named twice, through a symbolic link, as `/var/log/containers` links
+/// into `/var/log/pods`, or through a hard link) is taken once, under the name it was first
+/// reached by: its lines would otherwise be counted twice. Symbolic links to directories are followed, each
 /// directory walked once, so a link loop ends.
 pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>> {
     let mut found = Found::default();
@@ -280,11 +280,12 @@ pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>
     Ok(found.files)
 }
 
-/// The files found so far, and what has been seen, by real path.
+/// The files found so far, and what has been seen: files by [`FileId`], directories by real
+/// path.
 #[derive(Default)]
 struct Found {
     files: Vec<PathBuf>,
-    real_files: std::collections::HashSet<PathBuf>,
+    real_files: std::collections::HashSet<FileId>,
     real_dirs: std::collections::HashSet<PathBuf>,
     /// Files the walks met that the filter takes, each time met.
     met: usize,
@@ -294,7 +295,7 @@ impl Found {
     /// Takes `path` unless its real file is taken already. A path that cannot be resolved
     /// (missing) is kept, for opening it to report the error.
     fn file(&mut self, path: PathBuf) {
-        let new = match std::fs::canonicalize(&path) {
+        let new = match file_id(&path) {
             Ok(real) => self.real_files.insert(real),
             Err(_) => true,
         };
@@ -330,6 +331,27 @@ impl Found {
             }
         }
         Ok(true)
+    }
+}
+
+/// What tells a file from another: on Unix its device and inode, which its hard links share;
+/// elsewhere its real path.
+#[cfg(unix)]
+type FileId = (u64, u64);
+#[cfg(not(unix))]
+type FileId = PathBuf;
+
+/// The [`FileId`] of the file `path` leads to (through symbolic links).
+fn file_id(path: &Path) -> io::Result<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path)?;
+        Ok((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(path)
     }
 }
 
@@ -427,8 +449,8 @@ mod tests {
             .contains("no files match"));
     }
 
-    /// A file reached through a link (as `/var/log/containers` links into `/var/log/pods`),
-    /// or named twice, is read once; a link back up the tree does not loop.
+    /// A file reached through a link (as `/var/log/containers` links into `/var/log/pods`, or
+    /// a hard link), or named twice, is read once; a link back up the tree does not loop.
     #[cfg(unix)]
     #[test]
     fn linked_and_repeated_files_are_taken_once() {
@@ -449,6 +471,12 @@ mod tests {
         ];
         let found = expand_paths(&twice, &DirFilter::default()).unwrap();
         assert_eq!(found, [root.join("pods/web/0.log")]);
+        std::fs::hard_link(root.join("pods/web/0.log"), root.join("pods/web/1.log")).unwrap();
+        let found = expand_paths(&[root.join("pods/web")], &DirFilter::default()).unwrap();
+        assert_eq!(found, [root.join("pods/web/0.log")]);
+        let hard = [root.join("pods/web/1.log"), root.join("pods/web/0.log")];
+        let found = expand_paths(&hard, &DirFilter::default()).unwrap();
+        assert_eq!(found, [root.join("pods/web/1.log")]);
     }
 
     /// A named pipe (`<(zcat x.gz)`) is read once, into a spool, not once per use.

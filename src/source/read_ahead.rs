@@ -15,6 +15,11 @@ use std::thread;
 const CHUNK: usize = 1 << 20;
 /// Chunks in flight: the decoder may be this far ahead of the parser.
 const DEPTH: usize = 4;
+/// Bytes asked of the decoder per read. A decoder that meets damage returns the error, not
+/// what it decoded in the same read (zstd, flate2): asked for a whole chunk, it lost up to a
+/// megabyte of good lines before the damage. zstd's block size (`ZSTD_DStreamOutSize`) keeps
+/// what `zstdcat` keeps.
+const READ: usize = 128 << 10;
 
 /// A `Read` over another `Read` that runs on a background thread.
 pub struct ReadAhead {
@@ -54,27 +59,26 @@ fn fill<R: Read>(mut inner: R, full: &SyncSender<io::Result<Vec<u8>>>, empty: &R
         };
         chunk.resize(CHUNK, 0);
         let mut filled = 0;
-        let error = loop {
-            match inner.read(&mut chunk[filled..]) {
-                Ok(0) => break None,
+        // The chunk goes when another read would not fit in it.
+        let (error, end) = loop {
+            match inner.read(&mut chunk[filled..filled + READ]) {
+                Ok(0) => break (None, true),
                 Ok(n) => {
                     filled += n;
-                    if filled == CHUNK {
-                        break None;
+                    if filled + READ > CHUNK {
+                        break (None, false);
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => break Some(e),
+                Err(e) => break (Some(e), true),
             }
         };
         chunk.truncate(filled);
-        let end = filled < CHUNK;
         if filled > 0 && full.send(Ok(chunk)).is_err() {
             return;
         }
         if let Some(e) = error {
             let _ = full.send(Err(e));
-            return;
         }
         if end {
             return;
@@ -191,6 +195,34 @@ mod tests {
             0,
             "the stream ends after the error"
         );
+    }
+
+    /// A decoder that fails in a read drops what it decoded in that read, as zstd's does: the
+    /// bytes before the damage are lost only as far back as one read.
+    #[test]
+    fn damage_costs_at_most_one_read_before_it() {
+        struct Decoder {
+            pos: usize,
+            damage: usize,
+        }
+        impl Read for Decoder {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.pos + buf.len() > self.damage {
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, "corrupt"));
+                }
+                buf.fill(b'x');
+                self.pos += buf.len();
+                Ok(buf.len())
+            }
+        }
+        for damage in [1000, CHUNK / 2, CHUNK + 12345, 3 * CHUNK] {
+            let mut r = ReadAhead::new(Decoder { pos: 0, damage }).unwrap();
+            let mut got = Vec::new();
+            let err = r.read_to_end(&mut got).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            // No more than a zstd block of 128 KiB is lost.
+            assert!(damage - got.len() < 128 << 10, "{} of {damage}", got.len());
+        }
     }
 
     #[test]

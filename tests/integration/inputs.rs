@@ -110,8 +110,8 @@ fn stdin_gives_the_same_answers_as_the_file() {
     }
 }
 
-/// A file named twice, or reached again through its directory or a link to it, is read
-/// once: the answers are the file's own.
+/// A file named twice, or reached again through its directory or a link to it (symbolic or
+/// hard), is read once: the answers are the file's own.
 #[cfg(unix)]
 #[test]
 fn a_file_reached_twice_is_read_once() {
@@ -119,9 +119,11 @@ fn a_file_reached_twice_is_read_once() {
     let parts = rotations(&dir);
     let log = dir.path("logs/access.log");
     std::os::unix::fs::symlink(&log, dir.path("link.log")).unwrap();
+    std::fs::hard_link(&log, dir.path("hard.log")).unwrap();
     let want = answers(&[&dir.write("plain.log", &parts[0])], &[]);
     assert_eq!(answers(&[&log, &log], &[]), want);
     assert_eq!(answers(&[&log, &dir.path("link.log")], &[]), want);
+    assert_eq!(answers(&[&dir.path("hard.log"), &log], &[]), want);
     let logs = dir.path("logs");
     let twice = answers(&[&logs, &log], &["--include", "access.log"]);
     assert_eq!(twice, answers(&[&logs], &["--include", "access.log"]));

@@ -90,13 +90,7 @@ fn directive(
         Ok(FieldDef::text(&format!("{prefix}{}", snake_case(name))))
     };
     let def = match letter {
-        'h' => FieldDef::new(
-            "client",
-            Conversion::Text {
-                dash_null: false,
-                escapes: crate::parse::record::Escapes::None,
-            },
-        ),
+        'h' => FieldDef::client(),
         'a' if arg == Some("c") => text("peer_ip"),
         'a' => text("client_ip"),
         'A' => text("server_ip"),
@@ -299,6 +293,35 @@ mod tests {
         assert_eq!(rec.values[1], Value::Time(971_211_336_000_000_000));
         assert_eq!(rec.raw_text(line, 2).unwrap().0, b"GET / HTTP/1.1");
         assert_eq!(rec.values[3], Value::Int(200));
+    }
+
+    /// A strftime time whose day is padded with a space (`%e`, and `%c`, which holds one)
+    /// ends after its own spaces, one more on the 1st to the 9th: such lines are rows.
+    #[test]
+    fn padded_strftime_times_unbracketed() {
+        for format in [
+            r#"%h %{%a %b %e %H:%M:%S %Y}t %>s"#,
+            r#"%h %{%c}t %>s"#,
+            r#"%h %{%c}t "%r" %>s"#,
+        ] {
+            let t = compile(format).unwrap();
+            let request = if format.contains("%r") {
+                r#" "GET / HTTP/1.1""#
+            } else {
+                ""
+            };
+            for (time, day) in [("Sat Dec  6", 6), ("Tue Dec 16", 16), ("Sat Dec 6", 6)] {
+                let line = format!("1.2.3.4 {time} 10:00:00 2025{request} 200");
+                let mut rec = Record::default();
+                t.parse(line.as_bytes(), &mut rec, &mut Converter::default())
+                    .unwrap_or_else(|e| panic!("{format}: {line}: {e}"));
+                let dec_1 = 1_764_547_200_000_000_000 + 10 * 3_600_000_000_000;
+                let want = dec_1 + (day - 1) * 86_400_000_000_000;
+                assert_eq!(rec.values[1], Value::Time(want), "{format}: {line}");
+                let status = if request.is_empty() { 2 } else { 3 };
+                assert_eq!(rec.values[status], Value::Int(200), "{format}: {line}");
+            }
+        }
     }
 
     /// An unquoted header holding a list (`X-Forwarded-For` behind two proxies) is one field.

@@ -14,7 +14,9 @@ use super::record::{
     ColumnNames, ColumnSpec, Escapes, LineParser, Parsed, Record, RowCheck, Value,
 };
 use super::reject::RejectReason;
-use super::values::{bad_value, Conversion, Converter, TimeFormat};
+use super::values::{
+    bad_value, strftime_holds, strftime_parses, Conversion, Converter, TimeFormat,
+};
 use crate::search::{find_byte, FindEither};
 
 /// A field as a format string defines it.
@@ -28,6 +30,9 @@ pub struct FieldDef {
     /// `0.010, 0.002 : 0.030` of upstream tries): unquoted, its `, ` and ` : ` separators do
     /// not end it at a space.
     pub list: bool,
+    /// The reject for a text field left empty; `None`: empty text is a value. (A number or
+    /// time left empty is always a reject.)
+    pub if_empty: Option<RejectReason>,
 }
 
 impl FieldDef {
@@ -37,6 +42,22 @@ impl FieldDef {
             conv,
             request: false,
             list: false,
+            if_empty: None,
+        }
+    }
+
+    /// The client address (`%h`, `$remote_addr`): text as logged, never NULL, and never empty,
+    /// as `combined` reads it (a line without one is a reject there too).
+    pub fn client() -> Self {
+        FieldDef {
+            if_empty: Some(RejectReason::MissingClient),
+            ..Self::new(
+                "client",
+                Conversion::Text {
+                    dash_null: false,
+                    escapes: Escapes::None,
+                },
+            )
         }
     }
 
@@ -89,8 +110,12 @@ enum Item {
         /// Occurrences of the next literal inside the field's own text to pass over (a
         /// strftime time with spaces in it).
         skip: usize,
+        /// How many more of them a time's padded values may add (`%e` writes ` 6`).
+        padding: usize,
         /// See [`FieldDef::list`].
         list: bool,
+        /// The reject for the field left empty (`None`: empty text is a value).
+        if_empty: Option<RejectReason>,
     },
 }
 
@@ -104,6 +129,8 @@ enum Step {
         slot: usize,
         conv: Conversion,
         end: End,
+        /// The reject for the field left empty (`None`: empty text is a value).
+        if_empty: Option<RejectReason>,
     },
 }
 
@@ -119,6 +146,15 @@ enum End {
     Byte(u8),
     /// Before the next `lit`, passing over `skip` of them inside the field itself.
     Literal { lit: Box<[u8]>, skip: usize },
+    /// A strftime time whose padded values may hold up to `padding` more of `lit`'s first
+    /// byte than `skip` (`Dec  6` against `Dec 16`): before the first `lit` after `skip` of
+    /// them whose text reads as `pattern`, or else after `skip + padding`.
+    Padded {
+        lit: Box<[u8]>,
+        skip: usize,
+        padding: usize,
+        pattern: Box<str>,
+    },
     /// Before the next `lit` (which starts with a space) that is not part of a list
     /// separator, `, ` or ` : `.
     List { lit: Box<[u8]> },
@@ -170,12 +206,20 @@ impl Template {
                             columns.push(ColumnSpec { name, ..part });
                         }
                     }
+                    // A number or time left out is a line of another shape, not a NULL (`-`
+                    // is): a status missing would put the size in its place.
+                    let if_empty = match def.conv {
+                        Conversion::Text { .. } => def.if_empty,
+                        _ => Some(bad_value(&def.conv, slot)),
+                    };
                     items.push(Item::Field {
                         slot,
                         conv: def.conv,
                         quoted,
                         skip: 0,
+                        padding: 0,
                         list: def.list,
+                        if_empty,
                     });
                 }
             }
@@ -183,9 +227,9 @@ impl Template {
         if slots == 0 {
             return Err("the format has no fields".into());
         }
-        // A time holds as many of the next literal's first byte as its pattern (a CLF time,
-        // unbracketed as nginx's `$time_local` may be, holds one space); the field ends after
-        // them.
+        // A time holds as many of the next literal's first byte as it writes (a CLF time,
+        // unbracketed as nginx's `$time_local` may be, holds one space; `%c` four, or five
+        // with a day padded to ` 6`); the field ends after them.
         for i in 0..items.len() {
             let next_first = match items.get(i + 1) {
                 Some(Item::Literal(lit)) => lit[0],
@@ -194,15 +238,20 @@ impl Template {
             if let Item::Field {
                 conv: Conversion::Time(time),
                 skip,
+                padding,
                 ..
             } = &mut items[i]
             {
-                let pattern = match time {
-                    TimeFormat::Strftime(p) => p.as_bytes(),
-                    TimeFormat::Clf => b"10/Oct/2000:13:55:36 -0700",
+                let (least, most) = match time {
+                    TimeFormat::Strftime(p) => strftime_holds(p, next_first),
+                    TimeFormat::Clf => {
+                        let clf = b"10/Oct/2000:13:55:36 -0700";
+                        let n = clf.iter().filter(|b| **b == next_first).count();
+                        (n, n)
+                    }
                     _ => continue,
                 };
-                *skip = pattern.iter().filter(|b| **b == next_first).count();
+                (*skip, *padding) = (least, most - least);
             }
         }
         Ok(Template {
@@ -293,14 +342,19 @@ impl Template {
                     }
                     pos += lit.len();
                 }
-                Step::Field { slot, conv: c, end } => {
+                Step::Field {
+                    slot,
+                    conv: c,
+                    end,
+                    if_empty,
+                } => {
                     let quotes = &conv.quote_or_backslash;
                     let (field_end, next, escaped) = field_end(line, pos, end, quotes)
                         .ok_or(RejectReason::Mismatch { slot: *slot as u16 })?;
-                    // A number or time left out is a line of another shape, not a NULL (`-`
-                    // is): a status missing would put the size in its place.
-                    if field_end == pos && !matches!(c, Conversion::Text { .. }) {
-                        return Err(bad_value(c, *slot));
+                    if field_end == pos {
+                        if let Some(reason) = if_empty {
+                            return Err(*reason);
+                        }
                     }
                     let deferred = defer_time
                         && later.is_none()
@@ -368,7 +422,9 @@ fn compile(items: Vec<Item>) -> Vec<Step> {
                 conv,
                 quoted,
                 skip,
+                padding,
                 list,
+                if_empty,
             } => {
                 let end = match items.next() {
                     None => End::Line,
@@ -379,14 +435,31 @@ fn compile(items: Vec<Item>) -> Vec<Step> {
                     Some(Item::Literal(lit)) if list && lit[0] == b' ' => {
                         End::List { lit: lit.into() }
                     }
-                    Some(Item::Literal(lit)) if lit.len() == 1 && skip == 0 => End::Byte(lit[0]),
-                    Some(Item::Literal(lit)) => End::Literal {
-                        lit: lit.into(),
-                        skip,
+                    Some(Item::Literal(lit)) if lit.len() == 1 && skip == 0 && padding == 0 => {
+                        End::Byte(lit[0])
+                    }
+                    Some(Item::Literal(lit)) => match &conv {
+                        Conversion::Time(TimeFormat::Strftime(pattern)) if padding > 0 => {
+                            End::Padded {
+                                lit: lit.into(),
+                                skip,
+                                padding,
+                                pattern: pattern.as_str().into(),
+                            }
+                        }
+                        _ => End::Literal {
+                            lit: lit.into(),
+                            skip,
+                        },
                     },
                     Some(Item::Field { .. }) => unreachable!("fields never touch"),
                 };
-                steps.push(Step::Field { slot, conv, end });
+                steps.push(Step::Field {
+                    slot,
+                    conv,
+                    end,
+                    if_empty,
+                });
             }
         }
     }
@@ -475,6 +548,32 @@ fn field_end(
                     let end = pos + at;
                     return Some((end, end + lit.len(), None));
                 }
+                i = at + 1;
+            }
+        }
+        End::Padded {
+            lit,
+            skip,
+            padding,
+            pattern,
+        } => {
+            let first = lit[0];
+            let (mut i, mut passed) = (0, 0);
+            // The first end that failed, for the conversion to reject.
+            let mut unread = None;
+            loop {
+                let Some(at) = find_byte(rest, i, first) else {
+                    let end = pos + unread?;
+                    return Some((end, end + lit.len(), None));
+                };
+                if passed >= *skip && has_prefix(&rest[at + 1..], &lit[1..]) {
+                    if passed >= skip + padding || strftime_parses(&rest[..at], pattern) {
+                        let end = pos + at;
+                        return Some((end, end + lit.len(), None));
+                    }
+                    unread.get_or_insert(at);
+                }
+                passed += 1;
                 i = at + 1;
             }
         }
@@ -591,6 +690,21 @@ mod tests {
             hidden > 0,
             "cut user agents of other statuses are skipped unread"
         );
+    }
+
+    /// A line without a client is a reject, with the reason `combined` gives it.
+    #[test]
+    fn an_empty_client_is_a_reject() {
+        let apache = apache::compile("%h %l %>s").unwrap();
+        let nginx = nginx::compile("$remote_addr $remote_user $status").unwrap();
+        for t in [apache, nginx] {
+            let parse = |line: &[u8]| {
+                let mut rec = Record::default();
+                t.parse(line, &mut rec, &mut Converter::default())
+            };
+            assert_eq!(parse(b"1.2.3.4 - 200"), Ok(()));
+            assert_eq!(parse(b" - 200"), Err(RejectReason::MissingClient));
+        }
     }
 
     #[test]

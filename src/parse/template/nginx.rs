@@ -58,13 +58,7 @@ fn variable(name: &str) -> FieldDef {
     let ms_list = |n: &str| FieldDef::new(n, Conversion::FloatSum { scale: 1000.0 }).list();
     let ts = |f: TimeFormat| FieldDef::new("ts", Conversion::Time(f));
     match name {
-        "remote_addr" => FieldDef::new(
-            "client",
-            Conversion::Text {
-                dash_null: false,
-                escapes: crate::parse::record::Escapes::None,
-            },
-        ),
+        "remote_addr" => FieldDef::client(),
         "remote_user" => text("remote_user"),
         "time_local" => ts(TimeFormat::Clf),
         "time_iso8601" => ts(TimeFormat::Iso8601),
