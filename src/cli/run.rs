@@ -32,7 +32,6 @@ pub fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         .collect())
 }
 
-/// A log table made from SQL: its name, scan counters and format.
 /// A log table created in SQL: its name, counters, format, and the name of its rejects table
 /// (`None` when its options say `'rejects' 'none'`).
 type SqlTable = (String, Arc<ScanStats>, Arc<Format>, Option<String>);
@@ -169,10 +168,8 @@ impl Session {
         for (_, stats, _, _) in &sql_tables {
             stats.reset();
         }
-        let mut names: Vec<String> = self.tables.iter().map(|(n, _)| n.clone()).collect();
+        let mut names: Vec<String> = self.tables.iter().map(|(n, _)| registered(n)).collect();
         names.extend(sql_tables.iter().map(|(n, _, _, _)| n.clone()));
-        // `SELECT * FROM read_log('...')` hides `_file` and `_line` too.
-        names.push("read_log".to_string());
         hide_columns(&mut statement, &names);
         if let Ok(mut found) = self.sql_tables.lock() {
             *found = sql_tables;
@@ -220,7 +217,7 @@ impl Session {
         };
         let (mut tables, mut rejects) = (Vec::new(), Vec::new());
         for name in schema.table_names() {
-            if self.tables.iter().any(|(n, _)| *n == name) {
+            if self.tables.iter().any(|(n, _)| registered(n) == name) {
                 continue;
             }
             if let Ok(Some(provider)) = schema.table(&name).await {
@@ -307,9 +304,7 @@ impl Session {
             .map(|t| t.clone())
             .unwrap_or_default();
         let opened = self.tables.iter().map(|(name, table)| {
-            // As registered: DataFusion folds an unquoted name to lower case.
-            let registered = TableReference::from(rejects_name(name));
-            let rejects = Some(sql_ident(registered.table()));
+            let rejects = Some(sql_ident(&registered(&rejects_name(name))));
             (
                 String::new(),
                 table.stats().clone(),
@@ -348,6 +343,12 @@ impl Session {
             );
         }
     }
+}
+
+/// A table name given on the command line as DataFusion registers it: folded to lower case,
+/// as SQL folds the unquoted name (`--table MyLogs` is `mylogs`).
+pub fn registered(name: &str) -> String {
+    TableReference::from(name).table().to_string()
 }
 
 /// Starts copying standard input to a temporary file that readers follow as it fills; a

@@ -238,7 +238,11 @@ fn output_formats() {
 
     // The table shows NULL (referer `-`) apart from an empty string.
     let table = logsql(&[&log, "-e", "SELECT referer, '' AS empty FROM logs"]);
-    assert!(table.ok().contains("| NULL    |       |"), "{}", table.stdout);
+    assert!(
+        table.ok().contains("| NULL    |       |"),
+        "{}",
+        table.stdout
+    );
 
     let csv = logsql(&[&log, "--out-format", "csv", "-e", sql]);
     let mut reader = csv::Reader::from_reader(csv.ok().as_bytes());

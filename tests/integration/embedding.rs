@@ -466,6 +466,21 @@ fn create_external_table_stored_as_log_with_e_and_piped() {
         "{}",
         run.stderr
     );
+    // A name SQL folds is reported once, folded.
+    let run = logsql(&[
+        log.to_str().unwrap(),
+        "--table",
+        "MyLogs",
+        "-e",
+        "SELECT count(*) FROM mylogs",
+    ]);
+    run.ok();
+    assert_eq!(run.stderr.matches("skipped").count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("SELECT * FROM mylogs_rejects"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[track_caller]

@@ -328,6 +328,18 @@ fn hidden_file_and_line_columns_point_at_the_source_line() {
             "SELECT *, a._line FROM logs a, logs b LIMIT 1",
             "user_agent,_line",
         ),
+        (
+            "SELECT * FROM logs a LEFT SEMI JOIN logs b ON a._line = b._line LIMIT 1",
+            "referer,user_agent",
+        ),
+        (
+            "SELECT * FROM (logs a JOIN logs b ON a._line = b._line) LIMIT 1",
+            "user_agent,client",
+        ),
+        (
+            "WITH logs AS (SELECT * FROM logs LIMIT 2) SELECT * FROM logs",
+            "referer,user_agent",
+        ),
     ] {
         let run = query_csv(&[&logs], &["--include", "access.log*"], sql);
         let first = run.ok().lines().next().unwrap();
@@ -336,6 +348,14 @@ fn hidden_file_and_line_columns_point_at_the_source_line() {
             "{sql}: {first}"
         );
     }
+    // Another relation's own `_file` stays.
+    let run = query_csv(
+        &[&logs],
+        &["--include", "access.log*"],
+        "SELECT * FROM logs a JOIN (SELECT _file, count(*) AS n FROM logs GROUP BY _file) s \
+         ON a._file = s._file LIMIT 1",
+    );
+    assert!(run.ok().starts_with("client,") && run.stdout.contains("user_agent,_file,n\n"));
     let plan = query_csv(
         &[&logs],
         &["--include", "access.log*"],

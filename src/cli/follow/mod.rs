@@ -105,7 +105,10 @@ pub async fn run(
         ctx.register_table(rejects_name(name), Arc::new(table.rejects_table()))?;
         ctx.register_table(name.as_str(), table.clone())?;
     }
-    let names: Vec<String> = following.iter().map(|(n, _)| n.clone()).collect();
+    let names: Vec<String> = following
+        .iter()
+        .map(|(n, _)| super::run::registered(n))
+        .collect();
     hide_columns(&mut statement, &names);
     let df = plan(&ctx, statement, params).await?;
     let optimized = df.clone().into_optimized_plan()?;
