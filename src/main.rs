@@ -111,9 +111,16 @@ fn misplaced_command(cli: &Cli) -> Option<String> {
     if let Some(name) = first.to_str().filter(|n| known.contains(n)) {
         if cli.command.is_none() && missing(first) {
             return Some(format!(
-                "{name}: no such file; to run the {name} command, name it first: logsql {name} [OPTIONS]"
+                "{name}: no such file; to run the {name} command, name it first: logsql {name} [OPTIONS] (see logsql --help)"
             ));
         }
+    }
+    // `-e` takes SQL that starts with `--` (a comment), so a forgotten SQL takes the next
+    // option instead.
+    if let Some(option) = cli.execute.iter().find(|sql| is_option(sql)) {
+        return Some(format!(
+            "-e needs SQL; got the option {option} (see logsql --help)"
+        ));
     }
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let slack = args
@@ -122,10 +129,22 @@ fn misplaced_command(cli: &Cli) -> Option<String> {
         .map(|w| std::path::PathBuf::from(&w[1]))?;
     (cli.paths.contains(&slack) && missing(&slack)).then(|| {
         format!(
-            "{0}: no such file; a slack goes after '=': --time-ordered={0}",
+            "{0}: no such file; a slack goes after '=': --time-ordered={0} (see logsql --help)",
             slack.display()
         )
     })
+}
+
+/// Whether `arg` is one of logsql's options (`--format`, `--format=json`, `-f`).
+fn is_option(arg: &str) -> bool {
+    use clap::CommandFactory;
+    let name = arg.split_once('=').map_or(arg, |(name, _)| name);
+    Cli::command().get_arguments().any(|a| {
+        a.get_long()
+            .is_some_and(|long| name.strip_prefix("--") == Some(long))
+            || a.get_short()
+                .is_some_and(|short| name == format!("-{short}"))
+    }) || matches!(name, "-h" | "--help" | "-V" | "--version")
 }
 
 /// Clap's usage error as one line: its first line, with the indented lines under it (the

@@ -411,6 +411,11 @@ fn usage_errors_exit_2() {
             vec![&log, "--time-ordered", "10m", "-e", "SELECT 1"],
             "--time-ordered=10m",
         ),
+        (
+            vec![&log, "-e", "--out-format", "csv", "-e", "SELECT 1"],
+            "-e needs SQL; got the option --out-format",
+        ),
+        (vec![&log, "-e", "-f", "top_404"], "got the option -f"),
     ];
     for (args, needle) in cases {
         let run = logsql(&args);

@@ -43,6 +43,8 @@ pub fn split(text: &str) -> Split {
     let mut out = Split::default();
     let bytes = text.as_bytes();
     let mut state = State::Code;
+    // Open block comments.
+    let mut depth = 0usize;
     // Start of the current statement, and whether it has any code yet.
     let mut start = 0;
     let mut has_code = false;
@@ -75,6 +77,7 @@ pub fn split(text: &str) -> Split {
                     }
                     b'/' if bytes.get(i + 1) == Some(&b'*') => {
                         state = State::BlockComment;
+                        depth = 1;
                         i += 1;
                     }
                     b';' => {
@@ -96,12 +99,22 @@ pub fn split(text: &str) -> Split {
                 }
             }
             State::Single if b == b'\'' => state = State::Code,
+            // A backslash escapes the byte after it, and `''` is a quote, as in a plain string.
             State::Escaped if b == b'\\' => i += 1,
+            State::Escaped if b == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 1,
             State::Escaped if b == b'\'' => state = State::Code,
             State::Double if b == b'"' => state = State::Code,
             State::LineComment if b == b'\n' => state = State::Code,
+            // Block comments nest, as DataFusion's parser reads them.
+            State::BlockComment if b == b'/' && bytes.get(i + 1) == Some(&b'*') => {
+                depth += 1;
+                i += 1;
+            }
             State::BlockComment if b == b'*' && bytes.get(i + 1) == Some(&b'/') => {
-                state = State::Code;
+                depth -= 1;
+                if depth == 0 {
+                    state = State::Code;
+                }
                 i += 1;
             }
             _ => {}
@@ -190,6 +203,10 @@ mod tests {
         );
         assert_eq!(s.rest.as_deref(), Some("SELECT some'"));
         assert!(!is_complete("SELECT E'it\\'s;"));
+        assert_eq!(
+            split("SELECT E'a''b\\';c' AS x; SELECT 2;").items,
+            [sql("SELECT E'a''b\\';c' AS x"), sql("SELECT 2")]
+        );
     }
 
     #[test]
@@ -199,6 +216,8 @@ mod tests {
         assert!(!is_complete("SELECT /* ; */ 1"));
         assert!(is_complete("SELECT /* ; */ 1;"));
         assert!(!is_complete("SELECT 1; /* unclosed ;"));
+        assert!(!is_complete("SELECT /* a /* b */ ; */ 1"));
+        assert!(is_complete("SELECT /* a /* b */ ; */ 1;"));
         let s = split("-- heading\nSELECT 1 /* x; */;\n-- trailing comment");
         assert_eq!(s.items, [sql("-- heading\nSELECT 1 /* x; */")]);
         assert_eq!(s.rest, None);
