@@ -12,7 +12,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::record::{ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, Value};
+use super::record::{
+    ColumnNames, ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, Value,
+};
 use super::reject::RejectReason;
 use super::timestamp::{to_utc_nanos, NANOS_PER_SEC};
 use super::values::{Conversion, Converter};
@@ -73,6 +75,7 @@ impl W3cFormat {
     /// Columns from the `#Fields` directives among sample lines; fails when there is none.
     pub fn infer<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Result<W3cFormat, String> {
         let mut columns: Vec<ColumnSpec> = Vec::new();
+        let mut column_names = ColumnNames::new();
         let mut fields = HashMap::new();
         let mut ts_slot = None;
         let mut any = false;
@@ -89,15 +92,14 @@ impl W3cFormat {
                 if name == "date" || name == "time" {
                     if ts_slot.is_none() && (name == "date" || !has_date) {
                         let slot = columns.len();
-                        columns.push(ColumnSpec::slot("ts", FieldType::Timestamp, slot));
+                        let ts = column_names.unique("ts");
+                        columns.push(ColumnSpec::slot(ts, FieldType::Timestamp, slot));
                         ts_slot = Some(slot);
                     }
                     continue;
                 }
-                let (mut col, conv) = describe(name);
-                if columns.iter().any(|c| c.name == col) {
-                    col = format!("{col}_{}", columns.len());
-                }
+                let (col, conv) = describe(name);
+                let col = column_names.unique(&col);
                 let slot = columns.len();
                 columns.push(ColumnSpec::slot(col, conv.field_type(), slot));
                 fields.insert(name.to_string(), (slot, conv));
@@ -295,6 +297,16 @@ mod tests {
 2024-05-01 10:00:01 10.0.0.5 GET /default.aspx id=7 443 - 203.0.113.9 Mozilla/5.0+(Windows+NT+10.0) - 200 0 0 1532
 #Fields: date time c-ip sc-status sc-bytes
 2024-05-01 10:00:02 203.0.113.10 404 512";
+
+    /// Two fields of one column name (`cs-host`, `cs(Host)`) are told apart as every format
+    /// tells them apart.
+    #[test]
+    fn fields_of_one_name_get_suffixes() {
+        let lines: [&[u8]; 1] = [b"#Fields: date time cs-host cs(Host) sc-status"];
+        let f = W3cFormat::infer(lines).unwrap();
+        let names: Vec<&str> = f.columns().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["ts", "host", "host_2", "status"]);
+    }
 
     #[test]
     fn fields_directives_change_mid_file() {
