@@ -56,7 +56,8 @@ const SEVERITIES: [&str; 8] = [
 pub fn columns() -> Vec<ColumnSpec> {
     use FieldType::*;
     vec![
-        ColumnSpec::slot("ts", Timestamp, TS).required(),
+        // NULL for RFC 5424's `-`: a sender without a clock.
+        ColumnSpec::slot("ts", Timestamp, TS),
         ColumnSpec::slot("priority", Int32, PRIORITY),
         ColumnSpec::slot("facility", Text, FACILITY),
         ColumnSpec::slot("severity", Text, SEVERITY),
@@ -119,7 +120,9 @@ impl SyslogParser {
         rec: &mut Record,
     ) -> Result<Parsed, RejectReason> {
         let (ts, next) = word(line, pos)?;
-        rec.values[TS] = Value::Time(parse_iso8601(ts).ok_or(RejectReason::BadTimestamp)?);
+        if ts != b"-" {
+            rec.values[TS] = Value::Time(parse_iso8601(ts).ok_or(RejectReason::BadTimestamp)?);
+        }
         pos = next;
         for slot in [HOST, APP, PID, MSGID] {
             let (w, next) = word(line, pos)?;
@@ -320,6 +323,12 @@ mod tests {
             r#"[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"]"#
         );
         assert_eq!(text(&rec, line, MESSAGE), "An application event");
+        // NILVALUE for the time: a sender without a clock (RFC 5424, 6.2.3).
+        let line = b"<13>1 - host app 42 - - no clock";
+        let rec = parse(line);
+        assert_eq!(rec.values[TS], Value::Null);
+        assert_eq!(rec.values[PID], Value::Int(42));
+        assert_eq!(text(&rec, line, MESSAGE), "no clock");
     }
 
     #[test]
