@@ -123,6 +123,13 @@ impl Session {
             files.push(self.spool_stdin()?);
         }
         let mut table = LogTable::from_files_with(files, choice, &self.registry)?;
+        for file in table.unread_files() {
+            let _ = writeln!(
+                io::stderr(),
+                "logsql: warning: {file}: none of its first lines parse as {}, the format detected for these files; its lines will be rejects (query it on its own to read it)",
+                table.format().name()
+            );
+        }
         if let Some(slack) = self.time_ordered {
             table = table.with_time_ordered(slack);
         }

@@ -224,6 +224,9 @@ pub struct Detection {
     pub sampled: usize,
     /// `(format name, lines it parsed)`, in registry order.
     pub scores: Vec<(String, usize)>,
+    /// The files (indices into the samples given) with lines of which the format chosen
+    /// reads none: in another format, their lines will all be rejects.
+    pub unread: Vec<usize>,
 }
 
 impl FormatRegistry {
@@ -403,10 +406,27 @@ impl FormatRegistry {
                 }
             })
             .cloned();
+        let unread = match &format {
+            Some(format) => {
+                let mut parser = format.parser();
+                let mut rec = Record::default();
+                let mut reads = |line: &&[u8]| {
+                    matches!(
+                        parser.parse(line, &mut rec),
+                        Ok(Parsed::Row | Parsed::Directive)
+                    )
+                };
+                (0..files.len())
+                    .filter(|&i| !files[i].is_empty() && !files[i].iter().any(&mut reads))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
         Detection {
             format,
             sampled: lines.len(),
             scores,
+            unread,
         }
     }
 

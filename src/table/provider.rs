@@ -48,6 +48,8 @@ pub struct LogTable {
     /// Set: the files' lines are assumed in time order within this slack (see
     /// [`LogTable::with_time_ordered`]).
     time_ordered: Option<Duration>,
+    /// Files detection sampled whose first lines the detected format reads none of.
+    unread: Vec<String>,
 }
 
 impl LogTable {
@@ -75,6 +77,7 @@ impl LogTable {
             return Err(Error::NoInput);
         }
         let detected = choice == FormatChoice::Auto;
+        let mut unread = Vec::new();
         let format = match choice {
             FormatChoice::Fixed(format) if format.needs_sample() => {
                 let sample = first_lines(&files)?;
@@ -89,7 +92,11 @@ impl LogTable {
                 )
             }
             FormatChoice::Fixed(format) => format,
-            FormatChoice::Auto => detect_files(&files, registry)?,
+            FormatChoice::Auto => {
+                let (format, unread_files) = detect_files(&files, registry)?;
+                unread = unread_files;
+                format
+            }
         };
         let columns = format.all_columns();
         Ok(LogTable {
@@ -102,12 +109,19 @@ impl LogTable {
             detected,
             follow: None,
             time_ordered: None,
+            unread,
         })
     }
 
     /// Whether the format was detected from the first lines (no format was given).
     pub fn detected(&self) -> bool {
         self.detected
+    }
+
+    /// The files, among those detection sampled, of whose first lines the detected format
+    /// reads none (a JSON log beside access logs): their lines will likely all be rejects.
+    pub fn unread_files(&self) -> &[String] {
+        &self.unread
     }
 
     /// Splits files into ranges from `bytes` upwards instead of the default (tests use this to
@@ -482,16 +496,19 @@ const SAMPLE_FILES: usize = 16;
 /// The first lines of each of the first non-empty files, file after file (empty when every
 /// file is empty).
 fn first_lines(files: &[LogFile]) -> Result<Vec<Vec<u8>>> {
-    Ok(first_lines_by_file(files)?.into_iter().flatten().collect())
+    Ok(first_lines_by_file(files)?
+        .into_iter()
+        .flat_map(|(_, lines)| lines)
+        .collect())
 }
 
-/// [`first_lines`], one list per file sampled.
-fn first_lines_by_file(files: &[LogFile]) -> Result<Vec<Vec<Vec<u8>>>> {
+/// [`first_lines`], one list per file sampled, with the file's index.
+fn first_lines_by_file(files: &[LogFile]) -> Result<Vec<(usize, Vec<Vec<u8>>)>> {
     let mut samples = Vec::new();
-    for file in files {
+    for (i, file) in files.iter().enumerate() {
         let sample = sample_lines(file)?;
         if !sample.is_empty() {
-            samples.push(sample);
+            samples.push((i, sample));
             if samples.len() == SAMPLE_FILES {
                 break;
             }
@@ -513,23 +530,34 @@ pub fn sample_lines(file: &LogFile) -> Result<Vec<Vec<u8>>> {
 }
 
 /// Detects the format from the first lines of the files.
-fn detect_files(files: &[LogFile], registry: &FormatRegistry) -> Result<Arc<Format>> {
-    let samples = first_lines_by_file(files)?;
-    if samples.is_empty() {
+/// The format detected from the files' first lines, and the names of the files sampled
+/// whose lines it reads none of.
+fn detect_files(
+    files: &[LogFile],
+    registry: &FormatRegistry,
+) -> Result<(Arc<Format>, Vec<String>)> {
+    let sampled = first_lines_by_file(files)?;
+    if sampled.is_empty() {
         // Only empty files: any format gives the same (empty) answer.
-        return Ok(registry.get("combined").cloned().unwrap_or_else(|| {
+        let combined = registry.get("combined").cloned().unwrap_or_else(|| {
             FormatRegistry::builtin()
                 .get("combined")
                 .cloned()
                 .expect("built-in")
-        }));
+        });
+        return Ok((combined, Vec::new()));
     }
-    let samples: Vec<Vec<&[u8]>> = samples
+    let samples: Vec<Vec<&[u8]>> = sampled
         .iter()
-        .map(|lines| lines.iter().map(Vec::as_slice).collect())
+        .map(|(_, lines)| lines.iter().map(Vec::as_slice).collect())
         .collect();
-    match registry.detect_files(&samples).format {
-        Some(format) => Ok(format),
+    let detection = registry.detect_files(&samples);
+    match detection.format {
+        Some(format) => {
+            let unread = detection.unread.iter();
+            let names = unread.map(|&i| files[sampled[i].0].name.clone()).collect();
+            Ok((format, names))
+        }
         None => {
             let file = files
                 .iter()

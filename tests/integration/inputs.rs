@@ -151,10 +151,37 @@ fn files_in_two_formats_are_read_in_the_one_that_fits_both() {
     );
     let sql = "SELECT count(*), count(DISTINCT _file) FROM logs";
     let want = vec![vec![(a.rows + b.rows).to_string(), "2".to_string()]];
-    assert_eq!(query_csv(&[&new, &old], &[], sql).csv_rows(), want);
+    let run = query_csv(&[&new, &old], &[], sql);
+    assert_eq!(run.csv_rows(), want);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
     assert_eq!(
         query_csv(&[&new, &old], &["--format", "common"], sql).csv_rows(),
         want
+    );
+}
+
+/// A file in a format the others' does not read (a JSON log beside access logs) is named
+/// in a warning, since its lines will all be rejects.
+#[test]
+fn a_file_the_detected_format_cannot_read_is_named() {
+    let dir = Scratch::new("mixed-formats");
+    let (log, truth) = dir.generated("access.log", &GenOptions::default());
+    let json = dir.write(
+        "app.json",
+        b"{\"level\":\"info\",\"msg\":\"up\"}\n{\"level\":\"warn\"}\n",
+    );
+    let run = query_csv(&[&log, &json], &[], "SELECT count(*) AS n FROM logs");
+    assert_eq!(run.csv_rows(), [[truth.rows.to_string()]]);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("warning"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", run.stderr);
+    assert!(
+        warnings[0].contains("app.json: none of its first lines parse as combined"),
+        "{}",
+        run.stderr
     );
 }
 
