@@ -388,6 +388,41 @@ fn windows_close_once(name: &str, sql: &str) -> String {
     err
 }
 
+/// Windows that close in one refresh print oldest first, also without an ORDER BY (the
+/// grouping leaves them in hash order).
+#[test]
+fn windows_that_close_together_print_in_time_order() {
+    let dir = Scratch::new("follow-window-order");
+    let log = dir.path("access.log");
+    append(&log, "");
+    let mut f = Follower::start(&[
+        log.to_str().unwrap(),
+        "--format",
+        "combined",
+        "--interval",
+        "0.2",
+        "--out-format",
+        "csv",
+        "-e",
+        "SELECT date_trunc('minute', ts) AS minute, count(*) AS n FROM logs GROUP BY 1",
+    ]);
+    f.wait_until("the header", |s| !s.is_empty());
+    let lines: String = (0..12)
+        .map(|min| {
+            format!(
+                "10.0.0.1 - - [01/Mar/2025:10:{min:02}:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"t\"\n"
+            )
+        })
+        .collect();
+    append(&log, &lines);
+    let want: Vec<String> = (0..11)
+        .map(|min| format!("2025-03-01T10:{min:02}:00Z,1"))
+        .collect();
+    f.expect_rows(1, &want);
+    let (code, err, _) = f.interrupt();
+    assert_eq!(code, Some(0), "{err}");
+}
+
 #[test]
 fn a_time_window_prints_each_window_once_when_it_closes() {
     let err = windows_close_once(

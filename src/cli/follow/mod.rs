@@ -589,7 +589,10 @@ impl Windows {
             }
         }
         self.printed_below = Some(open);
-        Ok(out)
+        if out.is_empty() {
+            return Ok(out);
+        }
+        Ok(vec![in_window_order(schema, &out, col)?])
     }
 
     /// Drops kept rows whose time is before the open window: their windows are printed.
@@ -599,6 +602,27 @@ impl Windows {
         };
         keep_from(&mut *part.write().await, source, open)
     }
+}
+
+/// `batches` as one batch, its rows ordered by window (column `col`): windows that close
+/// together print oldest first, whatever order the grouping left them in; within a window the
+/// query's own order stays (the sort is stable).
+fn in_window_order(schema: &SchemaRef, batches: &[RecordBatch], col: usize) -> Result<RecordBatch> {
+    use arrow::compute::{lexsort_to_indices, take_record_batch, SortColumn};
+    let all = arrow::compute::concat_batches(schema, batches)?;
+    let position = arrow::array::UInt32Array::from_iter_values(0..all.num_rows() as u32);
+    let keys = [
+        SortColumn {
+            values: all.column(col).clone(),
+            options: None,
+        },
+        SortColumn {
+            values: Arc::new(position),
+            options: None,
+        },
+    ];
+    let order = lexsort_to_indices(&keys, None)?;
+    Ok(take_record_batch(&all, &order)?)
 }
 
 /// Keeps the rows of `batches` whose time (column `column`) is at or after `open`: the rows of
