@@ -14,14 +14,13 @@ use futures::StreamExt;
 use logsql::session::{OpenedLogs, ReadLog};
 use logsql::source::input::STDIN_NAME;
 use logsql::source::{find_log_files, DirFilter, LogFile, Spool};
-use logsql::table::hidden::hide_columns;
+use logsql::table::hidden::{hide_columns, ident};
 use logsql::table::ScanStats;
 use logsql::{register_table, rejects_name, Format, FormatRegistry, LogTable, RejectsTable};
 
 use super::args::{Cli, OutFormat};
 use super::output::ResultWriter;
 use super::saved;
-use super::text::sql_ident;
 use datafusion::common::TableReference;
 
 /// Splits `sql` into its statements.
@@ -311,7 +310,7 @@ impl Session {
             .map(|t| t.clone())
             .unwrap_or_default();
         let opened = self.tables.iter().map(|(name, table)| {
-            let rejects = Some(sql_ident(&registered(&rejects_name(name))));
+            let rejects = Some(ident(&registered(&rejects_name(name))).to_string());
             (
                 String::new(),
                 table.stats().clone(),
@@ -326,7 +325,7 @@ impl Session {
                 String::new(),
                 stats,
                 format,
-                rejects.as_deref().map(sql_ident),
+                rejects.map(|r| ident(&r).to_string()),
             )
         });
         let read_logs = self.read_logs.snapshot().into_iter().map(|r| {

@@ -53,20 +53,3 @@ mod tests {
         assert_eq!(super::human_bytes(1_258_291), "1.2 MiB");
     }
 }
-
-/// `name` as SQL refers to it: bare when DataFusion would read it back unchanged (lowercase
-/// letters, digits and `_`, not starting with a digit), else in double quotes.
-pub fn sql_ident(name: &str) -> String {
-    let bare = name
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if bare {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-}

@@ -288,8 +288,8 @@ fn normalized(ident: &Ident) -> String {
 }
 
 /// The identifier that resolves to the normalized name `name`: quoted unless SQL would read
-/// it back unchanged.
-fn ident(name: &str) -> Ident {
+/// it back unchanged (its `to_string()` is how to write the name in SQL).
+pub fn ident(name: &str) -> Ident {
     let bare = name
         .bytes()
         .next()

@@ -337,17 +337,10 @@ fn an_aggregate_is_refreshed_as_a_new_block_when_not_on_a_terminal() {
     }
 }
 
-/// Follows a per-minute aggregate `sql` whose third column is max(status) (or a function of
-/// it that is the same on these lines); returns stderr.
-fn windows_close_once(name: &str, sql: &str) -> String {
-    let dir = Scratch::new(name);
-    let log = dir.path("access.log");
-    let at = |min: u32, sec: u32, status: u16| {
-        format!(
-            "10.0.0.1 - - [01/Mar/2025:10:{min:02}:{sec:02} +0000] \"GET /w HTTP/1.1\" {status} 10 \"-\" \"t\"\n"
-        )
-    };
-    append(&log, "");
+/// Follows `log` (created empty) with `sql`, printing CSV every 0.2 s; returns once the
+/// header is printed.
+fn follow_csv(log: &Path, sql: &str) -> Follower {
+    append(log, "");
     let mut f = Follower::start(&[
         log.to_str().unwrap(),
         "--format",
@@ -360,6 +353,20 @@ fn windows_close_once(name: &str, sql: &str) -> String {
         sql,
     ]);
     f.wait_until("the header", |s| !s.is_empty());
+    f
+}
+
+/// Follows a per-minute aggregate `sql` whose third column is max(status) (or a function of
+/// it that is the same on these lines); returns stderr.
+fn windows_close_once(name: &str, sql: &str) -> String {
+    let dir = Scratch::new(name);
+    let log = dir.path("access.log");
+    let at = |min: u32, sec: u32, status: u16| {
+        format!(
+            "10.0.0.1 - - [01/Mar/2025:10:{min:02}:{sec:02} +0000] \"GET /w HTTP/1.1\" {status} 10 \"-\" \"t\"\n"
+        )
+    };
+    let mut f = follow_csv(&log, sql);
     assert_eq!(f.seen, ["minute,n,worst"]);
     append(&log, &(at(0, 1, 200) + &at(0, 30, 500)));
     f.drain_for(Duration::from_millis(800));
@@ -394,19 +401,10 @@ fn windows_close_once(name: &str, sql: &str) -> String {
 fn windows_that_close_together_print_in_time_order() {
     let dir = Scratch::new("follow-window-order");
     let log = dir.path("access.log");
-    append(&log, "");
-    let mut f = Follower::start(&[
-        log.to_str().unwrap(),
-        "--format",
-        "combined",
-        "--interval",
-        "0.2",
-        "--out-format",
-        "csv",
-        "-e",
+    let mut f = follow_csv(
+        &log,
         "SELECT date_trunc('minute', ts) AS minute, count(*) AS n FROM logs GROUP BY 1",
-    ]);
-    f.wait_until("the header", |s| !s.is_empty());
+    );
     let lines: String = (0..12)
         .map(|min| {
             format!(
