@@ -247,4 +247,17 @@ fn statements_piped_on_stdin() {
     assert_eq!(status, 0, "{stderr}");
     assert_eq!(stdout, logsql(&[log, "-e", sql]).stdout);
     assert_eq!(stdout.lines().count(), truth.rows as usize + 4);
+
+    // A script's own .maxrows cuts the table, and says so on stderr.
+    let (status, stdout, stderr) = piped(&dir, &[log], &format!(".maxrows 3\n{sql};\n"));
+    assert_eq!(status, 0, "{stderr}");
+    assert_eq!(stdout.lines().count(), 3 + 4);
+    assert!(
+        stderr.contains(&format!(
+            "{} rows, 3 shown, {} omitted",
+            truth.rows,
+            truth.rows - 3
+        )),
+        "{stderr}"
+    );
 }

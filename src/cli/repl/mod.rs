@@ -396,6 +396,13 @@ impl Repl {
             String::new()
         };
         if !self.interactive {
+            // A script's `.maxrows` cut is said, not silent (stderr: stdout holds the data).
+            if omitted > 0 {
+                eprintln!(
+                    "logsql: {rows} rows, {} shown, {omitted} omitted (.maxrows)",
+                    rows - omitted
+                );
+            }
             if self.settings.timer {
                 eprintln!("Run time: {:.3} s", elapsed.as_secs_f64());
             }
