@@ -20,7 +20,7 @@ use cli::run::{parse_statements, Session};
 use cli::saved::SavedQuery;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // --help and --version print in full; a usage error is one line, exit status 2.
         Err(e) if !e.use_stderr() => e.exit(),
@@ -33,6 +33,10 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
+    // `-o -` is stdout, as `-` is stdin among the paths.
+    if cli.output.as_deref() == Some(std::path::Path::new("-")) {
+        cli.output = None;
+    }
     if let Some(message) = misplaced_command(&cli) {
         let _ = writeln!(io::stderr(), "logsql: error: {message}");
         return ExitCode::from(exit::USAGE);

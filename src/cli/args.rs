@@ -60,6 +60,7 @@ pub struct Cli {
 
     /// Write the result of the last statement to FILE instead of stdout; the format comes
     /// from the extension (.csv .tsv .json .ndjson/.jsonl .parquet .md .txt) or --out-format.
+    /// `-o -` is stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
 

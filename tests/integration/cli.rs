@@ -236,6 +236,24 @@ fn output_formats() {
     let log = log.display().to_string();
     let sql = "SELECT uri, status, bytes, referer, user_agent, ts FROM logs";
 
+    // `-o -` is stdout, not a file named `-`.
+    let cwd = Scratch::new("dash-output");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_logsql"))
+        .args([
+            &log,
+            "-o",
+            "-",
+            "--out-format",
+            "csv",
+            "-e",
+            "SELECT status FROM logs",
+        ])
+        .current_dir(&cwd.0)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "status\n200\n");
+    assert!(!cwd.path("-").exists());
+
     // The table shows NULL (referer `-`) apart from an empty string.
     let table = logsql(&[&log, "-e", "SELECT referer, '' AS empty FROM logs"]);
     assert!(
