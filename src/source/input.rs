@@ -5,6 +5,11 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use bzip2::bufread::BzDecoder;
+use flate2::bufread::GzDecoder;
+use zstd::stream::read::Decoder as ZstdDecoder;
+
+use super::members::{Members, XzStream};
 use super::read_ahead::ReadAhead;
 use super::spool::Spool;
 use crate::error::{Error, Result};
@@ -79,25 +84,32 @@ pub fn open_decoded(path: &Path, compression: Compression) -> io::Result<Box<dyn
     decode(File::open(path)?, compression)
 }
 
-/// Decodes `file`'s bytes.
+/// Decodes `file`'s bytes, member after member (see [`Members`]): the data ends cleanly after
+/// the last complete member, whatever follows it.
 fn decode(
     file: impl Read + Send + 'static,
     compression: Compression,
 ) -> io::Result<Box<dyn Read + Send>> {
+    /// Input read per refill of the buffer (zstd's own size for zstd).
+    const BUFFER: usize = 1 << 16;
     Ok(match compression {
         Compression::None => Box::new(file),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
-            1 << 16,
-            file,
-        ))),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file)?),
-        Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(BufReader::with_capacity(
-            1 << 16,
-            file,
-        ))),
-        Compression::Xz => Box::new(xz2::read::XzDecoder::new_multi_decoder(
-            BufReader::with_capacity(1 << 16, file),
-        )),
+        Compression::Gzip => {
+            let input = BufReader::with_capacity(BUFFER, file);
+            Box::new(Members::<GzDecoder<_>>::new(input, compression)?)
+        }
+        Compression::Zstd => {
+            let input = BufReader::with_capacity(zstd::zstd_safe::DCtx::in_size(), file);
+            Box::new(Members::<ZstdDecoder<_>>::new(input, compression)?)
+        }
+        Compression::Bzip2 => {
+            let input = BufReader::with_capacity(BUFFER, file);
+            Box::new(Members::<BzDecoder<_>>::new(input, compression)?)
+        }
+        Compression::Xz => {
+            let input = BufReader::with_capacity(BUFFER, file);
+            Box::new(Members::<XzStream<_>>::new(input, compression)?)
+        }
     })
 }
 

@@ -5,9 +5,12 @@
 //! yields is the one that starts before `end`, however far it runs. Adjacent ranges therefore
 //! yield every line of the file exactly once. CRLF endings lose their `\r`; a final line
 //! without a newline is still a line, unless it was written after the scan was planned.
+//! Compressed data that ends cleanly before bytes that are not compressed data
+//! ([`TrailingData`]) ends like a file, last line included, and the error comes after it.
 
 use std::io::{self, Read, Seek, SeekFrom};
 
+use super::members::TrailingData;
 use crate::search::FindByte;
 
 /// Reads start small (a `LIMIT 10` should not pull in a quarter megabyte) and double up to
@@ -31,6 +34,9 @@ pub struct LineReader<R> {
     /// file grew past its planned size, and a writer is still writing it.
     grown_from: u64,
     eof: bool,
+    /// What ended the data at `eof` when it was not the end of the input (a
+    /// [`TrailingData`] error): handed out once every line has been.
+    after_end: Option<io::Error>,
     bytes_read: u64,
     newline: FindByte,
 }
@@ -51,6 +57,7 @@ impl<R: Read> LineReader<R> {
             limit,
             grown_from: u64::MAX,
             eof: false,
+            after_end: None,
             bytes_read: 0,
             newline: FindByte::new(b'\n'),
         }
@@ -86,7 +93,10 @@ impl<R: Read> LineReader<R> {
                     self.pos = self.filled;
                     return Ok(Some((line_start, strip_cr(&self.buf[a..self.filled]))));
                 }
-                return Ok(None);
+                return match self.after_end.take() {
+                    Some(e) => Err(e),
+                    None => Ok(None),
+                };
             }
             self.fill()?;
         }
@@ -120,6 +130,11 @@ impl<R: Read> LineReader<R> {
             match self.inner.read(&mut self.buf[self.filled..]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // The data ended cleanly: its last line is whole.
+                Err(e) if TrailingData::of(&e).is_some() => {
+                    self.after_end = Some(e);
+                    break 0;
+                }
                 Err(e) => return Err(e),
             }
         };
@@ -264,6 +279,36 @@ thr"
         assert_eq!(r.next_line().unwrap(), Some((0, b"one".as_slice())));
         assert!(r.next_line().is_err());
         assert_eq!(r.take_tail(), None);
+    }
+
+    /// Compressed data that ended cleanly before bytes that are not compressed data: the last
+    /// line, without a newline, is a line; the error comes after it, with no tail.
+    #[test]
+    fn data_that_ended_cleanly_keeps_its_last_line() {
+        struct EndsClean(Cursor<Vec<u8>>);
+        impl Read for EndsClean {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                match self.0.read(buf)? {
+                    0 => {
+                        let trailing = TrailingData {
+                            compression: crate::source::Compression::Gzip,
+                            bytes: 4,
+                        };
+                        Err(io::Error::new(io::ErrorKind::InvalidData, trailing))
+                    }
+                    n => Ok(n),
+                }
+            }
+        }
+        for data in [&b"one\ntwo"[..], b"one\ntwo\n"] {
+            let mut r = LineReader::new(EndsClean(Cursor::new(data.to_vec())));
+            assert_eq!(r.next_line().unwrap(), Some((0, b"one".as_slice())));
+            assert_eq!(r.next_line().unwrap(), Some((4, b"two".as_slice())));
+            let error = r.next_line().unwrap_err();
+            assert!(TrailingData::of(&error).is_some(), "{error}");
+            assert_eq!(r.take_tail(), None);
+            assert_eq!(r.next_line().unwrap(), None);
+        }
     }
 
     #[test]

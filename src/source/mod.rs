@@ -4,11 +4,13 @@
 pub mod follow;
 pub mod input;
 pub mod lines;
+pub mod members;
 pub mod ranges;
 pub mod read_ahead;
 pub mod spool;
 
 pub use input::{expand_paths, find_log_files, Compression, DirFilter, LogFile};
 pub use lines::LineReader;
+pub use members::TrailingData;
 pub use ranges::{plan_partitions, plan_spans, FileRange, FileSpan, MIN_SPLIT_BYTES};
 pub use spool::Spool;

@@ -9,6 +9,12 @@
 //! prints the answer, one line per damaged file on stderr, and exits with a status that says
 //! the answer is partial.
 //!
+//! Bytes after the last complete member of a compressed file that are not compressed data
+//! (junk, or a member whose header is damaged) end its data cleanly, after its last line
+//! ([`TrailingData`]): no line is cut off, and the [`Damage`] recorded says that every line
+//! before them was read. They are still damage: what they held, if anything, is not read.
+//! Zero bytes there are padding, not damage (see [`crate::source::members`]).
+//!
 //! A read error on a plain file is not damage of this kind (the file is there but the device
 //! or the mount fails): it stays an error that fails the query. So does a plain file that
 //! shrinks while it is read (truncated or rotated with `copytruncate` during the query): its
@@ -21,7 +27,7 @@ use std::io;
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
 use crate::source::spool::is_input_failure;
-use crate::source::{FileRange, LogFile};
+use crate::source::{FileRange, LogFile, TrailingData};
 
 /// Where a file's readable content ended early, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +38,9 @@ pub struct Damage {
     pub lines_before: u64,
     /// What the decoder said.
     pub error: String,
+    /// Whether the data ended cleanly, every line of it read, before bytes that are not
+    /// compressed data (see [`TrailingData`]); otherwise the damage cut the data short.
+    pub after_last_member: bool,
 }
 
 impl Damage {
@@ -39,6 +48,9 @@ impl Damage {
     /// only at the end of a member, block or frame: the lines decoded before it came from the
     /// same damaged data and may be garbage too.
     pub fn found_by_checksum(&self) -> bool {
+        if self.after_last_member {
+            return false;
+        }
         let error = self.error.to_ascii_lowercase();
         error.contains("checksum") || error.contains("crc")
     }
@@ -47,7 +59,14 @@ impl Damage {
 impl fmt::Display for Damage {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         let (file, lines, error) = (&self.file, self.lines_before, &self.error);
-        if self.found_by_checksum() {
+        if self.after_last_member {
+            let lines = match lines {
+                0 => "no line came before them".to_string(),
+                1 => "the 1 line before them was read, none lost".to_string(),
+                n => format!("all {n} lines before them were read, none lost"),
+            };
+            write!(f, "{file}: {error}; {lines}")
+        } else if self.found_by_checksum() {
             write!(
                 f,
                 "{file}: compressed data damaged, found by its checksum after line {lines} \
@@ -84,6 +103,7 @@ pub(crate) fn on_read_error(
         file: file.name.clone(),
         lines_before,
         error: text,
+        after_last_member: TrailingData::of(&error).is_some(),
     });
     Ok(())
 }
@@ -116,6 +136,7 @@ mod tests {
             file: "a.gz".into(),
             lines_before: 10,
             error: error.into(),
+            after_last_member: false,
         };
         let cut = damage("unexpected end of file").to_string();
         assert!(
@@ -130,5 +151,30 @@ mod tests {
             assert!(text.contains("may be damaged too"), "{text}");
             assert!(!text.contains("only the lines before"), "{text}");
         }
+    }
+
+    /// Bytes after the last complete member: every line before them was read, whatever the
+    /// decoder said, and the warning says so.
+    #[test]
+    fn bytes_after_the_last_member_cut_no_line() {
+        let damage = |lines_before| Damage {
+            file: "a.gz".into(),
+            lines_before,
+            error: "the 4 bytes after its last complete gzip member are not compressed data \
+                    and were ignored (crc)"
+                .into(),
+            after_last_member: true,
+        };
+        assert!(!damage(2).found_by_checksum());
+        let text = damage(2).to_string();
+        assert!(
+            text.starts_with("a.gz: the 4 bytes after its last complete gzip member")
+                && text.ends_with("; all 2 lines before them were read, none lost"),
+            "{text}"
+        );
+        assert!(damage(1)
+            .to_string()
+            .ends_with("the 1 line before them was read, none lost"));
+        assert!(damage(0).to_string().ends_with("no line came before them"));
     }
 }

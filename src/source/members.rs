@@ -1,0 +1,404 @@
+//! Compressed files decoded one member at a time, so that the end of the data is told apart
+//! from damage.
+//!
+//! A gzip file is a series of members, a zstd file a series of frames, an xz or bzip2 file a
+//! series of streams; each is checked whole (a checksum, a size) when it ends. The decoders'
+//! own multi-member readers fail on bytes after the last member that are not another member
+//! (`tar` or `dd` padding, junk written after the file) with the same kind of error as on a
+//! member cut short: the last line of a file that ended cleanly became a line "cut off by
+//! damage". [`Members`] decodes a member, and when it has ended (every byte of it decoded and
+//! checked) looks at what follows: nothing is the end; zero bytes are padding, skipped as
+//! `gzip` does (an xz file may even go on with another stream after them); the start of a
+//! member is decoded like the first; anything else ends the data with a [`TrailingData`]
+//! error, after every decoded byte. Damage inside a member stays the decoder's own error.
+
+use std::fmt;
+use std::io::{self, BufRead, Read};
+
+use super::input::Compression;
+
+/// Bytes after the last complete member of a compressed file that are not compressed data
+/// (junk, or a member whose header is damaged: it cannot be told). Comes after every byte
+/// the members before it decoded to, as an [`io::Error`] of kind `InvalidData`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrailingData {
+    pub compression: Compression,
+    /// How many bytes follow the last complete member, padding included.
+    pub bytes: u64,
+}
+
+impl fmt::Display for TrailingData {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let (bytes, are, were) = match self.bytes {
+            1 => ("byte".to_string(), "is", "was"),
+            n => (format!("{n} bytes"), "are", "were"),
+        };
+        let (codec, member) = (self.compression.name(), self.compression.member_name());
+        write!(
+            f,
+            "the {bytes} after its last complete {codec} {member} {are} not compressed data \
+             and {were} ignored"
+        )
+    }
+}
+
+impl std::error::Error for TrailingData {}
+
+impl TrailingData {
+    /// The [`TrailingData`] `error` carries, if it is one: the decoded data ended cleanly
+    /// before it, and no line was cut.
+    pub fn of(error: &io::Error) -> Option<&TrailingData> {
+        error.get_ref()?.downcast_ref()
+    }
+}
+
+impl Compression {
+    /// What one unit of the codec's concatenated data is called.
+    pub fn member_name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "member",
+            Compression::Zstd => "frame",
+            Compression::None | Compression::Bzip2 | Compression::Xz => "stream",
+        }
+    }
+
+    /// Whether `bytes` (what is left of the input; it may be shorter than a magic number)
+    /// can be the start of another member.
+    fn opens_member(self, bytes: &[u8]) -> bool {
+        let starts = |magic: &[u8]| {
+            let n = magic.len().min(bytes.len());
+            bytes[..n] == magic[..n]
+        };
+        match self {
+            Compression::None => false,
+            Compression::Gzip => starts(&[0x1f, 0x8b]),
+            Compression::Zstd => {
+                starts(&[0x28, 0xb5, 0x2f, 0xfd])
+                    || (bytes[0] & 0xf0 == 0x50 && starts(&[bytes[0], 0x2a, 0x4d, 0x18]))
+            }
+            Compression::Bzip2 => starts(b"BZh"),
+            Compression::Xz => starts(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]),
+        }
+    }
+}
+
+/// A decoder of one member, which hands its input back when the member has ended.
+pub trait Member: Read + Sized {
+    type Input: BufRead;
+    /// Starts decoding a member at the start of `input`.
+    fn start(input: Self::Input) -> io::Result<Self>;
+    /// The input after the member, once [`Read::read`] returned 0.
+    fn rest(self) -> Self::Input;
+}
+
+impl<R: BufRead> Member for flate2::bufread::GzDecoder<R> {
+    type Input = R;
+    fn start(input: R) -> io::Result<Self> {
+        Ok(flate2::bufread::GzDecoder::new(input))
+    }
+    fn rest(self) -> R {
+        self.into_inner()
+    }
+}
+
+impl<R: BufRead> Member for zstd::stream::read::Decoder<'static, R> {
+    type Input = R;
+    fn start(input: R) -> io::Result<Self> {
+        Ok(zstd::stream::read::Decoder::with_buffer(input)?.single_frame())
+    }
+    fn rest(self) -> R {
+        self.finish()
+    }
+}
+
+impl<R: BufRead> Member for bzip2::bufread::BzDecoder<R> {
+    type Input = R;
+    fn start(input: R) -> io::Result<Self> {
+        Ok(bzip2::bufread::BzDecoder::new(input))
+    }
+    fn rest(self) -> R {
+        self.into_inner()
+    }
+}
+
+/// One xz stream. `xz2::bufread::XzDecoder` does not say when its stream has ended, and a
+/// read after the end fails if bytes follow; this is its loop, keeping the end.
+pub struct XzStream<R> {
+    input: R,
+    stream: xz2::stream::Stream,
+    ended: bool,
+}
+
+impl<R: BufRead> Read for XzStream<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use xz2::stream::{Action, Status};
+        while !self.ended && !buf.is_empty() {
+            let input = self.input.fill_buf()?;
+            let eof = input.is_empty();
+            let (before_in, before_out) = (self.stream.total_in(), self.stream.total_out());
+            let action = if eof { Action::Finish } else { Action::Run };
+            let status = self.stream.process(input, buf, action);
+            let consumed = (self.stream.total_in() - before_in) as usize;
+            let read = (self.stream.total_out() - before_out) as usize;
+            self.input.consume(consumed);
+            self.ended = status? == Status::StreamEnd;
+            if read > 0 {
+                return Ok(read);
+            }
+            if eof && !self.ended {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "premature eof",
+                ));
+            }
+            if consumed == 0 && !self.ended {
+                let corrupt = "corrupt xz stream";
+                return Err(io::Error::new(io::ErrorKind::InvalidData, corrupt));
+            }
+        }
+        Ok(0)
+    }
+}
+
+impl<R: BufRead> Member for XzStream<R> {
+    type Input = R;
+    fn start(input: R) -> io::Result<Self> {
+        // One stream (no LZMA_CONCATENATED): it stops at its end, before any padding.
+        let stream = xz2::stream::Stream::new_stream_decoder(u64::MAX, 0)?;
+        Ok(XzStream {
+            input,
+            stream,
+            ended: false,
+        })
+    }
+    fn rest(self) -> R {
+        self.input
+    }
+}
+
+/// Decodes every member of a compressed input, one after another, and ends the data cleanly
+/// at the end of the last complete member (see the module's documentation).
+pub struct Members<D> {
+    member: Option<D>,
+    compression: Compression,
+}
+
+impl<D: Member> Members<D> {
+    pub fn new(input: D::Input, compression: Compression) -> io::Result<Members<D>> {
+        Ok(Members {
+            member: Some(D::start(input)?),
+            compression,
+        })
+    }
+}
+
+/// What follows a complete member.
+enum Next {
+    End,
+    Member,
+    /// Not compressed data, after this many zero bytes.
+    Junk(u64),
+}
+
+/// Skips zero bytes after a member and says what comes after them.
+fn next_member(input: &mut impl BufRead, compression: Compression) -> io::Result<Next> {
+    let mut zeros = 0u64;
+    loop {
+        let (skip, next) = match input.fill_buf() {
+            Ok([]) => return Ok(Next::End),
+            Ok(rest) => match rest.iter().position(|b| *b != 0) {
+                None => (rest.len(), None),
+                Some(i) if compression.opens_member(&rest[i..]) => (i, Some(Next::Member)),
+                Some(i) => (i, Some(Next::Junk(zeros + i as u64))),
+            },
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        input.consume(skip);
+        zeros += skip as u64;
+        if let Some(next) = next {
+            return Ok(next);
+        }
+    }
+}
+
+/// Reads `input` to its end; returns how many bytes it had.
+fn count_rest(input: &mut impl BufRead) -> io::Result<u64> {
+    let mut bytes = 0u64;
+    loop {
+        let n = match input.fill_buf() {
+            Ok([]) => return Ok(bytes),
+            Ok(rest) => rest.len(),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        input.consume(n);
+        bytes += n as u64;
+    }
+}
+
+impl<D: Member> Read for Members<D> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(member) = &mut self.member else {
+                return Ok(0);
+            };
+            let n = match member.read(buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    // Damage inside the member: the data ends with it (a decoder that failed
+                    // may say Ok(0) next, which is no clean end).
+                    if e.kind() != io::ErrorKind::Interrupted {
+                        self.member = None;
+                    }
+                    return Err(e);
+                }
+            };
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            // The member has ended, checked whole.
+            let mut input = self.member.take().map(Member::rest).expect("a member");
+            match next_member(&mut input, self.compression)? {
+                Next::End => return Ok(0),
+                Next::Member => self.member = Some(D::start(input)?),
+                Next::Junk(zeros) => {
+                    let bytes = zeros + count_rest(&mut input)?;
+                    let trailing = TrailingData {
+                        compression: self.compression,
+                        bytes,
+                    };
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, trailing));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufReader, Write};
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn xz(data: &[u8]) -> Vec<u8> {
+        let mut e = xz2::write::XzEncoder::new(Vec::new(), 1);
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn bzip2(data: &[u8]) -> Vec<u8> {
+        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn zstd(data: &[u8]) -> Vec<u8> {
+        zstd::encode_all(data, 1).unwrap()
+    }
+
+    /// Decodes `bytes` through [`Members`] with a tiny input buffer (members and magic
+    /// numbers across buffer boundaries), returning the bytes decoded and the error, if any.
+    fn decode(bytes: &[u8], compression: Compression) -> (Vec<u8>, Option<io::Error>) {
+        fn run<D: Member<Input = BufReader<&'static [u8]>>>(
+            bytes: &'static [u8],
+            compression: Compression,
+        ) -> (Vec<u8>, Option<io::Error>) {
+            let mut out = Vec::new();
+            let input = BufReader::with_capacity(7, bytes);
+            let error = Members::<D>::new(input, compression)
+                .and_then(|mut m| m.read_to_end(&mut out))
+                .err();
+            (out, error)
+        }
+        let bytes: &'static [u8] = Vec::leak(bytes.to_vec());
+        match compression {
+            Compression::Gzip => run::<flate2::bufread::GzDecoder<_>>(bytes, compression),
+            Compression::Zstd => run::<zstd::stream::read::Decoder<_>>(bytes, compression),
+            Compression::Bzip2 => run::<bzip2::bufread::BzDecoder<_>>(bytes, compression),
+            Compression::Xz => run::<XzStream<_>>(bytes, compression),
+            Compression::None => unreachable!(),
+        }
+    }
+
+    type Encode = fn(&[u8]) -> Vec<u8>;
+    const CODECS: [(Compression, Encode); 4] = [
+        (Compression::Gzip, gzip),
+        (Compression::Zstd, zstd),
+        (Compression::Bzip2, bzip2),
+        (Compression::Xz, xz),
+    ];
+
+    #[test]
+    fn every_member_is_decoded_and_padding_is_skipped() {
+        for (compression, encode) in CODECS {
+            let mut file = encode(b"one\ntwo\n");
+            file.extend(encode(b""));
+            file.extend(encode(b"thr"));
+            assert_eq!(
+                decode(&file, compression).0,
+                b"one\ntwo\nthr",
+                "{compression:?}"
+            );
+            assert!(decode(&file, compression).1.is_none());
+            // Padding after the last member, and between members.
+            file.extend([0; 1000]);
+            file.extend(encode(b"ee"));
+            file.extend([0; 3]);
+            let (out, error) = decode(&file, compression);
+            assert_eq!(out, b"one\ntwo\nthree", "{compression:?}");
+            assert!(error.is_none(), "{compression:?}: {error:?}");
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_a_member_end_the_data_after_every_decoded_byte() {
+        for (compression, encode) in CODECS {
+            let mut file = encode(b"one\ntwo");
+            file.extend([0, 0]);
+            file.extend(b"junk\0");
+            let (out, error) = decode(&file, compression);
+            assert_eq!(out, b"one\ntwo", "{compression:?}");
+            let error = error.expect("an error");
+            let trailing = TrailingData::of(&error).expect("trailing data");
+            assert_eq!(trailing.bytes, 7);
+            let text = error.to_string();
+            assert!(
+                text.contains("the 7 bytes after its last complete"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn damage_inside_a_member_is_the_decoders_error() {
+        for (compression, encode) in CODECS {
+            let data: Vec<u8> = (0..20_000u32)
+                .flat_map(|i| format!("{i}\n").into_bytes())
+                .collect();
+            let mut file = encode(&data);
+            file.extend(encode(&data));
+            // Cut inside the second member, and a byte flipped in the first.
+            let cut = &file[..file.len() * 3 / 4];
+            let (out, error) = decode(cut, compression);
+            let error = error.expect("the cut is found");
+            assert!(TrailingData::of(&error).is_none(), "{compression:?}");
+            assert!(out.len() >= data.len() && out.len() < 2 * data.len());
+            if compression == Compression::Zstd {
+                continue; // no checksum by default: a flipped byte may decode to other bytes
+            }
+            let mut flipped = file.clone();
+            let middle = flipped.len() / 4;
+            flipped[middle] ^= 0x55;
+            let error = decode(&flipped, compression)
+                .1
+                .expect("the damage is found");
+            assert!(TrailingData::of(&error).is_none(), "{compression:?}");
+        }
+    }
+}
