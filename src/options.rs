@@ -10,7 +10,7 @@ use std::time::Duration;
 use datafusion::prelude::SessionContext;
 
 use crate::error::{Error, Result};
-use crate::parse::FormatChoice;
+use crate::parse::{FormatChoice, FormatRegistry};
 use crate::source::{find_log_files, DirFilter};
 use crate::table::prune::{parse_duration, DEFAULT_SLACK};
 use crate::table::LogTable;
@@ -43,6 +43,8 @@ pub const OPTION_NAMES: [&str; 5] = [
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct LogOptions {
+    /// Where format names are looked up, and detection looks (default: the built-ins).
+    registry: Option<Arc<FormatRegistry>>,
     format: Option<FormatChoice>,
     include: Option<String>,
     min_split_bytes: Option<u64>,
@@ -74,10 +76,21 @@ impl LogOptions {
     }
 
     /// The format by name (`auto`, `combined`, `common`, ...), as the command line's
-    /// `--format` takes it.
+    /// `--format` takes it: a name of the [`registry`](Self::registry)'s, or a definition.
     pub fn format_name(self, name: &str) -> Result<Self> {
-        let choice = name.parse::<FormatChoice>().map_err(Error::UnknownFormat)?;
+        let registry = self
+            .registry
+            .as_deref()
+            .unwrap_or(FormatRegistry::builtin());
+        let choice = registry.resolve(name).map_err(Error::UnknownFormat)?;
         Ok(self.format(choice))
+    }
+
+    /// Formats to name and detect among, the user's included (default: the built-ins). Set
+    /// it before [`format_name`](Self::format_name).
+    pub fn registry(mut self, registry: Arc<FormatRegistry>) -> Self {
+        self.registry = Some(registry);
+        self
     }
 
     /// In directories, only files whose name matches `glob` (e.g. `access.log*`).
@@ -126,7 +139,16 @@ impl LogOptions {
     /// those of [`OPTION_NAMES`], case-insensitive. `rejects` takes a table name or `none`;
     /// `time_ordered` a slack (`30s`, `5m`, `1h`), `true` (5 minutes) or `false`.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
-        let mut options = LogOptions::new();
+        Self::new().with_pairs(pairs)
+    }
+
+    /// [`from_pairs`](Self::from_pairs) on top of these options (a
+    /// [`registry`](Self::registry) set first names the user's formats).
+    pub fn with_pairs<'a>(
+        self,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self> {
+        let mut options = self;
         for (key, value) in pairs {
             // DataFusion's SQL planner prefixes keys without a dot with `format.`.
             let key = key.strip_prefix("format.").unwrap_or(key);
@@ -176,10 +198,15 @@ impl LogOptions {
 
     /// [`from_pairs`](Self::from_pairs) over a map, in key order (so errors are stable).
     pub fn from_map(map: &HashMap<String, String>) -> Result<Self> {
+        Self::new().with_map(map)
+    }
+
+    /// [`from_map`](Self::from_map) on top of these options.
+    pub fn with_map(self, map: &HashMap<String, String>) -> Result<Self> {
         let mut pairs: Vec<(&str, &str)> =
             map.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         pairs.sort();
-        Self::from_pairs(pairs)
+        self.with_pairs(pairs)
     }
 
     /// Opens `paths` (files, directories, glob patterns) as a table, without registering it.
@@ -189,7 +216,11 @@ impl LogOptions {
         // Cloned, not copied: FormatChoice is due to carry data (custom formats).
         #[allow(clippy::clone_on_copy)]
         let choice = self.format.clone().unwrap_or(FormatChoice::Auto);
-        let mut table = LogTable::from_files(files, choice)?;
+        let registry = self
+            .registry
+            .as_deref()
+            .unwrap_or(FormatRegistry::builtin());
+        let mut table = LogTable::from_files_with(files, choice, registry)?;
         if let Some(bytes) = self.min_split_bytes {
             table = table.with_min_split_bytes(bytes);
         }

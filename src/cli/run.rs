@@ -11,7 +11,7 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement};
 use futures::StreamExt;
-use logsql::session::{OpenedLogs, ReadLog};
+use logsql::session::{LogTableFactory, OpenedLogs, ReadLog, LOG_FILE_TYPE};
 use logsql::source::input::STDIN_NAME;
 use logsql::source::{find_log_files, DirFilter, LogFile, Spool};
 use logsql::table::hidden::{hide_columns, ident};
@@ -44,7 +44,7 @@ pub struct Session {
     /// Only files whose names match are taken from directories.
     pub dir_filter: DirFilter,
     /// The formats `--format` names and detection picks from.
-    pub registry: FormatRegistry,
+    pub registry: Arc<FormatRegistry>,
     /// Standard input, copied to a temporary file as queries read it, so that it can be read
     /// again (rejects, the next statement); removed when the session ends.
     stdin_spool: Option<Spool>,
@@ -80,19 +80,26 @@ impl Session {
         let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
         // read_log, CREATE EXTERNAL TABLE ... STORED AS LOG and the log functions.
         logsql::register_extensions(&ctx);
-        // ... with read_log telling the session what it opened, to report what it skipped.
+        // ... with read_log telling the session what it opened, to report what it skipped,
+        // and the user's formats named and detected in SQL as on the command line.
+        let registry = Arc::new(super::formats::registry(cli.formats_dir.as_deref())?);
         let read_logs = Arc::new(OpenedLogs::default());
-        ctx.register_udtf(
-            "read_log",
-            Arc::new(ReadLog::rows().recording(read_logs.clone())),
-        );
+        let read_log = ReadLog::rows().with_registry(registry.clone());
+        ctx.register_udtf("read_log", Arc::new(read_log.recording(read_logs.clone())));
+        let rejects = ReadLog::rejects().with_registry(registry.clone());
+        ctx.register_udtf("read_log_rejects", Arc::new(rejects));
+        let factory = LogTableFactory::with_registry(registry.clone());
+        ctx.state_ref()
+            .write()
+            .table_factories_mut()
+            .insert(LOG_FILE_TYPE.to_string(), Arc::new(factory));
         let dir_filter = DirFilter::new(cli.include.as_deref())?;
         let mut session = Session {
             ctx,
             tables: Vec::new(),
             out_format: cli.stdout_format(),
             dir_filter,
-            registry: super::formats::registry(cli.formats_dir.as_deref())?,
+            registry,
             stdin_spool: None,
             sql_tables: Mutex::new(Vec::new()),
             read_logs,
@@ -122,13 +129,7 @@ impl Session {
             files.push(self.spool_stdin()?);
         }
         let mut table = LogTable::from_files_with(files, choice, &self.registry)?;
-        for file in table.unread_files() {
-            let _ = writeln!(
-                io::stderr(),
-                "logsql: warning: {file}: none of its first lines parse as {}, the format detected for these files; its lines will be rejects (query it on its own to read it)",
-                table.format().name()
-            );
-        }
+        warn_unread(table.unread_files(), table.format(), "");
         if let Some(slack) = self.time_ordered {
             table = table.with_time_ordered(slack);
         }
@@ -256,9 +257,13 @@ impl Session {
 
     /// Names on stderr each file whose damaged data cut the reading short, and each file
     /// found out of the time order `--time-ordered` assumed, one line each (for the
-    /// statements since the counters were last reset).
+    /// statements since the counters were last reset); and the files a `read_log` call
+    /// detected a format none of their first lines is in.
     pub fn report_damage(&self) {
         let read_logs = self.read_logs.snapshot();
+        for r in &read_logs {
+            warn_unread(&r.unread, &r.format, &format!(" in {}", r.call));
+        }
         let sql_tables = self
             .sql_tables
             .lock()
@@ -348,6 +353,18 @@ impl Session {
                 format.name(),
             );
         }
+    }
+}
+
+/// Names on stderr each file of whose first lines `format`, detected for the files it was
+/// read with (`context`, e.g. ` in read_log('dir')`), reads none.
+fn warn_unread(files: &[String], format: &Format, context: &str) {
+    for file in files {
+        let _ = writeln!(
+            io::stderr(),
+            "logsql: warning: {file}: none of its first lines parse as {}, the format detected for the files read with it{context}; its lines will be rejects (query it on its own to read it)",
+            format.name()
+        );
     }
 }
 

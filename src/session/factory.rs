@@ -16,13 +16,27 @@ use datafusion::logical_expr::CreateExternalTable;
 
 use crate::error::Error;
 use crate::options::LogOptions;
+use crate::parse::FormatRegistry;
 use crate::table::RejectsTable;
 
 /// The `LOG` table factory. Options (all optional): `'format'` (`auto`, `combined`,
 /// `common`, ...), `'include'` (a glob on file names in directories), `'min_split_bytes'`,
 /// `'rejects'` (the rejects table's name, or `none`).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct LogTableFactory;
+#[derive(Debug, Default, Clone)]
+pub struct LogTableFactory {
+    /// Where `'format'` names are looked up (default: the built-in formats).
+    registry: Option<Arc<FormatRegistry>>,
+}
+
+impl LogTableFactory {
+    /// A factory whose `'format'` option also names, and detection also tries, the formats
+    /// of `registry` (a user's format files).
+    pub fn with_registry(registry: Arc<FormatRegistry>) -> Self {
+        LogTableFactory {
+            registry: Some(registry),
+        }
+    }
+}
 
 #[async_trait]
 impl TableProviderFactory for LogTableFactory {
@@ -43,7 +57,11 @@ impl TableProviderFactory for LogTableFactory {
                 "a log table takes no PARTITIONED BY".into(),
             )));
         }
-        let options = LogOptions::from_map(&cmd.options).map_err(fail)?;
+        let mut options = LogOptions::new();
+        if let Some(registry) = &self.registry {
+            options = options.registry(registry.clone());
+        }
+        let options = options.with_map(&cmd.options).map_err(fail)?;
         let paths: Vec<PathBuf> = cmd.locations.iter().map(PathBuf::from).collect();
         let table = Arc::new(options.open(&paths).map_err(fail)?);
         if let Some(rejects) = options.rejects_name_for(cmd.name.table()) {

@@ -85,7 +85,8 @@ pub fn install(state: &mut SessionState) {
     }
     state.register_udtf("read_log", Arc::new(ReadLog::rows()));
     state.register_udtf("read_log_rejects", Arc::new(ReadLog::rejects()));
-    state
-        .table_factories_mut()
-        .insert(LOG_FILE_TYPE.to_string(), Arc::new(LogTableFactory));
+    state.table_factories_mut().insert(
+        LOG_FILE_TYPE.to_string(),
+        Arc::new(LogTableFactory::default()),
+    );
 }

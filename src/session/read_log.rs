@@ -14,6 +14,7 @@ use datafusion::logical_expr::Expr;
 use crate::error::{Error, Result};
 use crate::options::LogOptions;
 use crate::parse::Format;
+use crate::parse::FormatRegistry;
 use crate::table::ScanStats;
 
 /// The `read_log` (rows) and `read_log_rejects` (rejected lines) table functions.
@@ -22,6 +23,8 @@ pub struct ReadLog {
     rejects: bool,
     /// Where the tables opened for rows are told, if anyone listens.
     opened: Option<Arc<OpenedLogs>>,
+    /// Where format names are looked up (default: the built-in formats).
+    registry: Option<Arc<FormatRegistry>>,
 }
 
 /// The tables `read_log` opened, kept for a caller that reports what their scans skipped
@@ -41,6 +44,9 @@ pub struct OpenedLog {
     pub stats: Arc<ScanStats>,
     /// The format its lines were parsed as.
     pub format: Arc<Format>,
+    /// Files of whose first lines the detected format reads none
+    /// ([`LogTable::unread_files`](crate::LogTable::unread_files)).
+    pub unread: Vec<String>,
 }
 
 impl OpenedLogs {
@@ -65,6 +71,7 @@ impl ReadLog {
         ReadLog {
             rejects: false,
             opened: None,
+            registry: None,
         }
     }
 
@@ -73,7 +80,14 @@ impl ReadLog {
         ReadLog {
             rejects: true,
             opened: None,
+            registry: None,
         }
+    }
+
+    /// Also names, and detects among, the formats of `registry` (a user's format files).
+    pub fn with_registry(mut self, registry: Arc<FormatRegistry>) -> Self {
+        self.registry = Some(registry);
+        self
     }
 
     /// Tells `opened` of every table this function opens for rows.
@@ -126,7 +140,11 @@ impl ReadLog {
                 }
             }
         }
-        let table = LogOptions::from_pairs(pairs)?.open(&[PathBuf::from(path)])?;
+        let mut options = LogOptions::new();
+        if let Some(registry) = &self.registry {
+            options = options.registry(registry.clone());
+        }
+        let table = options.with_pairs(pairs)?.open(&[PathBuf::from(path)])?;
         if let (Some(opened), false) = (&self.opened, self.rejects) {
             let args: Vec<String> = texts
                 .iter()
@@ -137,6 +155,7 @@ impl ReadLog {
                 rejects_call: format!("read_log_rejects({})", args.join(", ")),
                 stats: table.stats().clone(),
                 format: table.format().clone(),
+                unread: table.unread_files().to_vec(),
             });
         }
         Ok(if self.rejects {

@@ -384,6 +384,19 @@ ts = "2024-05-01T10:00:00Z"
         .ok()
         .to_string();
     assert!(out.contains("checked, 0 failed"), "{out}");
+    // SQL names and detects the user's formats as --format does.
+    let path = log.display().to_string().replace('\'', "''");
+    for sql in [
+        format!("SELECT module FROM read_log('{path}', 'app') WHERE took_ms > 1000"),
+        format!("SELECT module FROM read_log('{path}') WHERE took_ms > 1000"),
+        format!(
+            "CREATE EXTERNAL TABLE t STORED AS LOG LOCATION '{path}' OPTIONS ('format' 'app'); \
+             SELECT module FROM t WHERE took_ms > 1000"
+        ),
+    ] {
+        let run = logsql(&["--formats-dir", &fdir, "--out-format", "csv", "-e", &sql]);
+        assert_eq!(run.ok(), "module\ndb\n", "{sql}");
+    }
     // A broken file is a one-line error naming it.
     std::fs::write(
         formats.join("bad.toml"),

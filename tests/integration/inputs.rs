@@ -183,6 +183,17 @@ fn a_file_the_detected_format_cannot_read_is_named() {
         "{}",
         run.stderr
     );
+    // read_log's files too.
+    let sql = format!("SELECT count(*) AS n FROM read_log('{}')", dir.0.display());
+    let run = crate::util::logsql(&["--out-format", "csv", "-e", &sql]);
+    assert_eq!(run.ok(), format!("n\n{}\n", truth.rows));
+    assert!(
+        run.stderr
+            .contains("app.json: none of its first lines parse as combined")
+            && run.stderr.contains("in read_log("),
+        "{}",
+        run.stderr
+    );
 }
 
 /// A named pipe given as a path (`logsql <(zcat access.log.gz)`) is read once, like `-`:
