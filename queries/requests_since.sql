@@ -2,10 +2,10 @@
 -- deploy).
 -- Needs: ts, client, method, uri, status, bytes (common, combined).
 -- Parameters:
---   $since: first instant to show, e.g. 2025-02-14T06:00:00Z (required)
+--   $since: first instant to show, e.g. 2025-02-14T06:00:00Z or epoch seconds (required)
 --   $limit: how many requests to show (default 100)
 SELECT ts, client, method, uri, status, bytes
 FROM logs
-WHERE ts >= CAST($since AS TIMESTAMP)
+WHERE ts >= to_timestamp($since)
 ORDER BY ts DESC, client
 LIMIT $limit;

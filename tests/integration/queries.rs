@@ -368,6 +368,14 @@ fn bundled_queries_give_the_right_answers() {
         "error_rate since"
     );
     assert!(got[0][0].starts_with(&hour_prefix(since_hour)));
+    // The same instant in epoch seconds (it counted from 1970 when cast as nanoseconds).
+    let epoch = run_query(
+        &log,
+        "error_rate",
+        &["--param", &format!("since={since_hour}")],
+    )
+    .csv_rows();
+    assert_eq!(epoch, got, "error_rate since epoch seconds");
 
     let got = run_query(&log, "bandwidth_per_hour", &[]).csv_rows();
     let want: Vec<(i64, i64)> = hours.values().map(|h| (h.0, h.3)).collect();
