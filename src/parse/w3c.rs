@@ -26,6 +26,17 @@ pub struct W3cFormat {
     /// W3C field name → (slot, conversion).
     fields: HashMap<String, (usize, Conversion)>,
     ts_slot: Option<usize>,
+    /// The `uri` column made of `cs-uri-stem` and `cs-uri-query`, when no `cs-uri` gives it.
+    uri: Option<JoinedUri>,
+}
+
+/// Slots of a `uri` joined from a path and a query, as an access log writes its target: what
+/// queries over access logs select (`uri`) then reads W3C logs too.
+#[derive(Debug, Clone, Copy)]
+struct JoinedUri {
+    slot: usize,
+    path: usize,
+    query: Option<usize>,
 }
 
 /// A field's column name, type and conversion.
@@ -108,10 +119,21 @@ impl W3cFormat {
         if !any {
             return Err("no #Fields directive in the first lines".into());
         }
+        let uri = match fields.get("cs-uri-stem") {
+            Some(&(path, _)) if !fields.contains_key("cs-uri") => {
+                let slot = columns.len();
+                let name = column_names.unique("uri");
+                columns.push(ColumnSpec::slot(name, FieldType::Text, slot));
+                let query = fields.get("cs-uri-query").map(|&(q, _)| q);
+                Some(JoinedUri { slot, path, query })
+            }
+            _ => None,
+        };
         Ok(W3cFormat {
             columns,
             fields,
             ts_slot,
+            uri,
         })
     }
 
@@ -253,8 +275,30 @@ impl LineParser for W3cParser {
                 rec.values[slot] = Value::Time(ts.ok_or(RejectReason::BadTimestamp)?);
             }
         }
+        if let Some(uri) = self.format.uri {
+            join_uri(uri, line, rec);
+        }
         Ok(Parsed::Row)
     }
+}
+
+/// `path?query` (`path` without a query, NULL without a path) into `uri.slot`.
+fn join_uri(uri: JoinedUri, line: &[u8], rec: &mut Record) {
+    let span = |value: Value| match value {
+        Value::Span(a, b, _) => Some(&line[a as usize..b as usize]),
+        _ => None,
+    };
+    let Some(path) = span(rec.values[uri.path]) else {
+        return;
+    };
+    let query = uri.query.and_then(|q| span(rec.values[q]));
+    let start = rec.text.len();
+    rec.text.extend_from_slice(path);
+    if let Some(query) = query {
+        rec.text.push(b'?');
+        rec.text.extend_from_slice(query);
+    }
+    rec.values[uri.slot] = Value::Owned(start as u32, rec.text.len() as u32);
 }
 
 /// `2024-05-01` and `10:00:00[.fff]` (UTC) to nanoseconds.
@@ -330,7 +374,8 @@ mod tests {
                 "substatus",
                 "win32_status",
                 "duration_ms",
-                "bytes"
+                "bytes",
+                "uri"
             ]
         );
         let mut p = W3cParser::new(f.clone());
@@ -344,8 +389,12 @@ mod tests {
         assert_eq!(rec.values[13], Value::Float(1532.0));
         assert_eq!(rec.values[6], Value::Null);
         assert!(matches!(rec.values[8], Value::Span(_, _, Escapes::Plus)));
+        // `uri` as an access log writes it, from cs-uri-stem and cs-uri-query.
+        let uri = rec.raw_text(lines[4], 15).unwrap().0;
+        assert_eq!(uri, b"/default.aspx?id=7");
         p.parse(lines[5], &mut rec).unwrap();
         p.parse(lines[6], &mut rec).unwrap();
+        assert_eq!(rec.values[15], Value::Null);
         assert_eq!(rec.values[10], Value::Int(404));
         assert_eq!(rec.values[14], Value::Int(512));
         assert_eq!(rec.values[2], Value::Null);

@@ -625,6 +625,57 @@ fn slow_requests_needs_a_duration_column() {
 }
 
 #[test]
+fn slow_requests_on_a_w3c_log() {
+    use logsql::generate::{GenFormat, GenOptions};
+    let dir = Scratch::new("slow-w3c");
+    let (log, _) = dir.generated(
+        "u_ex.log",
+        &GenOptions {
+            lines: 1500,
+            seed: 9,
+            format: GenFormat::W3c,
+            bad_lines: false,
+            ..GenOptions::default()
+        },
+    );
+    // Independently, following the #Fields directives: the slowest requests' uri is
+    // cs-uri-stem?cs-uri-query, as an access log writes it.
+    let text = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
+    let mut fields: Vec<&str> = Vec::new();
+    let mut want: Vec<(i64, String)> = Vec::new();
+    for line in text.lines() {
+        if let Some(names) = line.strip_prefix("#Fields:") {
+            fields = names.split_whitespace().collect();
+            continue;
+        }
+        let values: Vec<&str> = line.split(' ').collect();
+        let at = |name: &str| fields.iter().position(|f| *f == name).map(|i| values[i]);
+        if line.starts_with('#') || values.len() != fields.len() {
+            continue;
+        }
+        let (Some(stem), Some(taken)) = (at("cs-uri-stem"), at("time-taken")) else {
+            continue;
+        };
+        let uri = match at("cs-uri-query") {
+            None | Some("-") => stem.to_string(),
+            Some(q) => format!("{stem}?{q}"),
+        };
+        if let Ok(taken) = taken.parse() {
+            want.push((taken, uri));
+        }
+    }
+    want.sort_by(|a, b| b.0.cmp(&a.0));
+    want.truncate(3);
+    let run = run_query(&log, "slow_requests", &["--param", "limit=3"]);
+    let got: Vec<(i64, String)> = run
+        .csv_rows()
+        .iter()
+        .map(|r| (r[4].parse::<f64>().unwrap() as i64, r[2].clone()))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
 fn slow_requests_on_a_log_with_durations() {
     use logsql::generate::{GenFormat, GenOptions};
     let dir = Scratch::new("slow-timed");
