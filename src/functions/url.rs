@@ -36,11 +36,18 @@ pub fn url_decode(text: &str, plus_as_space: bool) -> Cow<'_, str> {
 /// parameter without `=` (`?debug`) has the empty value; an absent one is `None`. Keys and
 /// values are form-decoded (`+` is a space).
 pub fn url_param(uri: &str, name: &str) -> Option<String> {
+    // A URI (a path, `scheme://...`, or a name before a `?`) has its query after the first
+    // `?`; a bare query is all query, and a `?` in it is part of a value
+    // (`next=/a?b=1`, `redirect=http://x/y?z=1`): what comes before the first `?`, `=`, `&`
+    // or `#` tells them apart.
+    let head = uri.find(['?', '=', '&', '#']).unwrap_or(uri.len());
+    let is_uri = uri.starts_with('/')
+        || uri[..head].contains("://")
+        || matches!(uri.as_bytes().get(head), Some(b'?' | b'#'));
     let query = match uri.split_once('?') {
+        _ if !is_uri => uri,
         Some((_, query)) => query,
-        // No `?`: a bare query, unless it is plainly a path or an absolute URI.
-        None if uri.starts_with('/') || uri.contains("://") => return None,
-        None => uri,
+        None => return None,
     };
     let query = query.split_once('#').map_or(query, |(q, _)| q);
     query
@@ -145,6 +152,17 @@ mod tests {
             Some("x")
         );
         assert_eq!(url_param("/p?q=%zz%4", "q").as_deref(), Some("%zz%4"));
+        // A `?` inside a bare query's value is the value's.
+        assert_eq!(url_param("next=/a?b=1&q=2", "next").as_deref(), Some("/a?b=1"));
+        assert_eq!(url_param("next=/a?b=1&q=2", "b"), None);
+        assert_eq!(url_param("next=/a?b=1&q=2", "q").as_deref(), Some("2"));
+        assert_eq!(
+            url_param("redirect=http://x/y?z=1", "redirect").as_deref(),
+            Some("http://x/y?z=1")
+        );
+        assert_eq!(url_param("?a=1", "a").as_deref(), Some("1"));
+        assert_eq!(url_param("page#a=1", "a"), None);
+        assert_eq!(url_param("login?next=/a?b=1", "next").as_deref(), Some("/a?b=1"));
     }
 
     #[test]
