@@ -230,6 +230,7 @@ pub fn bind(
     }
     let mut names: Vec<&String> = wanted.keys().collect();
     names.sort();
+    let counts = row_counts(&plan)?;
     let mut map = HashMap::new();
     for id in names {
         let name = id.trim_start_matches('$');
@@ -237,6 +238,9 @@ pub fn bind(
         let Some(value) = values.get(name) else {
             bail!("missing parameter {id}: pass it with --param {name}=VALUE");
         };
+        if counts.contains(id) && value.trim().parse::<u64>().is_err() {
+            bail!("--param {name}={value}: {id} is a LIMIT or OFFSET, a whole number of rows (0 or more)");
+        }
         used.push(name.to_string());
         map.insert(
             name.to_string(),
@@ -244,6 +248,25 @@ pub fn bind(
         );
     }
     Ok(plan.with_param_values(ParamValues::Map(map))?)
+}
+
+/// The placeholders that stand for a LIMIT or OFFSET in `plan` (DataFusion gives them no
+/// type, so a value that is no count would fail later, with a message naming no parameter).
+fn row_counts(plan: &LogicalPlan) -> Result<Vec<String>> {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    use datafusion::logical_expr::Expr;
+    let mut ids = Vec::new();
+    plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::Limit(limit) = node {
+            for expr in [&limit.skip, &limit.fetch].into_iter().flatten() {
+                if let Expr::Placeholder(p) = expr.as_ref() {
+                    ids.push(p.id.clone());
+                }
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    Ok(ids)
 }
 
 #[cfg(test)]

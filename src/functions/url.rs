@@ -153,7 +153,10 @@ mod tests {
         );
         assert_eq!(url_param("/p?q=%zz%4", "q").as_deref(), Some("%zz%4"));
         // A `?` inside a bare query's value is the value's.
-        assert_eq!(url_param("next=/a?b=1&q=2", "next").as_deref(), Some("/a?b=1"));
+        assert_eq!(
+            url_param("next=/a?b=1&q=2", "next").as_deref(),
+            Some("/a?b=1")
+        );
         assert_eq!(url_param("next=/a?b=1&q=2", "b"), None);
         assert_eq!(url_param("next=/a?b=1&q=2", "q").as_deref(), Some("2"));
         assert_eq!(
@@ -162,7 +165,10 @@ mod tests {
         );
         assert_eq!(url_param("?a=1", "a").as_deref(), Some("1"));
         assert_eq!(url_param("page#a=1", "a"), None);
-        assert_eq!(url_param("login?next=/a?b=1", "next").as_deref(), Some("/a?b=1"));
+        assert_eq!(
+            url_param("login?next=/a?b=1", "next").as_deref(),
+            Some("/a?b=1")
+        );
     }
 
     #[test]

@@ -896,3 +896,23 @@ fn several_distinct_counts_over_many_partitions() {
         plan.ok()
     );
 }
+
+/// A value that is no row count, for a placeholder that is a LIMIT, is an error naming the
+/// parameter (it was DataFusion's "Expected LIMIT to be an integer", naming none).
+#[test]
+fn a_limit_parameter_must_be_a_row_count() {
+    let dir = Scratch::new("limit-param");
+    let (log, _) = dir.generated("access.log", &logsql::generate::GenOptions::default());
+    for bad in ["abc", "-1", "2.5"] {
+        let run = run_query(&log, "top_404", &["--param", &format!("limit={bad}")]);
+        assert_eq!(run.status, 1, "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("--param limit={bad}: $limit is a LIMIT")),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = run_query(&log, "top_404", &["--param", "limit=2"]);
+    assert_eq!(run.csv_rows().len(), 2);
+}
