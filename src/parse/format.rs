@@ -15,7 +15,7 @@ use super::json::{JsonFormat, JsonParser};
 use super::record::{ColumnSource, ColumnSpec, FieldType, LineParser};
 use super::regex_format::{RegexFormat, RegexParser};
 use super::syslog::{self, SyslogParser};
-use super::template::{apache, nginx, Template, TemplateParser};
+use super::template::{apache, nginx, pasted, Template, TemplateParser};
 use super::values::TimeFormat;
 use super::w3c::{W3cFormat, W3cParser};
 
@@ -67,6 +67,7 @@ impl Format {
             .unwrap_or((definition.trim(), ""));
         let kind = match scheme.trim() {
             "apache" => {
+                let body = &*pasted::apache(body)?;
                 let normal = body.trim().replace("%s", "%>s").replace("%>>s", "%>s");
                 if normal == COMMON {
                     Kind::Access(AccessFlavor::Common)
@@ -76,7 +77,7 @@ impl Format {
                     Kind::Template(Arc::new(apache::compile(body)?))
                 }
             }
-            "nginx" => Kind::Template(Arc::new(nginx::compile(body)?)),
+            "nginx" => Kind::Template(Arc::new(nginx::compile(&pasted::nginx(body)?)?)),
             "regex" => Kind::Regex(Arc::new(RegexFormat::new(
                 body,
                 &options.types,

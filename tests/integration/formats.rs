@@ -469,3 +469,32 @@ fn detection_samples_every_file() {
         ]
     );
 }
+
+/// A format pasted with its configuration's quoting reads the lines the bare format string
+/// reads (it rejected every line).
+#[test]
+fn formats_pasted_from_server_configuration() {
+    let dir = Scratch::new("pasted-formats");
+    let log = dir.write(
+        "access.log",
+        b"1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] \"GET /a HTTP/1.1\" 200 10 \"-\" \"curl\"\n",
+    );
+    for format in [
+        r#"apache:LogFormat "%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\"" combined"#,
+        r#"nginx:log_format main '$remote_addr - $remote_user [$time_local] ' '"$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';"#,
+    ] {
+        let run = query_csv(
+            &[&log],
+            &["--format", format],
+            "SELECT uri, status FROM logs",
+        );
+        assert_eq!(run.csv_rows(), [["/a", "200"]], "{format}: {}", run.stderr);
+    }
+    let run = query_csv(
+        &[&log],
+        &["--format", r#"nginx:escape=json '{"s":"$status"}'"#],
+        "SELECT 1",
+    );
+    assert_eq!(run.status, 1);
+    assert!(run.stderr.contains("--format json"), "{}", run.stderr);
+}

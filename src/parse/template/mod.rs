@@ -8,6 +8,7 @@
 
 pub mod apache;
 pub mod nginx;
+pub mod pasted;
 
 use super::access::bare_quotes;
 use super::record::{
