@@ -298,7 +298,7 @@ pub fn parse_float(s: &[u8]) -> Option<f64> {
 }
 
 /// The sum of numbers separated by commas and colons (nginx upstream lists); `-` counts 0.
-fn parse_float_sum(s: &[u8]) -> Option<f64> {
+pub fn parse_float_sum(s: &[u8]) -> Option<f64> {
     let mut sum = 0.0;
     for part in s.split(|b| *b == b',' || *b == b':') {
         let part = part.trim_ascii();

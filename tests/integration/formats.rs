@@ -162,6 +162,35 @@ fn json_lines_inferred_and_typed() {
     assert!(n.parse::<u64>().unwrap() > 0);
 }
 
+/// nginx `escape=json` upstream times are numbers summed over a retry's list, also when a
+/// list (`, `, or ` : ` between upstream groups) is among the lines the types come from.
+#[test]
+fn json_upstream_time_lists_in_the_sample_are_summed() {
+    let dir = Scratch::new("json-upstream");
+    let log = dir.write(
+        "up.log",
+        br#"{"ts":1711845000,"upstream_response_time":"0.004","status":200}
+{"ts":1711845000,"upstream_response_time":"0.004, 0.010","status":200}
+{"ts":1711845000,"upstream_response_time":"-","status":200}
+{"ts":1711845000,"upstream_response_time":"","status":200}
+{"ts":1711845000,"upstream_response_time":"0.004, 0.010 : 0.5","status":200}
+"#,
+    );
+    let run = query_csv(
+        &[&log],
+        &[],
+        "SELECT data_type FROM information_schema.columns WHERE column_name = 'upstream_response_time'",
+    );
+    assert_eq!(run.csv_rows(), vec![vec!["Float64".to_string()]]);
+    let run = query_csv(
+        &[&log],
+        &[],
+        "SELECT _line, CAST(round(upstream_response_time * 1000) AS INT) FROM logs ORDER BY _line",
+    );
+    let rows: Vec<String> = run.csv_rows().iter().map(|r| r.join(" ")).collect();
+    assert_eq!(rows, ["1 4", "2 14", "3 ", "4 ", "5 514"]);
+}
+
 #[test]
 fn syslog_rfc5424_detected_with_severities() {
     let dir = Scratch::new("syslog");
