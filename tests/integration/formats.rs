@@ -428,6 +428,52 @@ ts = "2024-05-01T10:00:00Z"
     );
 }
 
+/// strftime times (`%{...}t`) with a zone name that says UTC, `Z` for `%z`, or a date and no
+/// time are read; a zone abbreviation that could mean several offsets is a reject.
+#[test]
+fn strftime_zone_names_and_dates_in_logformat() {
+    let dir = Scratch::new("strftime");
+    let cases: [(&str, &[u8], &[&str]); 4] = [
+        (
+            "apache:%h [%{%Y-%m-%d %H:%M:%S %Z}t] %>s",
+            b"1.2.3.4 [2024-10-10 13:55:36 UTC] 200\n1.2.3.4 [2024-10-10 13:55:36 GMT] 200\n1.2.3.4 [2024-10-10 13:55:36 CET] 200\n",
+            &["2024-10-10T13:55:36Z", "2024-10-10T13:55:36Z"],
+        ),
+        (
+            "apache:%h [%{%Y-%m-%d}t] %>s",
+            b"1.2.3.4 [2024-10-10] 200\n",
+            &["2024-10-10T00:00:00Z"],
+        ),
+        (
+            "apache:%h %{%a %d %b %Y}t %>s",
+            b"1.2.3.4 Thu 10 Oct 2024 200\n",
+            &["2024-10-10T00:00:00Z"],
+        ),
+        (
+            "apache:%h [%{%d/%b/%Y:%H:%M:%S}t %{%z}t] %>s",
+            b"1.2.3.4 [10/Oct/2024:13:55:36 Z] 200\n1.2.3.4 [10/Oct/2024:15:55:36 +0200] 200\n",
+            &["2024-10-10T13:55:36Z", "2024-10-10T13:55:36Z"],
+        ),
+    ];
+    for (i, (format, lines, want)) in cases.iter().enumerate() {
+        let log = dir.write(&format!("{i}.log"), lines);
+        let run = query_csv(
+            &[&log],
+            &["--format", format],
+            "SELECT ts, status FROM logs ORDER BY _line",
+        );
+        let got: Vec<String> = run.csv_rows().iter().map(|r| r[0].clone()).collect();
+        assert_eq!(got, *want, "{format}");
+        let rejects = lines.split(|b| *b == b'\n').count() - 1 - want.len();
+        assert_eq!(
+            run.stderr.contains("skipped 1 line"),
+            rejects == 1,
+            "{format}: {}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn bad_values_in_typed_fields_are_rejects_with_column_names() {
     let dir = Scratch::new("badvalues");
