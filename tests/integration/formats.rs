@@ -474,6 +474,49 @@ fn strftime_zone_names_and_dates_in_logformat() {
     }
 }
 
+/// `[types]` and `time_format` that the definition would ignore (a group the regex lacks, a
+/// format string's columns) fail `formats --check` and queries with a line naming the file
+/// and the key, where they were passed over before.
+#[test]
+fn format_file_options_that_change_nothing_are_errors() {
+    let dir = Scratch::new("userfmt-options");
+    let log = dir.write("app.log", b"1.2.3.4 200 1500\n");
+    for (i, (text, says)) in [
+        (
+            "name = \"app\"\ndefinition = 'regex:^(?P<client>\\S+) (?P<status>\\d+) (?P<took>\\d+)$'\n[types]\ntook_ms = \"int\"\n",
+            "'took_ms'",
+        ),
+        (
+            "name = \"app\"\ndefinition = 'apache:%h %>s %D'\n[types]\nduration_ms = \"int\"\n",
+            "'duration_ms'",
+        ),
+        (
+            "name = \"app\"\ndefinition = 'apache:%h %>s %D'\ntime_format = \"epoch\"\n",
+            "time_format",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let formats = dir.path(&format!("formats{i}"));
+        std::fs::create_dir(&formats).unwrap();
+        std::fs::write(formats.join("app.toml"), text).unwrap();
+        let fdir = formats.display().to_string();
+        for run in [
+            logsql(&["formats", "--formats-dir", &fdir, "--check"]),
+            query_csv(&[&log], &["--formats-dir", &fdir], "SELECT 1"),
+        ] {
+            assert_eq!(run.status, 1, "{text}");
+            assert!(
+                run.stderr.contains("app.toml") && run.stderr.contains(says),
+                "{text}: {}",
+                run.stderr
+            );
+            assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        }
+    }
+}
+
 #[test]
 fn bad_values_in_typed_fields_are_rejects_with_column_names() {
     let dir = Scratch::new("badvalues");
