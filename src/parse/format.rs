@@ -43,7 +43,7 @@ pub struct Format {
     columns: Vec<ColumnSpec>,
 }
 
-/// Type overrides a format file can give (regex columns; ignored elsewhere).
+/// Type overrides a format file can give: for `regex:` definitions only (an error for others).
 #[derive(Debug, Clone, Default)]
 pub struct FormatOptions {
     pub types: HashMap<String, FieldType>,
@@ -92,6 +92,21 @@ impl Format {
                 ))
             }
         };
+        // Other definitions type their columns and say how their times are written
+        // themselves: options given for them would be ignored.
+        if !matches!(kind, Kind::Regex(_)) {
+            let scheme = scheme.trim();
+            if let Some(column) = options.types.keys().min() {
+                return Err(format!(
+                    "[types] (here for '{column}') is only for regex: definitions; this {scheme} definition gives its columns their types"
+                ));
+            }
+            if options.time_format.is_some() {
+                return Err(format!(
+                    "time_format is only for regex: definitions; this {scheme} definition says how its times are written"
+                ));
+            }
+        }
         let columns = match &kind {
             Kind::Access(flavor) => AccessParser::columns(*flavor),
             Kind::Template(t) => t.columns().to_vec(),

@@ -16,7 +16,9 @@ use super::record::{
     ColumnNames, ColumnSpec, Escapes, FieldType, LineParser, Parsed, Record, Value,
 };
 use super::reject::RejectReason;
-use super::values::{parse_float, parse_int, parse_iso8601, Conversion, Converter, TimeFormat};
+use super::values::{
+    parse_float, parse_float_sum, parse_int, parse_iso8601, Conversion, Converter, TimeFormat,
+};
 
 /// A JSON value's kind and where it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +112,10 @@ struct Guess {
     strings: usize,
     int_strings: usize,
     float_strings: usize,
+    /// Lists of numbers (`"0.004, 0.010"`, `"0.004 : 0.010"`): an nginx upstream retry.
+    list_strings: usize,
+    /// `-` or empty strings (no value).
+    blanks: usize,
     time_strings: usize,
     ints: usize,
     floats: usize,
@@ -121,7 +127,7 @@ impl Guess {
     fn add(&mut self, kind: Kind, text: &[u8]) {
         match kind {
             Kind::Null => {}
-            Kind::Str { .. } if text.is_empty() || text == b"-" => {}
+            Kind::Str { .. } if text.is_empty() || text == b"-" => self.blanks += 1,
             Kind::Str { .. } => {
                 self.strings += 1;
                 // `01234` is a code (a zip, an ID), not the number 1234.
@@ -131,6 +137,10 @@ impl Guess {
                     self.int_strings += 1;
                 } else if !code && parse_float(text).is_some() {
                     self.float_strings += 1;
+                } else if memchr::memchr2(b',', b':', text).is_some()
+                    && parse_float_sum(text).is_some()
+                {
+                    self.list_strings += 1;
                 }
                 if parse_iso8601(text).is_some()
                     || Converter::default().time(&TimeFormat::Clf, text).is_some()
@@ -148,6 +158,20 @@ impl Guess {
     fn decide(&self, path: &[u8]) -> (FieldType, Conversion) {
         let total = self.strings + self.ints + self.floats + self.bools + self.other;
         let status = path == b"status";
+        // nginx's `$upstream_*` values are lists when a request tried several upstreams
+        // (`"0.004, 0.010"`, `"502, 200"`), however few the sample shows: times are summed
+        // (whether the sample holds lists, single numbers, or only `-` for requests no
+        // upstream served), the rest kept as text.
+        let upstream = memchr::memmem::find(path, b"upstream_").is_some();
+        let upstream_time = upstream && memchr::memmem::find(path, b"_time").is_some();
+        let numbers = self.ints + self.int_strings + self.floats + self.float_strings;
+        if upstream_time
+            && self.other == 0
+            && numbers + self.list_strings == total
+            && total + self.blanks > 0
+        {
+            return (FieldType::Float64, Conversion::FloatSum { scale: 1.0 });
+        }
         if total == 0 || self.other > 0 {
             return (FieldType::Text, json_text());
         }
@@ -156,16 +180,8 @@ impl Guess {
         }
         let ints = self.ints + self.int_strings;
         let floats = self.floats + self.float_strings;
-        // nginx's `$upstream_*` values are lists when a request tried several upstreams
-        // (`"0.004, 0.010"`, `"502, 200"`), however few the sample shows: times are summed,
-        // the rest kept as text.
-        let upstream = memchr::memmem::find(path, b"upstream_").is_some();
         if upstream && ints + floats == total {
-            return if memchr::memmem::find(path, b"_time").is_some() {
-                (FieldType::Float64, Conversion::FloatSum { scale: 1.0 })
-            } else {
-                (FieldType::Text, json_text())
-            };
+            return (FieldType::Text, json_text());
         }
         if ints == total {
             return if status {
@@ -534,6 +550,41 @@ mod tests {
         assert!(matches!(rec.values[1], Value::Float(t) if (t - 0.014).abs() < 1e-12));
         assert_eq!(rec.raw_text(retried, 2).unwrap().0, b"502, 200");
         assert_eq!(rec.raw_text(retried, 3).unwrap().0, b"01234");
+    }
+
+    /// A retry's list in the sample itself (`, ` or nginx's ` : ` between upstream groups),
+    /// or a sample with only `-` for the upstream time, still makes a summed number column;
+    /// `-` and empty values are NULL. Lists of other upstream values stay text.
+    #[test]
+    fn upstream_lists_in_the_sample() {
+        let sample: [&[u8]; 4] = [
+            br#"{"upstream_response_time":"0.004","upstream_connect_time":"-","upstream_status":"200","other":"1"}"#,
+            br#"{"upstream_response_time":"0.004, 0.010","upstream_connect_time":"","upstream_status":"502, 200","other":"1, 2"}"#,
+            br#"{"upstream_response_time":"0.004, 0.010 : 0.5","upstream_connect_time":"-","upstream_status":"502 : 200","other":"3"}"#,
+            br#"{"upstream_response_time":"-","upstream_connect_time":"-","upstream_status":"-","other":"4"}"#,
+        ];
+        let f = Arc::new(JsonFormat::infer(sample).unwrap());
+        let types: Vec<FieldType> = f.columns().iter().map(|c| c.ty).collect();
+        use FieldType::*;
+        assert_eq!(types, [Float64, Float64, Text, Text]);
+        let mut p = JsonParser::new(f);
+        let mut rec = Record::default();
+        let sums = [Some(0.004), Some(0.014), Some(0.514), None];
+        for (line, want) in sample.iter().zip(sums) {
+            p.parse(line, &mut rec).unwrap();
+            match want {
+                Some(w) => assert!(
+                    matches!(rec.values[0], Value::Float(t) if (t - w).abs() < 1e-12),
+                    "{:?}",
+                    rec.values[0]
+                ),
+                None => assert_eq!(rec.values[0], Value::Null),
+            }
+            assert_eq!(rec.values[1], Value::Null);
+        }
+        let later = br#"{"upstream_connect_time":"0.001, 0.002","upstream_status":"200"}"#;
+        p.parse(later, &mut rec).unwrap();
+        assert!(matches!(rec.values[1], Value::Float(t) if (t - 0.003).abs() < 1e-12));
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub struct RegexFormat {
 
 impl RegexFormat {
     /// Compiles `pattern`; `types` overrides column types, `time_format` says how `Timestamp`
-    /// groups are written (default: ISO 8601 or CLF, whichever parses).
+    /// groups are written (default: ISO 8601 or CLF, whichever parses). A `types` entry that
+    /// names no group, or a `time_format` with no timestamp group, is an error.
     pub fn new(
         pattern: &str,
         types: &HashMap<String, FieldType>,
@@ -68,6 +69,30 @@ impl RegexFormat {
         }
         if defs.is_empty() {
             return Err("the regex has no named groups (?P<name>...) to make columns of".into());
+        }
+        // A type or time format that would change nothing is a mistake (a typo, a group
+        // renamed), not something to pass over.
+        let mut typed: Vec<&String> = types.keys().collect();
+        typed.sort();
+        if let Some(column) = typed
+            .into_iter()
+            .find(|c| !defs.iter().any(|d| d.name == **c))
+        {
+            let groups: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
+            return Err(format!(
+                "[types] names '{column}', which is no group of the regex (groups: {})",
+                groups.join(", ")
+            ));
+        }
+        if time_format.is_some()
+            && !groups
+                .iter()
+                .any(|(_, conv)| matches!(conv, Conversion::Time(_)))
+        {
+            return Err(
+                "time_format is given but no group is a timestamp (name one ts, time or timestamp, or type it timestamp in [types])"
+                    .into(),
+            );
         }
         // Column naming and request parts as for format strings: fields separated by a
         // literal that is never matched (the regex finds the fields, not the template).

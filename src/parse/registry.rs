@@ -8,8 +8,8 @@
 //! aliases = ["app"]                      # optional
 //! description = "My app's access log"    # optional
 //! definition = 'apache:%h %t "%r" %>s %D'
-//! [types]                                # optional, for regex: column = "int" | "float" | ...
-//! time_format = "iso8601"                # optional, for regex timestamps (or a strftime pattern)
+//! time_format = "iso8601"     # optional, regex: only (an error for others): how ts is written
+//! [types]                     # optional, regex: only: group = "int" | "float" | ...
 //! [[sample]]                             # optional, checked by `logsql formats --check`
 //! line = '1.2.3.4 [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 1532'
 //! nulls = []                             # columns expected to be NULL
@@ -600,6 +600,47 @@ status = 404
             failures[0].contains("status: expected 404, got Int(200)"),
             "{failures:?}"
         );
+    }
+
+    /// `[types]` and `time_format` that would change nothing (another kind of definition, a
+    /// group the regex lacks, no timestamp group) make the file an error naming the key.
+    #[test]
+    fn options_a_definition_would_ignore_are_errors() {
+        let load = |definition: &str, extra: &str| {
+            let text = format!("name = \"t\"\ndefinition = '{definition}'\n{extra}");
+            FormatRegistry::default().add_file_text(&text, "t.toml")
+        };
+        let regex = r"regex:^(?P<ts>\S+) (?P<took_ms>\d+)$";
+        assert_eq!(
+            load(regex, "time_format = \"epoch\"\n[types]\ntook_ms = \"int\""),
+            Ok(())
+        );
+        for (definition, extra, says) in [
+            (regex, "[types]\ntook = \"int\"", "[types] names 'took'"),
+            (
+                r"regex:^(?P<when>\S+) (?P<n>\d+)$",
+                "time_format = \"epoch\"",
+                "time_format",
+            ),
+            (
+                "apache:%h %>s %D",
+                "[types]\nduration_ms = \"int\"",
+                "[types] (here for 'duration_ms')",
+            ),
+            (
+                "apache:%h %t %>s",
+                "time_format = \"iso8601\"",
+                "time_format",
+            ),
+            ("json", "[types]\nstatus = \"int\"", "[types]"),
+            ("syslog", "time_format = \"epoch\"", "time_format"),
+        ] {
+            let err = load(definition, extra).unwrap_err();
+            assert!(
+                err.starts_with("t.toml: ") && err.contains(says) && !err.contains('\n'),
+                "{definition}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -24,7 +24,8 @@ pub enum TimeFormat {
     EpochSeconds,
     EpochMillis,
     EpochMicros,
-    /// A strftime pattern (Apache `%{...}t`); without `%z` the time is taken as UTC.
+    /// A strftime pattern (Apache `%{...}t`); without a zone the time is taken as UTC, and
+    /// a date without a time as its midnight (see `parse_strftime`).
     Strftime(String),
     /// Whichever of ISO 8601, CLF or epoch seconds parses (regex and JSON fields).
     Auto,
@@ -298,7 +299,7 @@ pub fn parse_float(s: &[u8]) -> Option<f64> {
 }
 
 /// The sum of numbers separated by commas and colons (nginx upstream lists); `-` counts 0.
-fn parse_float_sum(s: &[u8]) -> Option<f64> {
+pub fn parse_float_sum(s: &[u8]) -> Option<f64> {
     let mut sum = 0.0;
     for part in s.split(|b| *b == b',' || *b == b':') {
         let part = part.trim_ascii();
@@ -389,7 +390,8 @@ pub fn strftime_holds(pattern: &str, byte: u8) -> (usize, usize) {
     use chrono::TimeZone;
     use std::fmt::Write;
     let count = |s: &[u8]| s.iter().filter(|b| **b == byte).count();
-    let utc = chrono::FixedOffset::east_opt(0).expect("offset 0");
+    // `Utc`, whose `%Z` writes `UTC` as a server does (a `FixedOffset` writes `+00:00`).
+    let utc = chrono::Utc;
     let holds = |month, day, hour| {
         let time = utc
             .with_ymd_and_hms(2000, month, day, hour, hour, hour)
@@ -413,21 +415,54 @@ pub fn strftime_parses(s: &[u8], pattern: &str) -> bool {
     std::str::from_utf8(s).is_ok_and(|s| parse_strftime(s, pattern).is_some())
 }
 
-/// A strftime pattern, through chrono (unusual formats only: the common ones are above).
+/// A strftime pattern, through chrono (unusual formats only: the common ones are above),
+/// item by item so that zones read as servers write them: `%Z` takes `UTC`, `GMT` or `Z`
+/// as offset 0 (other abbreviations are ambiguous, so the time is not read), `%z` and `%:z`
+/// also take `Z`. Without a zone the time is UTC; a date without a time is its midnight.
 fn parse_strftime(s: &str, pattern: &str) -> Option<i64> {
-    if pattern.contains("%z") || pattern.contains("%:z") || pattern.contains("%Z") {
-        let time = chrono::DateTime::parse_from_str(s, pattern).ok()?;
-        // chrono takes offsets up to 23:59; `%t` and ISO 8601 times stop at 14 hours.
-        if time.offset().local_minus_utc().unsigned_abs() / 3600 > MAX_OFFSET_HOURS {
-            return None;
-        }
-        time.timestamp_nanos_opt()
-    } else {
-        chrono::NaiveDateTime::parse_from_str(s, pattern)
-            .ok()?
-            .and_utc()
-            .timestamp_nanos_opt()
+    use chrono::format::{parse_and_remainder, Fixed, Item, Parsed, StrftimeItems};
+    let mut parsed = Parsed::new();
+    let mut rest = s;
+    for item in StrftimeItems::new(pattern) {
+        let item = match item {
+            Item::Fixed(Fixed::TimezoneName) => {
+                let name_len = rest
+                    .bytes()
+                    .position(|b| !b.is_ascii_alphabetic())
+                    .unwrap_or(rest.len());
+                match &rest[..name_len] {
+                    "UTC" | "GMT" | "Z" => parsed.set_offset(0).ok()?,
+                    _ => return None,
+                }
+                rest = &rest[name_len..];
+                continue;
+            }
+            Item::Fixed(Fixed::TimezoneOffset) => Item::Fixed(Fixed::TimezoneOffsetZ),
+            Item::Fixed(Fixed::TimezoneOffsetColon) => Item::Fixed(Fixed::TimezoneOffsetColonZ),
+            other => other,
+        };
+        rest = parse_and_remainder(&mut parsed, rest, std::iter::once(item)).ok()?;
     }
+    if !rest.is_empty() {
+        return None;
+    }
+    let no_time = parsed.hour_div_12().is_none()
+        && parsed.hour_mod_12().is_none()
+        && parsed.minute().is_none()
+        && parsed.timestamp().is_none();
+    if no_time {
+        parsed.set_hour(0).ok()?;
+        parsed.set_minute(0).ok()?;
+    }
+    if parsed.offset().is_none() {
+        parsed.set_offset(0).ok()?;
+    }
+    let time = parsed.to_datetime().ok()?;
+    // chrono takes offsets up to 23:59; `%t` and ISO 8601 times stop at 14 hours.
+    if time.offset().local_minus_utc().unsigned_abs() / 3600 > MAX_OFFSET_HOURS {
+        return None;
+    }
+    time.timestamp_nanos_opt()
 }
 
 #[cfg(test)]
@@ -606,6 +641,65 @@ mod tests {
                 "%Y-%m-%d %H:%M:%S %:z"
             )),
             None
+        );
+    }
+
+    /// `%Z` reads the zone names that say UTC (and no other: `CET`, `EST` are ambiguous),
+    /// `%z` also reads `Z`, and a date without a time is its midnight (at its offset if it
+    /// has one).
+    #[test]
+    fn strftime_zone_names_and_dates() {
+        let want = Some(1_728_568_536); // 2024-10-10T13:55:36Z
+        for zone in ["UTC", "GMT", "Z"] {
+            let s = format!("2024-10-10 13:55:36 {zone}");
+            assert_eq!(
+                secs(parse_strftime(&s, "%Y-%m-%d %H:%M:%S %Z")),
+                want,
+                "{zone}"
+            );
+        }
+        for zone in ["CET", "EST", "PST8PDT", "UTCX", "+0000", ""] {
+            let s = format!("2024-10-10 13:55:36 {zone}");
+            assert_eq!(parse_strftime(&s, "%Y-%m-%d %H:%M:%S %Z"), None, "{zone}");
+        }
+        assert_eq!(
+            secs(parse_strftime(
+                "10/Oct/2024:13:55:36 Z",
+                "%d/%b/%Y:%H:%M:%S %z"
+            )),
+            want
+        );
+        assert_eq!(
+            secs(parse_strftime(
+                "2024-10-10T13:55:36Z",
+                "%Y-%m-%dT%H:%M:%S%:z"
+            )),
+            want
+        );
+        let midnight = Some(1_728_518_400); // 2024-10-10T00:00:00Z
+        assert_eq!(secs(parse_strftime("2024-10-10", "%Y-%m-%d")), midnight);
+        assert_eq!(
+            secs(parse_strftime("Thu 10 Oct 2024", "%a %d %b %Y")),
+            midnight
+        );
+        // The weekday must agree with the date.
+        assert_eq!(parse_strftime("Fri 10 Oct 2024", "%a %d %b %Y"), None);
+        assert_eq!(
+            secs(parse_strftime("2024-10-10 +0200", "%Y-%m-%d %z")),
+            midnight.map(|m| m - 7200)
+        );
+        assert_eq!(secs(parse_strftime("2024-10-10 GMT", "%F %Z")), midnight);
+        // A time needs its minutes; epoch seconds need nothing else.
+        assert_eq!(parse_strftime("2024-10-10 13", "%Y-%m-%d %H"), None);
+        assert_eq!(
+            secs(parse_strftime("1728568536", "%s")),
+            Some(1_728_568_536)
+        );
+        assert_eq!(parse_strftime("2024-10-10 trailing", "%Y-%m-%d"), None);
+        // An offset a pattern reads without %z is applied too.
+        assert_eq!(
+            secs(parse_strftime("2024-10-10T15:55:36+02:00", "%+")),
+            want
         );
     }
 

@@ -162,6 +162,35 @@ fn json_lines_inferred_and_typed() {
     assert!(n.parse::<u64>().unwrap() > 0);
 }
 
+/// nginx `escape=json` upstream times are numbers summed over a retry's list, also when a
+/// list (`, `, or ` : ` between upstream groups) is among the lines the types come from.
+#[test]
+fn json_upstream_time_lists_in_the_sample_are_summed() {
+    let dir = Scratch::new("json-upstream");
+    let log = dir.write(
+        "up.log",
+        br#"{"ts":1711845000,"upstream_response_time":"0.004","status":200}
+{"ts":1711845000,"upstream_response_time":"0.004, 0.010","status":200}
+{"ts":1711845000,"upstream_response_time":"-","status":200}
+{"ts":1711845000,"upstream_response_time":"","status":200}
+{"ts":1711845000,"upstream_response_time":"0.004, 0.010 : 0.5","status":200}
+"#,
+    );
+    let run = query_csv(
+        &[&log],
+        &[],
+        "SELECT data_type FROM information_schema.columns WHERE column_name = 'upstream_response_time'",
+    );
+    assert_eq!(run.csv_rows(), vec![vec!["Float64".to_string()]]);
+    let run = query_csv(
+        &[&log],
+        &[],
+        "SELECT _line, CAST(round(upstream_response_time * 1000) AS INT) FROM logs ORDER BY _line",
+    );
+    let rows: Vec<String> = run.csv_rows().iter().map(|r| r.join(" ")).collect();
+    assert_eq!(rows, ["1 4", "2 14", "3 ", "4 ", "5 514"]);
+}
+
 #[test]
 fn syslog_rfc5424_detected_with_severities() {
     let dir = Scratch::new("syslog");
@@ -410,6 +439,95 @@ ts = "2024-05-01T10:00:00Z"
         "{}",
         run.stderr
     );
+}
+
+/// strftime times (`%{...}t`) with a zone name that says UTC, `Z` for `%z`, or a date and no
+/// time are read; a zone abbreviation that could mean several offsets is a reject.
+#[test]
+fn strftime_zone_names_and_dates_in_logformat() {
+    let dir = Scratch::new("strftime");
+    let cases: [(&str, &[u8], &[&str]); 4] = [
+        (
+            "apache:%h [%{%Y-%m-%d %H:%M:%S %Z}t] %>s",
+            b"1.2.3.4 [2024-10-10 13:55:36 UTC] 200\n1.2.3.4 [2024-10-10 13:55:36 GMT] 200\n1.2.3.4 [2024-10-10 13:55:36 CET] 200\n",
+            &["2024-10-10T13:55:36Z", "2024-10-10T13:55:36Z"],
+        ),
+        (
+            "apache:%h [%{%Y-%m-%d}t] %>s",
+            b"1.2.3.4 [2024-10-10] 200\n",
+            &["2024-10-10T00:00:00Z"],
+        ),
+        (
+            "apache:%h %{%a %d %b %Y}t %>s",
+            b"1.2.3.4 Thu 10 Oct 2024 200\n",
+            &["2024-10-10T00:00:00Z"],
+        ),
+        (
+            "apache:%h [%{%d/%b/%Y:%H:%M:%S}t %{%z}t] %>s",
+            b"1.2.3.4 [10/Oct/2024:13:55:36 Z] 200\n1.2.3.4 [10/Oct/2024:15:55:36 +0200] 200\n",
+            &["2024-10-10T13:55:36Z", "2024-10-10T13:55:36Z"],
+        ),
+    ];
+    for (i, (format, lines, want)) in cases.iter().enumerate() {
+        let log = dir.write(&format!("{i}.log"), lines);
+        let run = query_csv(
+            &[&log],
+            &["--format", format],
+            "SELECT ts, status FROM logs ORDER BY _line",
+        );
+        let got: Vec<String> = run.csv_rows().iter().map(|r| r[0].clone()).collect();
+        assert_eq!(got, *want, "{format}");
+        let rejects = lines.split(|b| *b == b'\n').count() - 1 - want.len();
+        assert_eq!(
+            run.stderr.contains("skipped 1 line"),
+            rejects == 1,
+            "{format}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// `[types]` and `time_format` that the definition would ignore (a group the regex lacks, a
+/// format string's columns) fail `formats --check` and queries with a line naming the file
+/// and the key, where they were passed over before.
+#[test]
+fn format_file_options_that_change_nothing_are_errors() {
+    let dir = Scratch::new("userfmt-options");
+    let log = dir.write("app.log", b"1.2.3.4 200 1500\n");
+    for (i, (text, says)) in [
+        (
+            "name = \"app\"\ndefinition = 'regex:^(?P<client>\\S+) (?P<status>\\d+) (?P<took>\\d+)$'\n[types]\ntook_ms = \"int\"\n",
+            "'took_ms'",
+        ),
+        (
+            "name = \"app\"\ndefinition = 'apache:%h %>s %D'\n[types]\nduration_ms = \"int\"\n",
+            "'duration_ms'",
+        ),
+        (
+            "name = \"app\"\ndefinition = 'apache:%h %>s %D'\ntime_format = \"epoch\"\n",
+            "time_format",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let formats = dir.path(&format!("formats{i}"));
+        std::fs::create_dir(&formats).unwrap();
+        std::fs::write(formats.join("app.toml"), text).unwrap();
+        let fdir = formats.display().to_string();
+        for run in [
+            logsql(&["formats", "--formats-dir", &fdir, "--check"]),
+            query_csv(&[&log], &["--formats-dir", &fdir], "SELECT 1"),
+        ] {
+            assert_eq!(run.status, 1, "{text}");
+            assert!(
+                run.stderr.contains("app.toml") && run.stderr.contains(says),
+                "{text}: {}",
+                run.stderr
+            );
+            assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        }
+    }
 }
 
 #[test]
