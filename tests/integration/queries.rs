@@ -664,7 +664,7 @@ fn slow_requests_on_a_w3c_log() {
             want.push((taken, uri));
         }
     }
-    want.sort_by(|a, b| b.0.cmp(&a.0));
+    want.sort_by_key(|w| std::cmp::Reverse(w.0));
     want.truncate(3);
     let run = run_query(&log, "slow_requests", &["--param", "limit=3"]);
     let got: Vec<(i64, String)> = run
