@@ -25,6 +25,9 @@ pub struct Report {
     pub first: String,
     pub last: String,
     pub rejects: i64,
+    /// Files whose damaged compressed data cut the reading short, as the warnings say it: the
+    /// figures cover only the lines before the damage.
+    pub damage: Vec<String>,
     /// The roles (`status`, `uri`, ...) this log has no column for: their parts are left out.
     pub missing: Vec<&'static str>,
     /// ("2xx", hits) ... and ("other", hits) for a status that is NULL or outside 100-599.
@@ -258,6 +261,10 @@ impl Report {
         .await?
         .first()
         .map_or(0, |row| num(&row[0]));
+        // The last statement read every file again: its counters hold what damage it met.
+        if let Some((_, t)) = session.tables.iter().find(|(name, _)| name == table) {
+            r.damage = t.stats().damage().iter().map(ToString::to_string).collect();
+        }
         Ok(r)
     }
 
@@ -298,6 +305,9 @@ impl Report {
         let _ = writeln!(s, "first request     {}", self.first);
         let _ = writeln!(s, "last request      {}", self.last);
         let _ = writeln!(s, "rejected lines    {}", group(self.rejects));
+        for damage in &self.damage {
+            let _ = writeln!(s, "damaged input     {damage}");
+        }
         let status = self.has("status");
         if status {
             let (e4, e5) = self.errors();
@@ -403,6 +413,13 @@ impl Report {
         }
         s.push_str("</div>\n");
 
+        for damage in &self.damage {
+            let _ = writeln!(
+                s,
+                "<p class=\"sub\"><strong>Damaged input:</strong> {}</p>",
+                esc(damage)
+            );
+        }
         if !self.missing.is_empty() {
             let _ = writeln!(
                 s,

@@ -509,6 +509,36 @@ fn report_text_and_html() {
     .ok();
 }
 
+/// A report over damaged compressed input says so on its page, as stderr and the exit status
+/// do: its figures cover only the lines before the damage.
+#[test]
+fn report_names_damaged_input() {
+    use std::io::Write;
+    let dir = Scratch::new("report-damaged");
+    let (log, _) = dir.generated("access.log", &logsql::generate::GenOptions::default());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&std::fs::read(&log).unwrap()).unwrap();
+    let gz = gz.finish().unwrap();
+    let cut = dir.write("access.log.gz", &gz[..gz.len() / 2]);
+    let text = logsql(&["report", cut.to_str().unwrap()]);
+    assert_eq!(text.status, 3, "{}", text.stderr);
+    assert!(
+        text.stdout.contains("damaged input     ") && text.stdout.contains("access.log.gz"),
+        "{}",
+        text.stdout
+    );
+    let html = dir.path("report.html");
+    let page = logsql(&[
+        "report",
+        cut.to_str().unwrap(),
+        "-o",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(page.status, 3, "{}", page.stderr);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("Damaged input:</strong>"), "{page}");
+}
+
 /// W3C and nginx JSON logs name their columns otherwise (`path`, `remote_addr`,
 /// `body_bytes_sent`, the URI inside `request`): the report finds them and gives the same
 /// totals; an application log without status, bytes or clients gets the parts it can have.
