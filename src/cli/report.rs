@@ -302,8 +302,10 @@ impl Report {
         if let Some(clients) = self.clients {
             let _ = writeln!(s, "distinct clients  {}", group(clients));
         }
-        let _ = writeln!(s, "first request     {}", self.first);
-        let _ = writeln!(s, "last request      {}", self.last);
+        if self.has("ts") {
+            let _ = writeln!(s, "first request     {}", self.first);
+            let _ = writeln!(s, "last request      {}", self.last);
+        }
         let _ = writeln!(s, "rejected lines    {}", group(self.rejects));
         for damage in &self.damage {
             let _ = writeln!(s, "damaged input     {damage}");
@@ -378,12 +380,14 @@ impl Report {
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>{}</title><style>{CSS}</style></head><body>\n<h1>Access log report</h1>\n\
-             <p class=\"sub\">{} &middot; format {} &middot; {} to {}</p>\n<div class=\"cards\">",
+             <p class=\"sub\">{} &middot; format {}{}</p>\n<div class=\"cards\">",
             esc(&title),
             esc(&self.files.join(", ")),
             esc(&self.format),
-            esc(&self.first),
-            esc(&self.last)
+            match self.has("ts") {
+                true => format!(" &middot; {} to {}", esc(&self.first), esc(&self.last)),
+                false => String::new(),
+            }
         );
         let status = self.has("status");
         let mut cards = vec![("Requests", group(self.requests), String::new())];

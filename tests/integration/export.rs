@@ -609,6 +609,8 @@ fn report_reads_w3c_json_and_app_logs() {
         .ok()
         .to_string();
     assert!(text.contains("4xx / 5xx         2 / 1"), "{text}");
+    // No time column: no blank first and last request.
+    assert!(!text.contains("first request"), "{text}");
     let top = &text[text.find("Top URIs").unwrap()..];
     assert_eq!(
         top.lines()
