@@ -395,6 +395,25 @@ fn windows_close_once(name: &str, sql: &str) -> String {
     err
 }
 
+/// The log functions work in follow mode, streamed and aggregated (the follow contexts had
+/// DataFusion's functions only: "Invalid function 'url_param'").
+#[test]
+fn log_functions_work_in_follow_mode() {
+    let dir = Scratch::new("follow-functions");
+    let log = dir.path("access.log");
+    let mut f = follow_csv(
+        &log,
+        "SELECT url_param(uri, 'q') AS q, ua_browser(user_agent) AS b FROM logs",
+    );
+    append(
+        &log,
+        "1.2.3.4 - - [01/Mar/2025:10:00:00 +0000] \"GET /s?q=red HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0\"\n",
+    );
+    f.expect_rows(1, &["red,Firefox".to_string()]);
+    let (code, err, _) = f.interrupt();
+    assert_eq!(code, Some(0), "{err}");
+}
+
 /// Windows that close in one refresh print oldest first, also without an ORDER BY (the
 /// grouping leaves them in hash order).
 #[test]

@@ -138,13 +138,26 @@ fn stream_context(ctx: &SessionContext) -> SessionContext {
         .copied_config()
         .with_batch_size(1)
         .with_target_partitions(1);
-    SessionContext::new_with_config_rt(config, ctx.runtime_env())
+    with_extensions(SessionContext::new_with_config_rt(
+        config,
+        ctx.runtime_env(),
+    ))
 }
 
 /// A fresh context with `ctx`'s configuration and runtime (memory limit), so follow mode can
 /// register its own versions of the tables without touching the session's.
 fn context_like(ctx: &SessionContext) -> SessionContext {
-    SessionContext::new_with_config_rt(ctx.copied_config(), ctx.runtime_env())
+    with_extensions(SessionContext::new_with_config_rt(
+        ctx.copied_config(),
+        ctx.runtime_env(),
+    ))
+}
+
+/// `ctx` with the log functions a query may call (`url_param`, `ua_browser`, ...): a fresh
+/// context has only DataFusion's.
+fn with_extensions(ctx: SessionContext) -> SessionContext {
+    logsql::register_extensions(&ctx);
+    ctx
 }
 
 async fn plan(
