@@ -608,6 +608,27 @@ fn formats_pasted_from_server_configuration() {
         );
         assert_eq!(run.csv_rows(), [["/a", "200"]], "{format}: {}", run.stderr);
     }
+    // A format that starts with a quoted field is no pasted string.
+    let quoted = dir.write(
+        "quoted.log",
+        b"\"10.0.0.1\" 1.2.3.4 [10/Oct/2024:13:55:36 +0000] \"GET /a HTTP/1.1\" 200\n",
+    );
+    for format in [
+        r#"apache:"%{X-Forwarded-For}i" %a %t "%r" %>s"#,
+        r#"nginx:"$http_x_forwarded_for" $remote_addr [$time_local] "$request" $status"#,
+    ] {
+        let run = query_csv(
+            &[&quoted],
+            &["--format", format],
+            "SELECT x_forwarded_for, uri, status FROM logs",
+        );
+        assert_eq!(
+            run.csv_rows(),
+            [["10.0.0.1", "/a", "200"]],
+            "{format}: {}",
+            run.stderr
+        );
+    }
     let run = query_csv(
         &[&log],
         &["--format", r#"nginx:escape=json '{"s":"$status"}'"#],

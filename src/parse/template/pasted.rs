@@ -6,56 +6,77 @@
 use std::borrow::Cow;
 
 /// The format string of an Apache definition: as given, or out of a pasted
-/// `[LogFormat] "..." [nickname]` (`\"` and `\\` undone, as Apache reads them).
+/// `[LogFormat] "..." [nickname]` (`\"` and `\\` undone, as Apache reads them). A format that
+/// merely starts with a quoted field (`"%r" %>s`) is no pasted string: only the `LogFormat`
+/// keyword, a nickname after the closing quote, or `\"` inside say it is one.
 pub fn apache(body: &str) -> Result<Cow<'_, str>, String> {
     let text = body.trim();
-    let text = text
-        .strip_prefix("LogFormat ")
-        .map_or(text, str::trim_start);
-    let Some(quoted) = text.strip_prefix('"') else {
-        return Ok(Cow::Borrowed(body));
+    let keyword = text.strip_prefix("LogFormat ").map(str::trim_start);
+    let Some(quoted) = keyword.unwrap_or(text).strip_prefix('"') else {
+        return match keyword {
+            Some(_) => Err("after LogFormat comes its quoted format string".into()),
+            None => Ok(Cow::Borrowed(body)),
+        };
     };
+    match unquote_apache(quoted) {
+        Some((format, nickname, escaped))
+            if keyword.is_some() || !nickname.is_empty() || escaped =>
+        {
+            Ok(Cow::Owned(format))
+        }
+        None if keyword.is_some() => Err(
+            "the LogFormat's quoted string must close, followed by nothing but a nickname".into(),
+        ),
+        _ => Ok(Cow::Borrowed(body)),
+    }
+}
+
+/// The string of a `"..."` (`quoted` starts after the opening quote), what follows it, and
+/// whether it held `\"`; `None` unless what follows is empty or a nickname.
+fn unquote_apache(quoted: &str) -> Option<(String, &str, bool)> {
     let mut out = String::with_capacity(quoted.len());
-    let mut chars = quoted.chars();
-    while let Some(c) = chars.next() {
+    let mut escaped = false;
+    let mut chars = quoted.char_indices();
+    while let Some((i, c)) = chars.next() {
         match c {
             '"' => {
-                // What may follow: a nickname, nothing else.
-                let rest = chars.as_str().trim();
-                if rest.contains(char::is_whitespace) || rest.contains('"') {
-                    return Err(format!(
-                        "after the quoted LogFormat string comes '{rest}': only a nickname may"
-                    ));
-                }
-                return Ok(Cow::Owned(out));
+                let nickname = quoted[i + 1..].trim();
+                let word = !nickname.contains(|c: char| c.is_whitespace() || "\"%".contains(c));
+                return word.then_some((out, nickname, escaped));
             }
-            '\\' => match chars.next() {
-                Some(e @ ('"' | '\\')) => out.push(e),
-                Some(other) => {
+            '\\' => match chars.next()?.1 {
+                e @ ('"' | '\\') => {
+                    escaped |= e == '"';
+                    out.push(e);
+                }
+                other => {
                     out.push('\\');
                     out.push(other);
                 }
-                None => break,
             },
             c => out.push(c),
         }
     }
-    Err("the quoted LogFormat string has no closing quote".into())
+    None
 }
 
 /// The format string of an nginx definition: as given, or out of a pasted
 /// `[log_format name] [escape=default|none] '...' '...' [;]` (the quoted pieces joined, as
-/// nginx joins them). `escape=json` writes JSON lines, which the `json` format reads.
+/// nginx joins them). Without the keyword, only single-quoted pieces are read as pasted: a
+/// format may start with a double-quoted field (`"$http_x_forwarded_for" $remote_addr`).
+/// `escape=json` writes JSON lines, which the `json` format reads.
 pub fn nginx(body: &str) -> Result<Cow<'_, str>, String> {
     let mut text = body.trim();
+    let mut pasted = false;
     if let Some(rest) = text.strip_prefix("log_format ") {
         // The name comes next, unless the definition starts right away with its quotes.
         let rest = rest.trim_start();
-        text = match rest.starts_with(['\'', '"']) {
-            true => rest,
-            false => rest
-                .split_once(char::is_whitespace)
-                .map_or("", |(_, r)| r.trim_start()),
+        pasted = true;
+        text = if rest.starts_with(['\'', '"']) {
+            rest
+        } else {
+            rest.split_once(char::is_whitespace)
+                .map_or("", |(_, r)| r.trim_start())
         };
     }
     if let Some(rest) = text.strip_prefix("escape=") {
@@ -70,30 +91,48 @@ pub fn nginx(body: &str) -> Result<Cow<'_, str>, String> {
             "default" | "none" => text = rest.trim_start(),
             other => return Err(format!("unknown nginx escape={other}")),
         }
+        pasted = true;
     }
-    if !text.starts_with(['\'', '"']) {
-        return Ok(if text.len() == body.len() {
-            Cow::Borrowed(body)
-        } else {
-            Cow::Owned(text.to_string())
-        });
+    if pasted || text.starts_with('\'') {
+        match join_nginx_pieces(text) {
+            Some(format) => return Ok(Cow::Owned(format)),
+            None if pasted => return Err(
+                "a pasted log_format must be quoted pieces ('...' or \"...\"), as in nginx.conf"
+                    .into(),
+            ),
+            None => {}
+        }
     }
+    Ok(Cow::Borrowed(body))
+}
+
+/// The quoted pieces of a log_format, joined (a backslash escapes the byte after it, as
+/// nginx reads quoted strings); `None` unless the text is nothing but such pieces and a `;`.
+fn join_nginx_pieces(text: &str) -> Option<String> {
     let mut out = String::new();
     let mut rest = text.trim_end().trim_end_matches(';').trim_end();
-    while let Some(quote) = rest.chars().next().filter(|c| matches!(c, '\'' | '"')) {
-        let body = &rest[1..];
-        let end = body
-            .find(quote)
-            .ok_or("a quoted piece of the log_format has no closing quote")?;
-        out.push_str(&body[..end]);
-        rest = body[end + 1..].trim_start();
+    if rest.is_empty() {
+        return None;
     }
-    if !rest.is_empty() {
-        return Err(format!(
-            "after the quoted pieces of the log_format comes '{rest}'"
-        ));
+    while !rest.is_empty() {
+        let quote = rest.chars().next().filter(|c| matches!(c, '\'' | '"'))?;
+        let mut chars = rest[1..].char_indices();
+        let end = loop {
+            match chars.next()? {
+                (i, c) if c == quote => break i,
+                (_, '\\') => match chars.next()?.1 {
+                    e @ ('"' | '\'' | '\\') => out.push(e),
+                    other => {
+                        out.push('\\');
+                        out.push(other);
+                    }
+                },
+                (_, c) => out.push(c),
+            }
+        };
+        rest = rest[1 + end + 1..].trim_start();
     }
-    Ok(Cow::Owned(out))
+    Some(out)
 }
 
 #[cfg(test)]
@@ -111,9 +150,23 @@ mod tests {
         ] {
             assert_eq!(apache(pasted).unwrap(), plain, "{pasted}");
         }
-        assert_eq!(apache(r#""a\\b\t""#).unwrap(), r"a\b\t");
-        assert!(apache(r#""%h"#).is_err());
-        assert!(apache(r#""%h" common extra"#).is_err());
+        assert_eq!(apache(r#""%h %b" common"#).unwrap(), "%h %b");
+        assert_eq!(apache(r#""a\\b\t" x"#).unwrap(), r"a\b\t");
+        assert!(apache(r#"LogFormat "%h"#).is_err());
+        assert!(apache(r#"LogFormat "%h" common extra"#).is_err());
+    }
+
+    /// A format that starts with a quoted field is a format, not a pasted string.
+    #[test]
+    fn apache_formats_that_start_with_a_quote_are_left_alone() {
+        for format in [
+            r#""%r" %>s"#,
+            r#""%{X-Forwarded-For}i" %l %u %t "%r" %>s %b"#,
+            r#""%r""#,
+            r#""%h"#,
+        ] {
+            assert_eq!(apache(format).unwrap(), format);
+        }
     }
 
     #[test]
@@ -125,13 +178,23 @@ mod tests {
             r#"log_format main '$remote_addr - $remote_user [$time_local] ' '"$request" $status';"#,
             "log_format main escape=default\n  '$remote_addr - $remote_user [$time_local] '\n  '\"$request\" $status';",
             r#"escape=none '$remote_addr - $remote_user [$time_local] "$request" $status'"#,
+            r#"log_format m "$remote_addr - $remote_user [$time_local] \"$request\" $status";"#,
         ] {
             assert_eq!(nginx(pasted).unwrap(), plain, "{pasted}");
         }
         assert!(nginx(r#"log_format j escape=json '{"a":"$status"}';"#)
             .unwrap_err()
             .contains("--format json"));
-        assert!(nginx("'$status").is_err());
-        assert!(nginx("'$status' oops").is_err());
+        assert!(nginx(r#"log_format m $remote_addr "$request" $status;"#).is_err());
+        // Not pasted: a format that starts with a double-quoted field, or a quote that does
+        // not close, stays as given.
+        for format in [
+            r#""$http_x_forwarded_for" $remote_addr [$time_local] "$request" $status"#,
+            r#""$request" "$http_user_agent""#,
+            "'$status",
+            "'$status' oops",
+        ] {
+            assert_eq!(nginx(format).unwrap(), format);
+        }
     }
 }
