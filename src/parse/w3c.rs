@@ -26,7 +26,8 @@ pub struct W3cFormat {
     /// W3C field name → (slot, conversion).
     fields: HashMap<String, (usize, Conversion)>,
     ts_slot: Option<usize>,
-    /// The `uri` column made of `cs-uri-stem` and `cs-uri-query`, when no `cs-uri` gives it.
+    /// The `uri` column made of `cs-uri-stem` and `cs-uri-query` under directives that have
+    /// no `cs-uri` (under those that have, `cs-uri` fills it).
     uri: Option<JoinedUri>,
 }
 
@@ -119,16 +120,19 @@ impl W3cFormat {
         if !any {
             return Err("no #Fields directive in the first lines".into());
         }
-        let uri = match fields.get("cs-uri-stem") {
-            Some(&(path, _)) if !fields.contains_key("cs-uri") => {
-                let slot = columns.len();
-                let name = column_names.unique("uri");
-                columns.push(ColumnSpec::slot(name, FieldType::Text, slot));
-                let query = fields.get("cs-uri-query").map(|&(q, _)| q);
-                Some(JoinedUri { slot, path, query })
-            }
-            _ => None,
-        };
+        let uri = fields.get("cs-uri-stem").map(|&(path, _)| {
+            let slot = match fields.get("cs-uri") {
+                Some(&(slot, _)) => slot,
+                None => {
+                    let slot = columns.len();
+                    let name = column_names.unique("uri");
+                    columns.push(ColumnSpec::slot(name, FieldType::Text, slot));
+                    slot
+                }
+            };
+            let query = fields.get("cs-uri-query").map(|&(q, _)| q);
+            JoinedUri { slot, path, query }
+        });
         Ok(W3cFormat {
             columns,
             fields,
@@ -161,6 +165,8 @@ enum Target {
 pub struct W3cParser {
     format: Arc<W3cFormat>,
     targets: Vec<Target>,
+    /// The current directive has `cs-uri-stem` and no `cs-uri`: `uri` is their join.
+    joins_uri: bool,
     conv: Converter,
     dates: DirectiveDate,
 }
@@ -209,6 +215,7 @@ impl W3cParser {
         W3cParser {
             format,
             targets: Vec::new(),
+            joins_uri: false,
             conv: Converter::default(),
             dates: DirectiveDate::default(),
         }
@@ -223,6 +230,7 @@ impl LineParser for W3cParser {
         if line[0] == b'#' {
             self.dates.observe(line);
             if let Some(names) = fields_directive(line) {
+                self.joins_uri = names.contains(&"cs-uri-stem") && !names.contains(&"cs-uri");
                 self.targets = names
                     .iter()
                     .map(|n| match *n {
@@ -275,7 +283,7 @@ impl LineParser for W3cParser {
                 rec.values[slot] = Value::Time(ts.ok_or(RejectReason::BadTimestamp)?);
             }
         }
-        if let Some(uri) = self.format.uri {
+        if let (Some(uri), true) = (self.format.uri, self.joins_uri) {
             join_uri(uri, line, rec);
         }
         Ok(Parsed::Row)
@@ -350,6 +358,35 @@ mod tests {
         let f = W3cFormat::infer(lines).unwrap();
         let names: Vec<&str> = f.columns().iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["ts", "host", "host_2", "status"]);
+    }
+
+    /// Under a directive with `cs-uri`, `uri` is that field; under one with the stem and the
+    /// query, their join, in the same column.
+    #[test]
+    fn uri_follows_each_directive() {
+        let text = "#Fields: date time cs-uri-stem cs-uri-query sc-status\n\
+                    2025-02-15 18:00:03 /x y=1 200\n\
+                    #Fields: date time cs-uri sc-status\n\
+                    2025-02-15 18:00:07 /full?a=b 500";
+        let lines: Vec<&[u8]> = text.lines().map(str::as_bytes).collect();
+        let f = Arc::new(W3cFormat::infer(lines.iter().copied()).unwrap());
+        let uri = f.columns().iter().position(|c| c.name == "uri").unwrap();
+        assert_eq!(
+            f.columns()
+                .iter()
+                .filter(|c| c.name.starts_with("uri"))
+                .count(),
+            1
+        );
+        let mut p = W3cParser::new(f.clone());
+        let mut rec = Record::default();
+        let mut uris = Vec::new();
+        for line in &lines {
+            if p.parse(line, &mut rec) == Ok(Parsed::Row) {
+                uris.push(rec.raw_text(line, uri).unwrap().0.to_vec());
+            }
+        }
+        assert_eq!(uris, [b"/x?y=1".to_vec(), b"/full?a=b".to_vec()]);
     }
 
     #[test]
