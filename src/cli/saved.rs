@@ -238,14 +238,18 @@ pub fn bind(
         let Some(value) = values.get(name) else {
             bail!("missing parameter {id}: pass it with --param {name}=VALUE");
         };
-        if counts.contains(id) && value.trim().parse::<u64>().is_err() {
-            bail!("--param {name}={value}: {id} is a LIMIT or OFFSET, a whole number of rows (0 or more)");
-        }
+        let bound = if counts.contains(id) {
+            // A row count whatever else the placeholder stands for: bound as the integer
+            // DataFusion's LIMIT wants (`010` too, which `scalar` keeps as text).
+            match value.trim().parse::<i64>() {
+                Ok(n) if n >= 0 => ScalarValue::Int64(Some(n)),
+                _ => bail!("--param {name}={value}: {id} is a LIMIT or OFFSET, a whole number of rows (0 or more)"),
+            }
+        } else {
+            scalar(name, value, wanted)?
+        };
         used.push(name.to_string());
-        map.insert(
-            name.to_string(),
-            ScalarAndMetadata::from(scalar(name, value, wanted)?),
-        );
+        map.insert(name.to_string(), ScalarAndMetadata::from(bound));
     }
     Ok(plan.with_param_values(ParamValues::Map(map))?)
 }

@@ -903,7 +903,7 @@ fn several_distinct_counts_over_many_partitions() {
 fn a_limit_parameter_must_be_a_row_count() {
     let dir = Scratch::new("limit-param");
     let (log, _) = dir.generated("access.log", &logsql::generate::GenOptions::default());
-    for bad in ["abc", "-1", "2.5"] {
+    for bad in ["abc", "-1", "2.5", "18446744073709551615"] {
         let run = run_query(&log, "top_404", &["--param", &format!("limit={bad}")]);
         assert_eq!(run.status, 1, "{}", run.stderr);
         assert!(
@@ -913,6 +913,8 @@ fn a_limit_parameter_must_be_a_row_count() {
             run.stderr
         );
     }
-    let run = run_query(&log, "top_404", &["--param", "limit=2"]);
-    assert_eq!(run.csv_rows().len(), 2);
+    for good in ["2", "02", " 2"] {
+        let run = run_query(&log, "top_404", &["--param", &format!("limit={good}")]);
+        assert_eq!(run.csv_rows().len(), 2, "{good}: {}", run.stderr);
+    }
 }
