@@ -36,14 +36,14 @@ pub fn url_decode(text: &str, plus_as_space: bool) -> Cow<'_, str> {
 /// parameter without `=` (`?debug`) has the empty value; an absent one is `None`. Keys and
 /// values are form-decoded (`+` is a space).
 pub fn url_param(uri: &str, name: &str) -> Option<String> {
-    // A URI (a path, `scheme://...`, or a name before a `?`) has its query after the first
-    // `?`; a bare query is all query, and a `?` in it is part of a value
-    // (`next=/a?b=1`, `redirect=http://x/y?z=1`): what comes before the first `?`, `=`, `&`
-    // or `#` tells them apart.
-    let head = uri.find(['?', '=', '&', '#']).unwrap_or(uri.len());
+    // A URI (a path, `scheme://...`, or a name before a `?`, `#` or `;`) has its query after
+    // the first `?`; a bare query is all query, and a `?` in it is part of a value
+    // (`next=/a?b=1`, `redirect=http://x/y?z=1`): what comes before the first `?`, `=`, `&`,
+    // `#` or `;` (`p;jsessionid=A?q=1`) tells them apart.
+    let head = uri.find(['?', '=', '&', '#', ';']).unwrap_or(uri.len());
     let is_uri = uri.starts_with('/')
         || uri[..head].contains("://")
-        || matches!(uri.as_bytes().get(head), Some(b'?' | b'#'));
+        || matches!(uri.as_bytes().get(head), Some(b'?' | b'#' | b';'));
     let query = match uri.split_once('?') {
         _ if !is_uri => uri,
         Some((_, query)) => query,
@@ -165,6 +165,7 @@ mod tests {
         );
         assert_eq!(url_param("?a=1", "a").as_deref(), Some("1"));
         assert_eq!(url_param("page#a=1", "a"), None);
+        assert_eq!(url_param("p;jsessionid=A?q=1", "q").as_deref(), Some("1"));
         assert_eq!(
             url_param("login?next=/a?b=1", "next").as_deref(),
             Some("/a?b=1")
