@@ -78,19 +78,22 @@ impl LogOptions {
     /// The format by name (`auto`, `combined`, `common`, ...), as the command line's
     /// `--format` takes it: a name of the [`registry`](Self::registry)'s, or a definition.
     pub fn format_name(self, name: &str) -> Result<Self> {
-        let registry = self
-            .registry
-            .as_deref()
-            .unwrap_or(FormatRegistry::builtin());
-        let choice = registry.resolve(name).map_err(Error::UnknownFormat)?;
+        let choice = self.formats().resolve(name).map_err(Error::UnknownFormat)?;
         Ok(self.format(choice))
     }
 
-    /// Formats to name and detect among, the user's included (default: the built-ins). Set
-    /// it before [`format_name`](Self::format_name).
-    pub fn registry(mut self, registry: Arc<FormatRegistry>) -> Self {
-        self.registry = Some(registry);
+    /// Formats to name and detect among, the user's included (`None`, the default: the
+    /// built-ins). Set it before [`format_name`](Self::format_name).
+    pub fn registry(mut self, registry: impl Into<Option<Arc<FormatRegistry>>>) -> Self {
+        self.registry = registry.into();
         self
+    }
+
+    /// The formats names are looked up in.
+    fn formats(&self) -> &FormatRegistry {
+        self.registry
+            .as_deref()
+            .unwrap_or(FormatRegistry::builtin())
     }
 
     /// In directories, only files whose name matches `glob` (e.g. `access.log*`).
@@ -216,11 +219,7 @@ impl LogOptions {
         // Cloned, not copied: FormatChoice is due to carry data (custom formats).
         #[allow(clippy::clone_on_copy)]
         let choice = self.format.clone().unwrap_or(FormatChoice::Auto);
-        let registry = self
-            .registry
-            .as_deref()
-            .unwrap_or(FormatRegistry::builtin());
-        let mut table = LogTable::from_files_with(files, choice, registry)?;
+        let mut table = LogTable::from_files_with(files, choice, self.formats())?;
         if let Some(bytes) = self.min_split_bytes {
             table = table.with_min_split_bytes(bytes);
         }

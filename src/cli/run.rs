@@ -261,7 +261,9 @@ impl Session {
     /// detected a format none of their first lines is in.
     pub fn report_damage(&self) {
         let read_logs = self.read_logs.snapshot();
-        for r in &read_logs {
+        // Once per call, however often a statement names it (a self-join).
+        let mut warned = std::collections::HashSet::new();
+        for r in read_logs.iter().filter(|r| warned.insert(&r.call)) {
             warn_unread(&r.unread, &r.format, &format!(" in {}", r.call));
         }
         let sql_tables = self

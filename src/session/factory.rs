@@ -57,11 +57,10 @@ impl TableProviderFactory for LogTableFactory {
                 "a log table takes no PARTITIONED BY".into(),
             )));
         }
-        let mut options = LogOptions::new();
-        if let Some(registry) = &self.registry {
-            options = options.registry(registry.clone());
-        }
-        let options = options.with_map(&cmd.options).map_err(fail)?;
+        let options = LogOptions::new()
+            .registry(self.registry.clone())
+            .with_map(&cmd.options)
+            .map_err(fail)?;
         let paths: Vec<PathBuf> = cmd.locations.iter().map(PathBuf::from).collect();
         let table = Arc::new(options.open(&paths).map_err(fail)?);
         if let Some(rejects) = options.rejects_name_for(cmd.name.table()) {

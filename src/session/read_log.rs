@@ -140,10 +140,7 @@ impl ReadLog {
                 }
             }
         }
-        let mut options = LogOptions::new();
-        if let Some(registry) = &self.registry {
-            options = options.registry(registry.clone());
-        }
+        let options = LogOptions::new().registry(self.registry.clone());
         let table = options.with_pairs(pairs)?.open(&[PathBuf::from(path)])?;
         if let (Some(opened), false) = (&self.opened, self.rejects) {
             let args: Vec<String> = texts
