@@ -7,10 +7,13 @@
 //! once, and the results are kept in a small cache shared by all four functions and all
 //! partitions; a row costs a hash lookup.
 //!
-//! `is_bot` is woothee's crawler category, its HTTP libraries (curl, wget, Java, ...), or a
-//! user agent containing one of [`BOT_MARKERS`]: crawlers name themselves (`AhrefsBot`,
-//! `Barkrowler (+http://www.exensa.com/crawl)`) and scripts keep their library's name. It is a
-//! heuristic: a bot that pretends to be Chrome is counted as Chrome.
+//! `is_bot` is woothee's crawler category, its HTTP libraries (curl, wget, Java, ...), a user
+//! agent with `bot` ending a word, or one containing one of [`BOT_MARKERS`]: crawlers name
+//! themselves (`AhrefsBot/6.1`, `archive.org_bot`, `Barkrowler (+http://www.exensa.com/crawl)`)
+//! and scripts keep their library's name. A `bot` inside a word (`Botanica`, `Abbott`) or ending
+//! one of [`ORDINARY_BOT_WORDS`] (`abbot`, the Cubot phone brand) is not a crawler's name,
+//! for woothee's own crawler pattern either. It is a heuristic: a bot that pretends to be
+//! Chrome is counted as Chrome.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -21,9 +24,8 @@ use datafusion::common::Result as DfResult;
 use super::Text;
 
 /// Lower-case fragments that mark a user agent as automated, beyond woothee's own crawler and
-/// HTTP library lists.
-pub const BOT_MARKERS: [&str; 17] = [
-    "bot",
+/// HTTP library lists and `bot` ending a word.
+pub const BOT_MARKERS: [&str; 16] = [
     "crawl",
     "spider",
     "slurp",
@@ -41,6 +43,30 @@ pub const BOT_MARKERS: [&str; 17] = [
     "wget/",
     "node-fetch",
 ];
+
+/// Ordinary words (and a phone brand: `CUBOT_X30`) that end in `bot` without naming a crawler;
+/// `robot` is not one of them (`UptimeRobot`, `ahrefs.com/robot/`).
+pub const ORDINARY_BOT_WORDS: [&str; 7] = [
+    "abbot", "cabot", "cubot", "jabot", "sabot", "talbot", "turbot",
+];
+
+/// Where `bot` ends a word (no ASCII letter after it: `Googlebot/`, `AhrefsBot;`, `-bot`,
+/// `bot.html`) in `lower`, with whether that word is one of [`ORDINARY_BOT_WORDS`].
+fn bot_word_ends(lower: &str) -> impl Iterator<Item = (usize, bool)> + '_ {
+    let bytes = lower.as_bytes();
+    memchr::memmem::find_iter(bytes, b"bot").filter_map(move |at| {
+        let end = at + 3;
+        if bytes.get(end).is_some_and(u8::is_ascii_alphabetic) {
+            return None;
+        }
+        let start = bytes[..at]
+            .iter()
+            .rposition(|b| !b.is_ascii_alphabetic())
+            .map_or(0, |p| p + 1);
+        let word = &lower[start..end];
+        Some((at, ORDINARY_BOT_WORDS.contains(&word)))
+    })
+}
 
 /// What a user agent says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +87,18 @@ pub struct UserAgent {
 pub fn classify(agent: &str) -> UserAgent {
     let known =
         |s: &str| (!s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN).then(|| s.to_string());
-    let parsed = woothee::parser::Parser::new().parse(agent);
+    let lower = agent.to_ascii_lowercase();
+    // woothee's fallback crawler pattern reads `bot` ending a word too: an ordinary word is
+    // hidden from it (`abbot` becomes `abb0t`; nothing else woothee reads changes).
+    let mut masked = None;
+    for (at, ordinary) in bot_word_ends(&lower) {
+        if ordinary {
+            masked
+                .get_or_insert_with(|| agent.to_string())
+                .replace_range(at + 1..at + 2, "0");
+        }
+    }
+    let parsed = woothee::parser::Parser::new().parse(masked.as_deref().unwrap_or(agent));
     let (browser, os, category) = match &parsed {
         Some(r) => (known(r.name), known(r.os), r.category),
         None => (None, None, woothee::woothee::VALUE_UNKNOWN),
@@ -76,9 +113,9 @@ pub fn classify(agent: &str) -> UserAgent {
         "misc" => Some("other"),
         _ => None,
     };
-    let lower = agent.to_ascii_lowercase();
     let bot = category == "crawler"
         || browser.as_deref() == Some("HTTP Library")
+        || bot_word_ends(&lower).any(|(_, ordinary)| !ordinary)
         || BOT_MARKERS.iter().any(|m| lower.contains(m));
     UserAgent {
         browser,
@@ -312,6 +349,65 @@ mod tests {
         check("Mozilla/5.0 (iPad; CPU OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1", Some("Safari"), Some("iPad"), Some("tablet"), false);
         check("", None, None, None, false);
         check("\u{FFFD}\u{FFFD} garbage", None, None, None, false);
+    }
+
+    /// `bot` marks a crawler where it ends a word (`Googlebot/`, `AhrefsBot;`, `-bot`,
+    /// `archive.org_bot`, `bot.html`), not inside a word or in an ordinary word that ends in
+    /// `bot` (`abbot`, the Cubot phone brand); `robot` stays a bot.
+    #[test]
+    fn bot_ends_a_word_outside_ordinary_words() {
+        let crawlers = [
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+            "Googlebot-Image/1.0",
+            "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+            "Mozilla/5.0 (compatible; AhrefsBot/6.1; +http://ahrefs.com/robot/)",
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_10_1) AppleWebKit/600.2.5 (KHTML, like Gecko) Version/8.0.2 Safari/600.2.5 (Applebot/0.1; +http://www.apple.com/go/applebot)",
+            "Mozilla/5.0 (compatible; DotBot/1.1; http://www.opensiteexplorer.org/dotbot, help@moz.com)",
+            "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
+            "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)",
+            "Mozilla/5.0 (compatible; MJ12bot/v1.4.8; http://mj12bot.com/)",
+            "DuckDuckBot/1.1; (+http://duckduckgo.com/duckduckbot.html)",
+            "Twitterbot/1.0",
+            "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+            "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+            "TelegramBot (like TwitterBot)",
+            "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.0; +https://openai.com/gptbot)",
+            "CCBot/2.0 (https://commoncrawl.org/faq/)",
+            "Mozilla/5.0 (compatible; archive.org_bot +http://archive.org/details/archive.org_bot)",
+            "Mozilla/5.0 (compatible; Linux x86_64; Mail.RU_Bot/2.0; +http://go.mail.ru/help/robots)",
+            "Mozilla/5.0 (compatible; coccocbot-web/1.0; +http://help.coccoc.com/searchengine)",
+            "Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)",
+            "Mozilla/5.0 (compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)",
+            "AdsBot-Google (+http://www.google.com/adsbot.html)",
+            "Barkrowler/0.9 (+http://www.exensa.com/crawl)",
+            "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)",
+            "python-requests/2.31.0",
+        ];
+        for agent in crawlers {
+            assert!(classify(agent).bot, "{agent}");
+        }
+        let people = [
+            "abbot",
+            "Abbot/1.2 (iPhone; iOS 17.2)",
+            "Mozilla/5.0 (Linux; Android 10; CUBOT_X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/89.0.4389.105 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 9; CUBOT P30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/89.0.4389.105 Mobile Safari/537.36",
+            "BotanicaApp/2.0 (Android 14)",
+            "AbbottLibre/3.1 CFNetwork/1490 Darwin/23.2.0",
+        ];
+        for agent in people {
+            let c = classify(agent);
+            assert!(!c.bot, "{agent}");
+            assert_ne!(c.device, Some("bot"), "{agent}");
+        }
+        check(
+            people[2],
+            Some("Chrome"),
+            Some("Android"),
+            Some("mobile"),
+            false,
+        );
+        assert_eq!(eval("is_bot('abbot')"), "false");
+        assert_eq!(eval("is_bot('robot')"), "true");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! The columns come from a sample of lines: every key, nested objects flattened with `_`
 //! (`{"req":{"method":"GET"}}` gives `req_method`), typed by what the sample holds. Strings
 //! that all hold integers, numbers or timestamps (as nginx writes every variable as a string)
-//! get that type. Arrays stay JSON text. A later line whose value does not fit its column's
+//! get that type. Numbers under a time-like key (`ts`, `time`, `timestamp`, ...) that the sample
+//! shows are all epoch seconds, milliseconds, microseconds or nanoseconds of this century or the
+//! next two (zap's `"ts":1711845000.1234`) are instants. Arrays stay JSON text. A later line whose value does not fit its column's
 //! type is a reject that says so; keys the sample did not have are ignored.
 //!
 //! The scanner is hand-written over bytes: it finds spans and decodes only strings with
@@ -121,6 +123,8 @@ struct Guess {
     floats: usize,
     bools: usize,
     other: usize,
+    /// Numbers (or strings holding them) in each [`EpochUnit`]'s range, by unit.
+    epochs: [usize; 4],
 }
 
 impl Guess {
@@ -135,8 +139,10 @@ impl Guess {
                 let code = digits.len() > 1 && digits[0] == b'0' && digits[1].is_ascii_digit();
                 if !code && parse_int(text).is_some() {
                     self.int_strings += 1;
+                    self.add_epoch(text);
                 } else if !code && parse_float(text).is_some() {
                     self.float_strings += 1;
+                    self.add_epoch(text);
                 } else if memchr::memchr2(b',', b':', text).is_some()
                     && parse_float_sum(text).is_some()
                 {
@@ -148,10 +154,22 @@ impl Guess {
                     self.time_strings += 1;
                 }
             }
-            Kind::Number if parse_int(text).is_some() => self.ints += 1,
-            Kind::Number => self.floats += 1,
+            Kind::Number if parse_int(text).is_some() => {
+                self.ints += 1;
+                self.add_epoch(text);
+            }
+            Kind::Number => {
+                self.floats += 1;
+                self.add_epoch(text);
+            }
             Kind::Bool => self.bools += 1,
             Kind::Array => self.other += 1,
+        }
+    }
+
+    fn add_epoch(&mut self, number: &[u8]) {
+        if let Some(unit) = parse_float(number).and_then(EpochUnit::of) {
+            self.epochs[unit as usize] += 1;
         }
     }
 
@@ -178,6 +196,16 @@ impl Guess {
         if self.strings == self.time_strings && self.strings == total {
             return (FieldType::Timestamp, Conversion::Time(TimeFormat::Auto));
         }
+        // Epoch numbers under a time-like key, all in one unit's range: an instant. A duration
+        // (`"time":0.5`) or a date written as `20240331` is in no range and stays a number.
+        if time_like(path) {
+            if let Some(unit) = EpochUnit::ALL
+                .into_iter()
+                .find(|u| self.epochs[*u as usize] == total)
+            {
+                return (FieldType::Timestamp, Conversion::Time(unit.format()));
+            }
+        }
         let ints = self.ints + self.int_strings;
         let floats = self.floats + self.float_strings;
         if upstream && ints + floats == total {
@@ -197,6 +225,110 @@ impl Guess {
             return (FieldType::Bool, Conversion::Bool);
         }
         (FieldType::Text, json_text())
+    }
+}
+
+/// Whether a key's name (its last part, for a nested key) says it holds an instant.
+fn time_like(path: &[u8]) -> bool {
+    let name = path.rsplit(|b| *b == b'.').next().unwrap_or(path);
+    TIME_KEYS.iter().any(|k| name.eq_ignore_ascii_case(k))
+}
+
+/// Keys that hold instants in application logs: zap's and zerolog's `ts`/`time`, pino's
+/// `time`, Elastic's `@timestamp`, log4j2 JsonLayout's `timeMillis`.
+const TIME_KEYS: [&[u8]; 8] = [
+    b"ts",
+    b"time",
+    b"timestamp",
+    b"@timestamp",
+    b"datetime",
+    b"date",
+    b"epoch",
+    b"timemillis",
+];
+
+/// The unit of an epoch number column, decided from the sample's magnitudes: each unit's
+/// range holds the instants from 2001 to 2286 (nanoseconds: to 2262, the end of `i64`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EpochUnit {
+    Seconds,
+    Millis,
+    Micros,
+    Nanos,
+}
+
+impl EpochUnit {
+    const ALL: [EpochUnit; 4] = [
+        EpochUnit::Seconds,
+        EpochUnit::Millis,
+        EpochUnit::Micros,
+        EpochUnit::Nanos,
+    ];
+
+    /// The unit whose range holds `v`.
+    fn of(v: f64) -> Option<EpochUnit> {
+        EpochUnit::ALL.into_iter().find(|u| {
+            let (low, high) = u.range();
+            (low..high).contains(&v)
+        })
+    }
+
+    fn range(self) -> (f64, f64) {
+        match self {
+            EpochUnit::Seconds => (1e9, 1e10),
+            EpochUnit::Millis => (1e12, 1e13),
+            EpochUnit::Micros => (1e15, 1e16),
+            EpochUnit::Nanos => (1e18, i64::MAX as f64),
+        }
+    }
+
+    fn nanos(self) -> f64 {
+        match self {
+            EpochUnit::Seconds => 1e9,
+            EpochUnit::Millis => 1e6,
+            EpochUnit::Micros => 1e3,
+            EpochUnit::Nanos => 1.0,
+        }
+    }
+
+    fn format(self) -> TimeFormat {
+        match self {
+            EpochUnit::Seconds => TimeFormat::EpochSeconds,
+            EpochUnit::Millis => TimeFormat::EpochMillis,
+            EpochUnit::Micros => TimeFormat::EpochMicros,
+            EpochUnit::Nanos => TimeFormat::EpochNanos,
+        }
+    }
+
+    /// The unit of a column's conversion, for the epoch formats only JSON inference makes.
+    fn of_format(format: &TimeFormat) -> Option<EpochUnit> {
+        Some(match format {
+            TimeFormat::EpochSeconds => EpochUnit::Seconds,
+            TimeFormat::EpochMillis => EpochUnit::Millis,
+            TimeFormat::EpochMicros => EpochUnit::Micros,
+            TimeFormat::EpochNanos => EpochUnit::Nanos,
+            _ => return None,
+        })
+    }
+
+    fn expected(self) -> &'static str {
+        match self {
+            EpochUnit::Seconds => "epoch seconds from 2001 to 2286",
+            EpochUnit::Millis => "epoch milliseconds from 2001 to 2286",
+            EpochUnit::Micros => "epoch microseconds from 2001 to 2286",
+            EpochUnit::Nanos => "epoch nanoseconds from 2001 to 2262",
+        }
+    }
+
+    /// UTC nanoseconds of a number in this unit's range: exact for decimals (through the
+    /// epoch parser string timestamps use), through `f64` for exponent notation.
+    fn read(self, number: &[u8], conv: &mut Converter) -> Option<i64> {
+        let v = parse_float(number)?;
+        if EpochUnit::of(v) != Some(self) {
+            return None;
+        }
+        conv.time(&self.format(), number)
+            .or_else(|| Some((v * self.nanos()) as i64))
     }
 }
 
@@ -273,6 +405,11 @@ fn store(
     if kind == Kind::Null {
         return Ok(());
     }
+    if let Conversion::Time(format) = target {
+        if let Some(unit) = EpochUnit::of_format(format) {
+            return store_epoch(unit, line, kind, span, slot, rec, conv, scratch);
+        }
+    }
     let is_text = matches!(target, Conversion::Text { .. });
     match kind {
         Kind::Str { escaped: true } => {
@@ -294,6 +431,44 @@ fn store(
         }
         Kind::Str { .. } if span.0 == span.1 => Ok(()),
         _ => conv.convert(target, line, span, slot, rec),
+    }
+}
+
+/// Stores an epoch number (or a string holding one; `-` and empty are NULL) of a column in
+/// `unit`; anything else is a reject naming the unit.
+#[allow(clippy::too_many_arguments)]
+fn store_epoch(
+    unit: EpochUnit,
+    line: &[u8],
+    kind: Kind,
+    span: (usize, usize),
+    slot: usize,
+    rec: &mut Record,
+    conv: &mut Converter,
+    scratch: &mut Vec<u8>,
+) -> Result<(), RejectReason> {
+    let text = match kind {
+        Kind::Str { escaped: true } => {
+            scratch.clear();
+            decode_string(&line[span.0..span.1], scratch);
+            &scratch[..]
+        }
+        _ => &line[span.0..span.1],
+    };
+    let nanos = match kind {
+        Kind::Str { .. } if text.is_empty() || text == b"-" => return Ok(()),
+        Kind::Str { .. } | Kind::Number => unit.read(text, conv),
+        Kind::Bool | Kind::Null | Kind::Array => None,
+    };
+    match nanos {
+        Some(t) => {
+            rec.values[slot] = Value::Time(t);
+            Ok(())
+        }
+        None => Err(RejectReason::BadValue {
+            slot: slot as u16,
+            expected: unit.expected(),
+        }),
     }
 }
 
@@ -585,6 +760,95 @@ mod tests {
         let later = br#"{"upstream_connect_time":"0.001, 0.002","upstream_status":"200"}"#;
         p.parse(later, &mut rec).unwrap();
         assert!(matches!(rec.values[1], Value::Float(t) if (t - 0.003).abs() < 1e-12));
+    }
+
+    fn types(f: &JsonFormat) -> Vec<(&str, FieldType)> {
+        f.columns()
+            .iter()
+            .map(|c| (c.name.as_str(), c.ty))
+            .collect()
+    }
+
+    /// Epoch numbers under a time-like key (zap's `ts`, pino's `time` in milliseconds,
+    /// log4j2's `timeMillis`, nested keys, numbers written as strings) are instants, in the unit
+    /// the sample's magnitude says; durations under such keys and other numbers stay numbers.
+    #[test]
+    fn epoch_numbers_under_time_keys_are_timestamps() {
+        use FieldType::*;
+        let f = JsonFormat::infer([
+            &br#"{"level":"info","ts":1711845000.1234,"msg":"x","timestamp":1711845000123,"time":1711845000123456,"@timestamp":1711845000123456789,"ev":{"date":"1711845000"},"timeMillis":1711845000123,"id":1711845000,"dur":{"time":1200},"took":{"time":0.5}}"#[..],
+            br#"{"level":"info","ts":1711845001,"msg":"y","timestamp":1711845000124,"time":1711845000123457,"@timestamp":1711845000123456790,"ev":{"date":"1711845001"},"timeMillis":1711845000124,"id":1711845001,"dur":{"time":1500},"took":{"time":0.25}}"#,
+        ])
+        .unwrap();
+        assert_eq!(
+            types(&f),
+            [
+                ("level", Text),
+                ("ts", Timestamp),
+                ("msg", Text),
+                ("timestamp", Timestamp),
+                ("time", Timestamp),
+                ("@timestamp", Timestamp),
+                ("ev_date", Timestamp),
+                ("timeMillis", Timestamp),
+                ("id", Int64),
+                ("dur_time", Int64),
+                ("took_time", Float64),
+            ]
+        );
+        let f = Arc::new(f);
+        let mut p = JsonParser::new(f.clone());
+        let mut rec = Record::default();
+        let line = br#"{"ts":1711845000.1234,"timestamp":1711845000123,"time":1711845000123456,"@timestamp":1711845000123456789,"ev":{"date":"1711845000.5"},"timeMillis":null}"#;
+        p.parse(line, &mut rec).unwrap();
+        assert_eq!(rec.values[1], Value::Time(1_711_845_000_123_400_000));
+        assert_eq!(rec.values[3], Value::Time(1_711_845_000_123_000_000));
+        assert_eq!(rec.values[4], Value::Time(1_711_845_000_123_456_000));
+        assert_eq!(rec.values[5], Value::Time(1_711_845_000_123_456_789));
+        assert_eq!(rec.values[6], Value::Time(1_711_845_000_500_000_000));
+        assert_eq!(rec.values[7], Value::Null);
+        // Exponent notation (Python's repr of a large float) is read too.
+        p.parse(
+            br#"{"@timestamp":1.7118450001234568e+18,"ev":{"date":"-"}}"#,
+            &mut rec,
+        )
+        .unwrap();
+        assert!(
+            matches!(rec.values[5], Value::Time(t) if (t - 1_711_845_000_123_456_800).abs() < 1_000)
+        );
+        assert_eq!(rec.values[6], Value::Null);
+        // A later value outside the column's unit, or not a number, is a reject naming it.
+        let name = |slot: usize| Some(f.columns()[slot].name.clone());
+        for (bad, slot, unit) in [
+            (&br#"{"ts":5}"#[..], 1, "epoch seconds"),
+            (br#"{"ts":1711845000123}"#, 1, "epoch seconds"),
+            (br#"{"ts":"soon"}"#, 1, "epoch seconds"),
+            (br#"{"ts":true}"#, 1, "epoch seconds"),
+            (br#"{"timestamp":1711845000}"#, 3, "epoch milliseconds"),
+            (
+                br#"{"@timestamp":-1711845000123456789}"#,
+                5,
+                "epoch nanoseconds",
+            ),
+        ] {
+            let e = p.parse(bad, &mut rec).unwrap_err();
+            assert!(
+                matches!(e, RejectReason::BadValue { slot: s, .. } if s as usize == slot),
+                "{e:?}"
+            );
+            let said = e.describe(name);
+            assert!(
+                said.contains(&*f.columns()[slot].name) && said.contains(unit),
+                "{said}"
+            );
+        }
+        // Mixed units, or a number outside every range, keep the numeric type.
+        let f = JsonFormat::infer([
+            &br#"{"ts":1711845000,"time":1711845000,"date":20240331}"#[..],
+            br#"{"ts":1711845000123,"time":-1711845000,"date":20240401}"#,
+        ])
+        .unwrap();
+        assert_eq!(types(&f), [("ts", Int64), ("time", Int64), ("date", Int64)]);
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub enum TimeFormat {
     EpochSeconds,
     EpochMillis,
     EpochMicros,
+    EpochNanos,
     /// A strftime pattern (Apache `%{...}t`); without a zone the time is taken as UTC, and
     /// a date without a time as its midnight (see `parse_strftime`).
     Strftime(String),
@@ -229,6 +230,7 @@ impl Converter {
             TimeFormat::EpochSeconds => epoch(s, 1),
             TimeFormat::EpochMillis => epoch(s, 1_000),
             TimeFormat::EpochMicros => epoch(s, 1_000_000),
+            TimeFormat::EpochNanos => epoch(s, NANOS_PER_SEC),
             TimeFormat::Strftime(pattern) => parse_strftime(std::str::from_utf8(s).ok()?, pattern),
             TimeFormat::Auto => parse_iso8601(s)
                 .or_else(|| self.time(&TimeFormat::Clf, s))
