@@ -25,7 +25,9 @@ use super::Text;
 
 /// Lower-case fragments that mark a user agent as automated, beyond woothee's own crawler and
 /// HTTP library lists and `bot` ending a word.
-pub const BOT_MARKERS: [&str; 16] = [
+pub const BOT_MARKERS: [&str; 17] = [
+    // A crawler whose name starts with `bot` rather than ending in it.
+    "botify",
     "crawl",
     "spider",
     "slurp",
@@ -383,7 +385,10 @@ mod tests {
             "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)",
             "python-requests/2.31.0",
         ];
-        for agent in crawlers {
+        for agent in crawlers
+            .into_iter()
+            .chain(["Mozilla/5.0 (compatible; botify; http://botify.com)"])
+        {
             assert!(classify(agent).bot, "{agent}");
         }
         let people = [
