@@ -248,7 +248,8 @@ const TIME_KEYS: [&[u8]; 8] = [
 ];
 
 /// The unit of an epoch number column, decided from the sample's magnitudes: each unit's
-/// range holds the instants from 2001 to 2286 (nanoseconds: to 2262, the end of `i64`).
+/// range holds the instants from 2001 to 2262-04-11, the last a timestamp of `i64`
+/// nanoseconds holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EpochUnit {
     Seconds,
@@ -275,10 +276,10 @@ impl EpochUnit {
 
     fn range(self) -> (f64, f64) {
         match self {
-            EpochUnit::Seconds => (1e9, 1e10),
-            EpochUnit::Millis => (1e12, 1e13),
-            EpochUnit::Micros => (1e15, 1e16),
-            EpochUnit::Nanos => (1e18, i64::MAX as f64),
+            EpochUnit::Seconds => (1e9, LAST_NANOS / 1e9),
+            EpochUnit::Millis => (1e12, LAST_NANOS / 1e6),
+            EpochUnit::Micros => (1e15, LAST_NANOS / 1e3),
+            EpochUnit::Nanos => (1e18, LAST_NANOS),
         }
     }
 
@@ -313,9 +314,9 @@ impl EpochUnit {
 
     fn expected(self) -> &'static str {
         match self {
-            EpochUnit::Seconds => "epoch seconds from 2001 to 2286",
-            EpochUnit::Millis => "epoch milliseconds from 2001 to 2286",
-            EpochUnit::Micros => "epoch microseconds from 2001 to 2286",
+            EpochUnit::Seconds => "epoch seconds from 2001 to 2262",
+            EpochUnit::Millis => "epoch milliseconds from 2001 to 2262",
+            EpochUnit::Micros => "epoch microseconds from 2001 to 2262",
             EpochUnit::Nanos => "epoch nanoseconds from 2001 to 2262",
         }
     }
@@ -327,10 +328,17 @@ impl EpochUnit {
         if EpochUnit::of(v) != Some(self) {
             return None;
         }
-        conv.time(&self.format(), number)
-            .or_else(|| Some((v * self.nanos()) as i64))
+        conv.time(&self.format(), number).or_else(|| {
+            // Exponent notation; the range check keeps the product within `i64`.
+            let nanos = v * self.nanos();
+            (nanos < LAST_NANOS).then_some(nanos as i64)
+        })
     }
 }
+
+/// The last instant a timestamp of `i64` nanoseconds holds (2262-04-11), as `f64` (a bound:
+/// `i64::MAX as f64` rounds up to 2^63).
+const LAST_NANOS: f64 = i64::MAX as f64;
 
 fn json_text() -> Conversion {
     Conversion::Text {
@@ -822,6 +830,10 @@ mod tests {
         for (bad, slot, unit) in [
             (&br#"{"ts":5}"#[..], 1, "epoch seconds"),
             (br#"{"ts":1711845000123}"#, 1, "epoch seconds"),
+            // Past 2262-04-11 no nanosecond timestamp holds it (it was clamped to that day).
+            (br#"{"ts":9300000000}"#, 1, "epoch seconds"),
+            (br#"{"ts":9.3e9}"#, 1, "epoch seconds"),
+            (br#"{"timestamp":9300000000000}"#, 3, "epoch milliseconds"),
             (br#"{"ts":"soon"}"#, 1, "epoch seconds"),
             (br#"{"ts":true}"#, 1, "epoch seconds"),
             (br#"{"timestamp":1711845000}"#, 3, "epoch milliseconds"),
