@@ -25,9 +25,12 @@ use super::Text;
 
 /// Lower-case fragments that mark a user agent as automated, beyond woothee's own crawler and
 /// HTTP library lists and `bot` ending a word.
-pub const BOT_MARKERS: [&str; 17] = [
+pub const BOT_MARKERS: [&str; 19] = [
     // A crawler whose name starts with `bot` rather than ending in it.
     "botify",
+    // A crawler's page about its crawlers (YandexImages, Slack-ImgProxy): `+http://.../bots`.
+    "/bots",
+    "/robots",
     "crawl",
     "spider",
     "slurp",
@@ -385,10 +388,13 @@ mod tests {
             "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)",
             "python-requests/2.31.0",
         ];
-        for agent in crawlers
-            .into_iter()
-            .chain(["Mozilla/5.0 (compatible; botify; http://botify.com)"])
-        {
+        let named_by_their_page = [
+            "Mozilla/5.0 (compatible; botify; http://botify.com)",
+            "Mozilla/5.0 (compatible; YandexImages/3.0; +http://yandex.com/bots)",
+            "Mozilla/5.0 (compatible; YandexMetrika/2.0; +http://yandex.com/bots yabs01)",
+            "Slack-ImgProxy (+https://api.slack.com/robots)",
+        ];
+        for agent in crawlers.into_iter().chain(named_by_their_page) {
             assert!(classify(agent).bot, "{agent}");
         }
         let people = [

@@ -414,6 +414,46 @@ fn log_functions_work_in_follow_mode() {
     assert_eq!(code, Some(0), "{err}");
 }
 
+/// `read_log` in a followed query knows the user's format files, as outside follow mode.
+#[test]
+fn read_log_knows_user_formats_in_follow_mode() {
+    let dir = Scratch::new("follow-user-format");
+    let formats = dir.path("formats");
+    std::fs::create_dir(&formats).unwrap();
+    std::fs::write(
+        formats.join("app.toml"),
+        "name = \"app\"\ndefinition = 'regex:^(?P<ts>\\S+) (?P<level>[A-Z]+) (?P<msg>.*)$'\n",
+    )
+    .unwrap();
+    let app = dir.write("app.log", b"2024-05-01T10:00:00Z WARN slow\n");
+    let log = dir.path("access.log");
+    append(
+        &log,
+        "1.2.3.4 - - [01/Mar/2025:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"t\"\n",
+    );
+    let sql = format!(
+        "SELECT client, (SELECT count(*) FROM read_log('{}', 'app')) AS n FROM logs",
+        app.display()
+    );
+    let mut f = Follower::start(&[
+        "--from-start",
+        "--formats-dir",
+        formats.to_str().unwrap(),
+        log.to_str().unwrap(),
+        "--format",
+        "combined",
+        "--interval",
+        "0.2",
+        "--out-format",
+        "csv",
+        "-e",
+        &sql,
+    ]);
+    f.expect_rows(0, &["client,n".to_string(), "1.2.3.4,1".to_string()]);
+    let (code, err, _) = f.interrupt();
+    assert_eq!(code, Some(0), "{err}");
+}
+
 /// Windows that close in one refresh print oldest first, also without an ORDER BY (the
 /// grouping leaves them in hash order).
 #[test]

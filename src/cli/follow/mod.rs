@@ -138,26 +138,36 @@ fn stream_context(ctx: &SessionContext) -> SessionContext {
         .copied_config()
         .with_batch_size(1)
         .with_target_partitions(1);
-    with_extensions(SessionContext::new_with_config_rt(
-        config,
-        ctx.runtime_env(),
-    ))
+    with_extensions(
+        ctx,
+        SessionContext::new_with_config_rt(config, ctx.runtime_env()),
+    )
 }
 
 /// A fresh context with `ctx`'s configuration and runtime (memory limit), so follow mode can
 /// register its own versions of the tables without touching the session's.
 fn context_like(ctx: &SessionContext) -> SessionContext {
-    with_extensions(SessionContext::new_with_config_rt(
-        ctx.copied_config(),
-        ctx.runtime_env(),
-    ))
+    with_extensions(
+        ctx,
+        SessionContext::new_with_config_rt(ctx.copied_config(), ctx.runtime_env()),
+    )
 }
 
-/// `ctx` with the log functions a query may call (`url_param`, `ua_browser`, ...): a fresh
+/// `fresh` with the log functions a query may call (`url_param`, `ua_browser`, ...), and
+/// `session`'s own `read_log` and `LOG` tables (which know the user's formats): a fresh
 /// context has only DataFusion's.
-fn with_extensions(ctx: SessionContext) -> SessionContext {
-    logsql::register_extensions(&ctx);
-    ctx
+fn with_extensions(session: &SessionContext, fresh: SessionContext) -> SessionContext {
+    logsql::register_extensions(&fresh);
+    let state = session.state();
+    for (name, function) in state.table_functions() {
+        fresh.register_udtf(name, function.function().clone());
+    }
+    fresh
+        .state_ref()
+        .write()
+        .table_factories_mut()
+        .extend(state.table_factories().clone());
+    fresh
 }
 
 async fn plan(

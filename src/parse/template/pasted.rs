@@ -11,7 +11,7 @@ use std::borrow::Cow;
 /// keyword, a nickname after the closing quote, or `\"` inside say it is one.
 pub fn apache(body: &str) -> Result<Cow<'_, str>, String> {
     let text = body.trim();
-    let keyword = text.strip_prefix("LogFormat ").map(str::trim_start);
+    let keyword = after_keyword(text, "LogFormat");
     let Some(quoted) = keyword.unwrap_or(text).strip_prefix('"') else {
         return match keyword {
             Some(_) => Err("after LogFormat comes its quoted format string".into()),
@@ -29,6 +29,15 @@ pub fn apache(body: &str) -> Result<Cow<'_, str>, String> {
         ),
         _ => Ok(Cow::Borrowed(body)),
     }
+}
+
+/// What follows `keyword` (any case, as the servers read directive names) and the blanks
+/// after it, if `text` starts with it.
+fn after_keyword<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
+    let head = text.get(..keyword.len())?;
+    let rest = &text[keyword.len()..];
+    (head.eq_ignore_ascii_case(keyword) && rest.starts_with(char::is_whitespace))
+        .then(|| rest.trim_start())
 }
 
 /// The string of a `"..."` (`quoted` starts after the opening quote), what follows it, and
@@ -68,9 +77,8 @@ fn unquote_apache(quoted: &str) -> Option<(String, &str, bool)> {
 pub fn nginx(body: &str) -> Result<Cow<'_, str>, String> {
     let mut text = body.trim();
     let mut pasted = false;
-    if let Some(rest) = text.strip_prefix("log_format ") {
+    if let Some(rest) = after_keyword(text, "log_format") {
         // The name comes next, unless the definition starts right away with its quotes.
-        let rest = rest.trim_start();
         pasted = true;
         text = if rest.starts_with(['\'', '"']) {
             rest
@@ -81,7 +89,7 @@ pub fn nginx(body: &str) -> Result<Cow<'_, str>, String> {
     }
     if let Some(rest) = text.strip_prefix("escape=") {
         let (mode, rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-        match mode {
+        match mode.trim_end_matches(';') {
             "json" => {
                 return Err(
                     "an escape=json log_format writes JSON lines: read them with --format json"
@@ -120,8 +128,12 @@ fn join_nginx_pieces(text: &str) -> Option<String> {
         let end = loop {
             match chars.next()? {
                 (i, c) if c == quote => break i,
+                // As nginx reads a quoted value: `\t`, `\r` and `\n` are those characters.
                 (_, '\\') => match chars.next()?.1 {
                     e @ ('"' | '\'' | '\\') => out.push(e),
+                    't' => out.push('\t'),
+                    'r' => out.push('\r'),
+                    'n' => out.push('\n'),
                     other => {
                         out.push('\\');
                         out.push(other);
@@ -151,6 +163,7 @@ mod tests {
             assert_eq!(apache(pasted).unwrap(), plain, "{pasted}");
         }
         assert_eq!(apache(r#""%h %b" common"#).unwrap(), "%h %b");
+        assert_eq!(apache("logformat\t\"%h %b\" common").unwrap(), "%h %b");
         assert_eq!(apache(r#""a\\b\t" x"#).unwrap(), r"a\b\t");
         assert!(apache(r#"LogFormat "%h"#).is_err());
         assert!(apache(r#"LogFormat "%h" common extra"#).is_err());
@@ -186,6 +199,13 @@ mod tests {
             .unwrap_err()
             .contains("--format json"));
         assert!(nginx(r#"log_format m $remote_addr "$request" $status;"#).is_err());
+        assert_eq!(
+            nginx("log_format\ttsv '$remote_addr\\t$status';").unwrap(),
+            "$remote_addr\t$status"
+        );
+        assert!(nginx("log_format main escape=json;")
+            .unwrap_err()
+            .contains("--format json"));
         // Not pasted: a format that starts with a double-quoted field, or a quote that does
         // not close, stays as given.
         for format in [
