@@ -255,15 +255,22 @@ impl Session {
         found
     }
 
+    /// The `read_log` tables the last statement opened, one per call however often it names
+    /// the call (a self-join reads the same files twice, and would report them twice).
+    fn distinct_read_logs(&self) -> Vec<logsql::session::OpenedLog> {
+        let mut seen = std::collections::HashSet::new();
+        let mut all = self.read_logs.snapshot();
+        all.retain(|r| seen.insert(r.call.clone()));
+        all
+    }
+
     /// Names on stderr each file whose damaged data cut the reading short, and each file
     /// found out of the time order `--time-ordered` assumed, one line each (for the
     /// statements since the counters were last reset); and the files a `read_log` call
     /// detected a format none of their first lines is in.
     pub fn report_damage(&self) {
-        let read_logs = self.read_logs.snapshot();
-        // Once per call, however often a statement names it (a self-join).
-        let mut warned = std::collections::HashSet::new();
-        for r in read_logs.iter().filter(|r| warned.insert(&r.call)) {
+        let read_logs = self.distinct_read_logs();
+        for r in &read_logs {
             warn_unread(&r.unread, &r.format, &format!(" in {}", r.call));
         }
         let sql_tables = self
@@ -335,7 +342,7 @@ impl Session {
                 rejects.map(|r| ident(&r).to_string()),
             )
         });
-        let read_logs = self.read_logs.snapshot().into_iter().map(|r| {
+        let read_logs = self.distinct_read_logs().into_iter().map(|r| {
             let of = format!(" of {}", r.call);
             (of, r.stats, r.format, Some(r.rejects_call))
         });

@@ -194,6 +194,20 @@ fn a_file_the_detected_format_cannot_read_is_named() {
         "{}",
         run.stderr
     );
+    // A call named twice (a self-join) is reported once.
+    let sql = format!(
+        "SELECT count(*) FROM read_log('{0}') a JOIN read_log('{0}') b USING (_line)",
+        dir.0.display()
+    );
+    let run = crate::util::logsql(&["-e", &sql]);
+    run.ok();
+    assert_eq!(run.stderr.matches("skipped").count(), 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("none of its").count(),
+        1,
+        "{}",
+        run.stderr
+    );
 }
 
 /// A named pipe given as a path (`logsql <(zcat access.log.gz)`) is read once, like `-`:
