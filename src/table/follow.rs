@@ -11,7 +11,7 @@
 //! [`FollowOptions::poll`] with the thread asleep in between.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arrow::array::RecordBatch;
@@ -60,6 +60,19 @@ pub struct FollowScanExec {
     stats: Arc<ScanStats>,
     properties: Arc<PlanProperties>,
     metrics: ExecutionPlanMetricsSet,
+    /// Each file, opened (its end taken as the start) when the plan was made: the query's
+    /// output may begin (a header) before DataFusion executes this scan (a join's probe side
+    /// runs after its build side), and lines appended in between are new lines too.
+    tails: OpenedTails,
+}
+
+/// The tails a plan opened, taken by the partitions that run them.
+struct OpenedTails(Mutex<Vec<Option<Tail>>>);
+
+impl fmt::Debug for OpenedTails {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OpenedTails")
+    }
 }
 
 impl FollowScanExec {
@@ -73,6 +86,11 @@ impl FollowScanExec {
         let boundedness = Boundedness::Unbounded {
             requires_infinite_memory: false,
         };
+        // A file that cannot be opened now is opened again, and its error told, when run.
+        let tails = files
+            .iter()
+            .map(|file| open_tail(&spec, file, options).ok())
+            .collect();
         FollowScanExec {
             properties: leaf_properties(&schema, files.len(), boundedness),
             spec,
@@ -81,6 +99,7 @@ impl FollowScanExec {
             schema,
             stats,
             metrics: Default::default(),
+            tails: OpenedTails(Mutex::new(tails)),
         }
     }
 }
@@ -129,10 +148,18 @@ impl ExecutionPlan for FollowScanExec {
         // scan still packs a burst of lines into one batch.
         let _ = context;
         let spec = self.spec.clone();
-        // The file is opened (and its end taken as the starting point) now, not when the
-        // thread first runs: once a single-file query's stream exists, every line appended
-        // afterwards is seen.
-        let tail = open_tail(&spec, &file, self.options)?;
+        // Opened when the plan was made (see `tails`); again for a second run of the plan.
+        let opened = self
+            .tails
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get_mut(partition)
+            .and_then(Option::take);
+        let tail = match opened {
+            Some(tail) => tail,
+            None => open_tail(&spec, &file, self.options)?,
+        };
         let (options, stats) = (self.options, self.stats.clone());
         builder.spawn_blocking(move || {
             let closed = tx.clone();

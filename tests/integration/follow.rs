@@ -427,16 +427,12 @@ fn read_log_knows_user_formats_in_follow_mode() {
     .unwrap();
     let app = dir.write("app.log", b"2024-05-01T10:00:00Z WARN slow\n");
     let log = dir.path("access.log");
-    append(
-        &log,
-        "1.2.3.4 - - [01/Mar/2025:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"t\"\n",
-    );
+    append(&log, "");
     let sql = format!(
         "SELECT client, (SELECT count(*) FROM read_log('{}', 'app')) AS n FROM logs",
         app.display()
     );
     let mut f = Follower::start(&[
-        "--from-start",
         "--formats-dir",
         formats.to_str().unwrap(),
         log.to_str().unwrap(),
@@ -449,7 +445,14 @@ fn read_log_knows_user_formats_in_follow_mode() {
         "-e",
         &sql,
     ]);
-    f.expect_rows(0, &["client,n".to_string(), "1.2.3.4,1".to_string()]);
+    // Appended as soon as the header is out: the scan (the join's probe side, run after the
+    // subquery) started at the file's end as it was when the plan was made, so it sees it.
+    f.wait_until("the header", |s| !s.is_empty());
+    append(
+        &log,
+        "1.2.3.4 - - [01/Mar/2025:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"t\"\n",
+    );
+    f.expect_rows(1, &["1.2.3.4,1".to_string()]);
     let (code, err, _) = f.interrupt();
     assert_eq!(code, Some(0), "{err}");
 }
