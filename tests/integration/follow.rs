@@ -340,8 +340,14 @@ fn an_aggregate_is_refreshed_as_a_new_block_when_not_on_a_terminal() {
 /// Follows `log` (created empty) with `sql`, printing CSV every 0.2 s; returns once the
 /// header is printed.
 fn follow_csv(log: &Path, sql: &str) -> Follower {
+    follow_csv_with(&[], log, sql)
+}
+
+/// [`follow_csv`] with `options` before the path.
+fn follow_csv_with(options: &[&str], log: &Path, sql: &str) -> Follower {
     append(log, "");
-    let mut f = Follower::start(&[
+    let mut args = options.to_vec();
+    args.extend([
         log.to_str().unwrap(),
         "--format",
         "combined",
@@ -352,6 +358,7 @@ fn follow_csv(log: &Path, sql: &str) -> Follower {
         "-e",
         sql,
     ]);
+    let mut f = Follower::start(&args);
     f.wait_until("the header", |s| !s.is_empty());
     f
 }
@@ -427,27 +434,13 @@ fn read_log_knows_user_formats_in_follow_mode() {
     .unwrap();
     let app = dir.write("app.log", b"2024-05-01T10:00:00Z WARN slow\n");
     let log = dir.path("access.log");
-    append(&log, "");
     let sql = format!(
         "SELECT client, (SELECT count(*) FROM read_log('{}', 'app')) AS n FROM logs",
         app.display()
     );
-    let mut f = Follower::start(&[
-        "--formats-dir",
-        formats.to_str().unwrap(),
-        log.to_str().unwrap(),
-        "--format",
-        "combined",
-        "--interval",
-        "0.2",
-        "--out-format",
-        "csv",
-        "-e",
-        &sql,
-    ]);
     // Appended as soon as the header is out: the scan (the join's probe side, run after the
     // subquery) started at the file's end as it was when the plan was made, so it sees it.
-    f.wait_until("the header", |s| !s.is_empty());
+    let mut f = follow_csv_with(&["--formats-dir", formats.to_str().unwrap()], &log, &sql);
     append(
         &log,
         "1.2.3.4 - - [01/Mar/2025:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"t\"\n",
