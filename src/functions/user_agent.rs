@@ -95,12 +95,14 @@ pub fn classify(agent: &str) -> UserAgent {
     let lower = agent.to_ascii_lowercase();
     // woothee's fallback crawler pattern reads `bot` ending a word too: an ordinary word is
     // hidden from it (`abbot` becomes `abb0t`; nothing else woothee reads changes).
-    let mut masked = None;
+    let (mut masked, mut names_a_bot) = (None, false);
     for (at, ordinary) in bot_word_ends(&lower) {
         if ordinary {
             masked
                 .get_or_insert_with(|| agent.to_string())
                 .replace_range(at + 1..at + 2, "0");
+        } else {
+            names_a_bot = true;
         }
     }
     let parsed = woothee::parser::Parser::new().parse(masked.as_deref().unwrap_or(agent));
@@ -120,7 +122,7 @@ pub fn classify(agent: &str) -> UserAgent {
     };
     let bot = category == "crawler"
         || browser.as_deref() == Some("HTTP Library")
-        || bot_word_ends(&lower).any(|(_, ordinary)| !ordinary)
+        || names_a_bot
         || BOT_MARKERS.iter().any(|m| lower.contains(m));
     UserAgent {
         browser,

@@ -321,6 +321,16 @@ impl EpochUnit {
         }
     }
 
+    /// A value of a column in this unit: `Some(None)` for NULL (`-` or an empty string),
+    /// `None` for anything that is no number in the unit's range.
+    fn value(self, text: &[u8], kind: Kind, conv: &mut Converter) -> Option<Option<i64>> {
+        match kind {
+            Kind::Str { .. } if text.is_empty() || text == b"-" => Some(None),
+            Kind::Str { .. } | Kind::Number => self.read(text, conv).map(Some),
+            Kind::Bool | Kind::Null | Kind::Array => None,
+        }
+    }
+
     /// UTC nanoseconds of a number in this unit's range: exact for decimals (through the
     /// epoch parser string timestamps use), through `f64` for exponent notation.
     fn read(self, number: &[u8], conv: &mut Converter) -> Option<i64> {
@@ -415,21 +425,31 @@ fn store(
     }
     if let Conversion::Time(format) = target {
         if let Some(unit) = EpochUnit::of_format(format) {
-            return store_epoch(unit, line, kind, span, slot, rec, conv, scratch);
+            let text = unescaped(line, kind, span, scratch);
+            return match unit.value(text, kind, conv) {
+                Some(Some(t)) => {
+                    rec.values[slot] = Value::Time(t);
+                    Ok(())
+                }
+                Some(None) => Ok(()),
+                None => Err(RejectReason::BadValue {
+                    slot: slot as u16,
+                    expected: unit.expected(),
+                }),
+            };
         }
     }
     let is_text = matches!(target, Conversion::Text { .. });
     match kind {
         Kind::Str { escaped: true } => {
-            scratch.clear();
-            decode_string(&line[span.0..span.1], scratch);
+            let text = unescaped(line, kind, span, scratch);
             if is_text {
-                rec.set_owned(slot, scratch);
+                rec.set_owned(slot, text);
                 Ok(())
-            } else if scratch.is_empty() {
+            } else if text.is_empty() {
                 Ok(())
             } else {
-                conv.convert(target, scratch, (0, scratch.len()), slot, rec)
+                conv.convert(target, text, (0, text.len()), slot, rec)
                     .map(|_| ())
             }
         }
@@ -442,41 +462,20 @@ fn store(
     }
 }
 
-/// Stores an epoch number (or a string holding one; `-` and empty are NULL) of a column in
-/// `unit`; anything else is a reject naming the unit.
-#[allow(clippy::too_many_arguments)]
-fn store_epoch(
-    unit: EpochUnit,
-    line: &[u8],
+/// A value's text: `line[span]`, or for a string with escapes, its decoding in `scratch`.
+fn unescaped<'a>(
+    line: &'a [u8],
     kind: Kind,
     span: (usize, usize),
-    slot: usize,
-    rec: &mut Record,
-    conv: &mut Converter,
-    scratch: &mut Vec<u8>,
-) -> Result<(), RejectReason> {
-    let text = match kind {
+    scratch: &'a mut Vec<u8>,
+) -> &'a [u8] {
+    match kind {
         Kind::Str { escaped: true } => {
             scratch.clear();
             decode_string(&line[span.0..span.1], scratch);
-            &scratch[..]
+            scratch
         }
         _ => &line[span.0..span.1],
-    };
-    let nanos = match kind {
-        Kind::Str { .. } if text.is_empty() || text == b"-" => return Ok(()),
-        Kind::Str { .. } | Kind::Number => unit.read(text, conv),
-        Kind::Bool | Kind::Null | Kind::Array => None,
-    };
-    match nanos {
-        Some(t) => {
-            rec.values[slot] = Value::Time(t);
-            Ok(())
-        }
-        None => Err(RejectReason::BadValue {
-            slot: slot as u16,
-            expected: unit.expected(),
-        }),
     }
 }
 
