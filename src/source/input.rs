@@ -35,17 +35,36 @@ impl Compression {
     pub fn from_magic(head: &[u8]) -> Compression {
         const BZ_BLOCK: [u8; 6] = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
         const BZ_END: [u8; 6] = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
+        let codecs = [Compression::Gzip, Compression::Zstd, Compression::Xz];
+        if let Some(codec) = codecs.into_iter().find(|c| c.opens(head, false)) {
+            return codec;
+        }
         match head {
-            [0x1f, 0x8b, ..] => Compression::Gzip,
-            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
-            [0x50..=0x5f, 0x2a, 0x4d, 0x18, ..] => Compression::Zstd,
             [b'B', b'Z', b'h', b'1'..=b'9', marker @ ..]
                 if marker.starts_with(&BZ_BLOCK) || marker.starts_with(&BZ_END) =>
             {
                 Compression::Bzip2
             }
-            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Compression::Xz,
             _ => Compression::None,
+        }
+    }
+
+    /// Whether `bytes` starts with this codec's magic number, or with as much of it as
+    /// `bytes` holds when `partial` (a buffer may end inside it). bzip2's `BZh` alone; see
+    /// [`from_magic`](Self::from_magic) for the rest of a bzip2 file's check.
+    pub(crate) fn opens(self, bytes: &[u8], partial: bool) -> bool {
+        let starts = |magic: &[u8]| bytes.starts_with(magic) || partial && magic.starts_with(bytes);
+        match self {
+            Compression::None => false,
+            Compression::Gzip => starts(&[0x1f, 0x8b]),
+            // A frame, or a skippable frame (magic `0x184D2A5?`).
+            Compression::Zstd => {
+                starts(&[0x28, 0xb5, 0x2f, 0xfd])
+                    || bytes.first().is_some_and(|b| b & 0xf0 == 0x50)
+                        && starts(&[bytes[0], 0x2a, 0x4d, 0x18])
+            }
+            Compression::Bzip2 => starts(b"BZh"),
+            Compression::Xz => starts(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]),
         }
     }
 

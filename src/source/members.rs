@@ -61,25 +61,6 @@ impl Compression {
             Compression::None | Compression::Bzip2 | Compression::Xz => "stream",
         }
     }
-
-    /// Whether `bytes` (what is left of the input; it may be shorter than a magic number)
-    /// can be the start of another member.
-    fn opens_member(self, bytes: &[u8]) -> bool {
-        let starts = |magic: &[u8]| {
-            let n = magic.len().min(bytes.len());
-            bytes[..n] == magic[..n]
-        };
-        match self {
-            Compression::None => false,
-            Compression::Gzip => starts(&[0x1f, 0x8b]),
-            Compression::Zstd => {
-                starts(&[0x28, 0xb5, 0x2f, 0xfd])
-                    || (bytes[0] & 0xf0 == 0x50 && starts(&[bytes[0], 0x2a, 0x4d, 0x18]))
-            }
-            Compression::Bzip2 => starts(b"BZh"),
-            Compression::Xz => starts(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]),
-        }
-    }
 }
 
 /// A decoder of one member, which hands its input back when the member has ended.
@@ -208,7 +189,7 @@ fn next_member(input: &mut impl BufRead, compression: Compression) -> io::Result
             Ok([]) => return Ok(Next::End),
             Ok(rest) => match rest.iter().position(|b| *b != 0) {
                 None => (rest.len(), None),
-                Some(i) if compression.opens_member(&rest[i..]) => (i, Some(Next::Member)),
+                Some(i) if compression.opens(&rest[i..], true) => (i, Some(Next::Member)),
                 Some(i) => (i, Some(Next::Junk(zeros + i as u64))),
             },
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
