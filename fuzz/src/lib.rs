@@ -306,8 +306,8 @@ pub fn reference_lines(data: &[u8]) -> Vec<(u64, Vec<u8>)> {
 
 fn read_all<R: Read>(mut reader: LineReader<R>) -> Vec<(u64, Vec<u8>)> {
     let mut out = Vec::new();
-    while let Some((offset, line)) = reader.next_line().expect("no I/O error") {
-        out.push((offset, line.to_vec()));
+    while let Some(line) = reader.next_line().expect("no I/O error") {
+        out.push((line.start, line.bytes.to_vec()));
     }
     out
 }

@@ -34,6 +34,9 @@ pub enum RejectReason {
     /// The compressed data of the file is damaged here: the line was cut off by the damage.
     #[error("line cut off by damaged compressed data")]
     CutByDamage,
+    /// The line is too long to hold (see `source::MAX_LINE`); only its head was kept.
+    #[error("line of {bytes} bytes, over the {} MiB limit: only its start is kept", crate::source::MAX_LINE >> 20)]
+    TooLong { bytes: u64 },
     /// A field's text is not of the format's type for it (`slot` is the field's index).
     #[error("invalid value in field {} (expected {expected})", *slot as usize + 1)]
     BadValue { slot: u16, expected: &'static str },

@@ -7,6 +7,8 @@
 //!
 //! Rules, in the order a poll applies them:
 //! - a partial line at the end is held until its newline arrives (never emitted in halves);
+//!   one that reaches [`MAX_LINE`] bytes is not held but read past, and reported as
+//!   [`TailEvent::Cut`];
 //! - at end of data, a file shorter than what was read was truncated in place: read it again
 //!   from 0 (copytruncate);
 //! - if the path now names another file (another inode) or none, the old handle is read to its
@@ -17,6 +19,8 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+
+use super::MAX_LINE;
 
 /// Bytes read per `read` call.
 const CHUNK: usize = 64 * 1024;
@@ -36,6 +40,8 @@ pub enum TailEvent<'a> {
     /// A complete line (without `\n` or `\r\n`) and its number in the current file (from 1;
     /// counted from the end position when following started at the end without counting).
     Line(&'a [u8], u64),
+    /// A line of [`MAX_LINE`] bytes or more, and its number: read past, not held.
+    Cut(u64),
     /// A new file replaced the old one, or the file was truncated: what follows is read from
     /// the top of a file (state that depends on earlier lines, such as W3C directives, resets).
     Restart,
@@ -53,6 +59,8 @@ pub struct Tail {
     offset: u64,
     /// The partial line at the end of what was read.
     pending: Vec<u8>,
+    /// The length so far of a partial line too long to hold (`pending` is empty meanwhile).
+    overlong: Option<u64>,
     /// Drop everything up to the first newline: following started in the middle of a line.
     skip_to_newline: bool,
     line_number: u64,
@@ -76,6 +84,7 @@ impl Tail {
             id: None,
             offset: 0,
             pending: Vec::new(),
+            overlong: None,
             skip_to_newline: false,
             line_number: 0,
             chunk: vec![0; CHUNK],
@@ -165,7 +174,11 @@ impl Tail {
                 // path comes back.
                 return Ok(seen);
             }
-            if !self.pending.is_empty() && !self.skip_to_newline {
+            if self.overlong.take().is_some() {
+                if !self.end_overlong(&mut on_event, &mut seen) {
+                    return Ok(seen);
+                }
+            } else if !self.pending.is_empty() && !self.skip_to_newline {
                 let line = std::mem::take(&mut self.pending);
                 self.line_number += 1;
                 seen += 1;
@@ -191,6 +204,7 @@ impl Tail {
         self.file = Some(file);
         self.offset = 0;
         self.pending.clear();
+        self.overlong = None;
         self.witness.clear();
         self.skip_to_newline = false;
         self.line_number = 0;
@@ -231,6 +245,7 @@ impl Tail {
         }
         self.offset = 0;
         self.pending.clear();
+        self.overlong = None;
         self.witness.clear();
         self.skip_to_newline = false;
         self.line_number = 0;
@@ -259,15 +274,50 @@ impl Tail {
                 Err(e) => return Err(e),
             };
             self.offset += n as u64;
-            self.pending.extend_from_slice(&self.chunk[..n]);
             let keep = WITNESS.min(n);
             let drop = (self.witness.len() + keep).saturating_sub(WITNESS);
             self.witness.drain(..drop);
             self.witness.extend_from_slice(&self.chunk[n - keep..n]);
+            match self.overlong {
+                None => self.pending.extend_from_slice(&self.chunk[..n]),
+                Some(len) => match memchr::memchr(b'\n', &self.chunk[..n]) {
+                    None => {
+                        self.overlong = Some(len + n as u64);
+                        continue;
+                    }
+                    Some(i) => {
+                        self.overlong = None;
+                        self.pending.extend_from_slice(&self.chunk[i + 1..n]);
+                        if !self.end_overlong(on_event, seen) {
+                            return Ok(Some(false));
+                        }
+                    }
+                },
+            }
             if !self.emit_lines(on_event, seen) {
                 return Ok(Some(false));
             }
+            if self.pending.len() >= MAX_LINE {
+                self.overlong = Some(self.pending.len() as u64);
+                self.pending.clear();
+                self.pending.shrink_to(CHUNK);
+            }
         }
+    }
+
+    /// The over-long line ended: it is a line, reported as cut (unless it is the end of the
+    /// line being written when following began).
+    fn end_overlong(
+        &mut self,
+        on_event: &mut impl FnMut(TailEvent<'_>) -> bool,
+        seen: &mut u64,
+    ) -> bool {
+        self.line_number += 1;
+        if std::mem::take(&mut self.skip_to_newline) {
+            return true;
+        }
+        *seen += 1;
+        on_event(TailEvent::Cut(self.line_number))
     }
 
     /// Emits the complete lines in `pending`, keeping the partial tail.
@@ -344,6 +394,7 @@ mod tests {
         tail.poll(|e| {
             match e {
                 TailEvent::Line(l, _) => out.push(String::from_utf8_lossy(l).into_owned()),
+                TailEvent::Cut(n) => out.push(format!("<cut {n}>")),
                 TailEvent::Restart => out.push("<restart>".into()),
             }
             true
@@ -421,6 +472,7 @@ mod tests {
                 got.push("<restart>".into());
                 true
             }
+            TailEvent::Cut(_) => panic!("no long line here"),
         })
         .unwrap();
         assert_eq!(got, ["1", "2"]);
@@ -500,5 +552,30 @@ mod tests {
         .unwrap();
         assert_eq!(got, [(b"1".to_vec(), 1)]);
         assert_eq!(lines(&mut t), ["2", "3"]);
+    }
+
+    /// A line that reaches `MAX_LINE` bytes is reported cut once it ends, without being
+    /// held: memory stays flat, and the lines after it and their numbers are intact. Its
+    /// end after a rotation ends it too.
+    #[test]
+    fn an_overlong_line_is_read_past() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        append(&p, "one\n");
+        let mut t = Tail::open(&p, Start::Beginning, false).unwrap();
+        assert_eq!(lines(&mut t), ["one"]);
+        let half = "x".repeat(MAX_LINE / 2 + 1);
+        append(&p, &half);
+        assert!(lines(&mut t).is_empty());
+        append(&p, &half);
+        assert!(lines(&mut t).is_empty());
+        assert!(t.pending.capacity() < MAX_LINE, "{}", t.pending.capacity());
+        append(&p, "xx\ntwo\nthr");
+        assert_eq!(lines(&mut t), ["<cut 2>", "two"]);
+        append(&p, &"y".repeat(MAX_LINE));
+        assert!(lines(&mut t).is_empty());
+        std::fs::rename(&p, dir.path().join("a.log.1")).unwrap();
+        append(&p, "new\n");
+        assert_eq!(lines(&mut t), ["<cut 4>", "<restart>", "new"]);
     }
 }

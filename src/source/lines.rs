@@ -7,6 +7,10 @@
 //! without a newline is still a line, unless it was written after the scan was planned.
 //! Compressed data that ends cleanly before bytes that are not compressed data
 //! ([`TrailingData`]) ends like a file, last line included, and the error comes after it.
+//!
+//! A line of [`MAX_LINE`] bytes or more (a binary file such as `lastlog` in a walked directory, a
+//! run of NULs a crash left) is not held whole: the reader keeps its first [`CUT_LINE_KEEPS`]
+//! bytes, skips the rest, and says so ([`Line::cut_from`]), so memory stays flat.
 
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -17,6 +21,35 @@ use crate::search::FindByte;
 /// `CHUNK`, where syscall overhead stops mattering.
 const FIRST_READ: usize = 16 * 1024;
 const CHUNK: usize = 256 * 1024;
+
+/// The longest line read whole. Generous (Filebeat stops at 10 MiB, Vector at 100 KiB): a
+/// JSON record with a stack trace fits; a file that is not text does not fill memory.
+pub const MAX_LINE: usize = 8 * 1024 * 1024;
+/// What is kept of a longer line, to show in the rejects.
+pub const CUT_LINE_KEEPS: usize = 4 * 1024;
+
+/// One line of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line<'a> {
+    /// The file offset where the line starts.
+    pub start: u64,
+    /// The line without its terminator; only its head when [`Line::cut_from`] is set.
+    pub bytes: &'a [u8],
+    /// `Some(length)` for a line of [`MAX_LINE`] bytes or more: `bytes` holds its first
+    /// [`CUT_LINE_KEEPS`] bytes, and the line is no record, whatever they look like.
+    pub cut_from: Option<u64>,
+}
+
+impl<'a> Line<'a> {
+    #[inline(always)]
+    fn whole(start: u64, bytes: &'a [u8]) -> Self {
+        Line {
+            start,
+            bytes: strip_cr(bytes),
+            cut_from: None,
+        }
+    }
+}
 
 /// A line-at-a-time reader over a byte range.
 pub struct LineReader<R> {
@@ -75,8 +108,8 @@ impl<R: Read> LineReader<R> {
         self.bytes_read
     }
 
-    /// The next line and the file offset where it starts, or `None` at the end of the range.
-    pub fn next_line(&mut self) -> io::Result<Option<(u64, &[u8])>> {
+    /// The next line, or `None` at the end of the range.
+    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
         loop {
             let line_start = self.base + self.pos as u64;
             if line_start >= self.limit {
@@ -85,13 +118,16 @@ impl<R: Read> LineReader<R> {
             if let Some(i) = self.newline.find(&self.buf[self.pos..self.filled]) {
                 let (a, b) = (self.pos, self.pos + i);
                 self.pos = b + 1;
-                return Ok(Some((line_start, strip_cr(&self.buf[a..b]))));
+                return Ok(Some(Line::whole(line_start, &self.buf[a..b])));
+            }
+            if self.filled - self.pos >= MAX_LINE {
+                return self.cut_line(line_start);
             }
             if self.eof {
                 if self.pos < self.filled && line_start < self.grown_from {
                     let a = self.pos;
                     self.pos = self.filled;
-                    return Ok(Some((line_start, strip_cr(&self.buf[a..self.filled]))));
+                    return Ok(Some(Line::whole(line_start, &self.buf[a..self.filled])));
                 }
                 return match self.after_end.take() {
                     Some(e) => Err(e),
@@ -100,6 +136,42 @@ impl<R: Read> LineReader<R> {
             }
             self.fill()?;
         }
+    }
+
+    /// A line that reached [`MAX_LINE`] bytes without ending: keeps its head at the front of
+    /// the buffer and reads past the rest, so the buffer stops growing.
+    #[cold]
+    fn cut_line(&mut self, line_start: u64) -> io::Result<Option<Line<'_>>> {
+        let keep = CUT_LINE_KEEPS;
+        self.buf.copy_within(self.pos..self.pos + keep, 0);
+        self.buf.copy_within(self.pos + keep..self.filled, keep);
+        self.filled -= self.pos;
+        // From here `base + i` is the offset of `buf[i]` for `i >= keep` only.
+        self.base = line_start;
+        self.pos = 0;
+        let (a, end) = loop {
+            if let Some(i) = self.newline.find(&self.buf[keep..self.filled]) {
+                let end = keep + i;
+                self.pos = end + 1;
+                break (line_start, self.base + end as u64);
+            }
+            if self.eof {
+                self.pos = self.filled;
+                if line_start >= self.grown_from {
+                    return self.next_line(); // half written: not a line yet
+                }
+                break (line_start, self.base + self.filled as u64);
+            }
+            self.base += (self.filled - keep) as u64;
+            self.filled = keep;
+            // On an error the head is the cut line's tail (`take_tail`).
+            self.fill()?;
+        };
+        Ok(Some(Line {
+            start: a,
+            bytes: &self.buf[..keep],
+            cut_from: Some(end - a),
+        }))
     }
 
     /// After [`LineReader::next_line`] failed with a read error: the bytes of the line that
@@ -155,12 +227,25 @@ impl<R: Read + Seek> LineReader<R> {
         }
         inner.seek(SeekFrom::Start(start - 1))?;
         let mut reader = Self::at(inner, start - 1, end);
-        // Skip the tail of the line that belongs to the previous range (if byte start-1 is
-        // '\n', this consumes just that byte).
-        reader.limit = u64::MAX;
-        reader.next_line()?;
-        reader.limit = end;
+        reader.skip_past_newline()?;
         Ok(reader)
+    }
+
+    /// Skips the tail of the line that belongs to the previous range (if byte `start - 1` is
+    /// `\n`, just that byte), holding none of it: it may be a line too long to hold.
+    fn skip_past_newline(&mut self) -> io::Result<()> {
+        loop {
+            if let Some(i) = self.newline.find(&self.buf[self.pos..self.filled]) {
+                self.pos += i + 1;
+                return Ok(());
+            }
+            self.base += self.filled as u64;
+            (self.pos, self.filled) = (0, 0);
+            if self.eof {
+                return Ok(());
+            }
+            self.fill()?;
+        }
     }
 }
 
@@ -177,11 +262,19 @@ mod tests {
     use super::*;
     use std::io::Cursor;
 
+    fn whole((start, bytes): (u64, &[u8])) -> Option<Line<'_>> {
+        Some(Line {
+            start,
+            bytes,
+            cut_from: None,
+        })
+    }
+
     fn all_lines(data: &[u8], start: u64, end: u64) -> Vec<(u64, Vec<u8>)> {
         let mut r = LineReader::for_range(Cursor::new(data.to_vec()), start, end).unwrap();
         let mut out = Vec::new();
-        while let Some((off, line)) = r.next_line().unwrap() {
-            out.push((off, line.to_vec()));
+        while let Some(line) = r.next_line().unwrap() {
+            out.push((line.start, line.bytes.to_vec()));
         }
         out
     }
@@ -196,8 +289,8 @@ mod tests {
                 .unwrap()
                 .planned_at(planned);
             let mut out = Vec::new();
-            while let Some((_, line)) = r.next_line().unwrap() {
-                out.push(String::from_utf8(line.to_vec()).unwrap());
+            while let Some(line) = r.next_line().unwrap() {
+                out.push(String::from_utf8(line.bytes.to_vec()).unwrap());
             }
             out
         };
@@ -262,8 +355,8 @@ two
 thr"
             .to_vec(),
         )));
-        assert_eq!(r.next_line().unwrap(), Some((0, b"one".as_slice())));
-        assert_eq!(r.next_line().unwrap(), Some((4, b"two".as_slice())));
+        assert_eq!(r.next_line().unwrap(), whole((0, b"one".as_slice())));
+        assert_eq!(r.next_line().unwrap(), whole((4, b"two".as_slice())));
         assert_eq!(
             r.next_line().unwrap_err().kind(),
             io::ErrorKind::UnexpectedEof
@@ -276,7 +369,7 @@ thr"
 "
             .to_vec(),
         )));
-        assert_eq!(r.next_line().unwrap(), Some((0, b"one".as_slice())));
+        assert_eq!(r.next_line().unwrap(), whole((0, b"one".as_slice())));
         assert!(r.next_line().is_err());
         assert_eq!(r.take_tail(), None);
     }
@@ -302,8 +395,8 @@ thr"
         }
         for data in [&b"one\ntwo"[..], b"one\ntwo\n"] {
             let mut r = LineReader::new(EndsClean(Cursor::new(data.to_vec())));
-            assert_eq!(r.next_line().unwrap(), Some((0, b"one".as_slice())));
-            assert_eq!(r.next_line().unwrap(), Some((4, b"two".as_slice())));
+            assert_eq!(r.next_line().unwrap(), whole((0, b"one".as_slice())));
+            assert_eq!(r.next_line().unwrap(), whole((4, b"two".as_slice())));
             let error = r.next_line().unwrap_err();
             assert!(TrailingData::of(&error).is_some(), "{error}");
             assert_eq!(r.take_tail(), None);
@@ -320,5 +413,57 @@ thr"
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].1, long);
         assert_eq!(lines[1], ((CHUNK * 3 + 18) as u64, b"short".to_vec()));
+    }
+
+    /// A line of `MAX_LINE` bytes or more is cut to its head, wherever it is (first, between
+    /// others, last without a newline); the lines around it and their offsets are intact, and
+    /// the buffer does not grow past `MAX_LINE`.
+    #[test]
+    fn overlong_lines_are_cut() {
+        for long in [MAX_LINE, MAX_LINE + 1, 3 * MAX_LINE + 12345] {
+            let body: Vec<u8> = (0..long).map(|i| b'a' + (i % 26) as u8).collect();
+            for (before, after) in [("", "\nnext\n"), ("one\n", "\nnext"), ("one\n", "")] {
+                let mut data = before.as_bytes().to_vec();
+                data.extend_from_slice(&body);
+                data.extend_from_slice(after.as_bytes());
+                let mut r = LineReader::new(Cursor::new(data));
+                if !before.is_empty() {
+                    assert_eq!(r.next_line().unwrap(), whole((0, b"one".as_slice())));
+                }
+                let cut = r.next_line().unwrap().unwrap();
+                assert_eq!(cut.start, before.len() as u64);
+                assert_eq!(cut.bytes, &body[..CUT_LINE_KEEPS]);
+                assert_eq!(cut.cut_from, Some(long as u64));
+                if !after.is_empty() {
+                    let next = (before.len() + long + 1) as u64;
+                    assert_eq!(r.next_line().unwrap(), whole((next, b"next".as_slice())));
+                }
+                assert_eq!(r.next_line().unwrap(), None);
+                assert!(r.buf.len() <= MAX_LINE);
+            }
+        }
+        // Just under the limit: whole.
+        let mut data = vec![b'x'; MAX_LINE - 1];
+        data.push(b'\n');
+        let lines = all_lines(&data, 0, u64::MAX);
+        assert_eq!(lines, [(0, vec![b'x'; MAX_LINE - 1])]);
+    }
+
+    /// Ranges split inside a cut line still yield every line once.
+    #[test]
+    fn a_cut_line_belongs_to_the_range_it_starts_in() {
+        let mut data = b"one\n".to_vec();
+        data.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        data.extend_from_slice(b"\ntwo\n");
+        let len = data.len() as u64;
+        for cut in [2, 4, 5, 1000, MAX_LINE as u64, len - 4, len - 3] {
+            let mut starts: Vec<u64> = all_lines(&data, 0, cut).iter().map(|l| l.0).collect();
+            starts.extend(all_lines(&data, cut, len).iter().map(|l| l.0));
+            assert_eq!(starts, [0, 4, len - 4], "cut at {cut}");
+        }
+        // A range starting inside the long line skips it without holding it.
+        let mut r = LineReader::for_range(Cursor::new(data.clone()), 1000, len).unwrap();
+        assert_eq!(r.next_line().unwrap(), whole((len - 4, b"two".as_slice())));
+        assert!(r.buf.len() <= CHUNK, "{}", r.buf.len());
     }
 }

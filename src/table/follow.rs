@@ -217,6 +217,10 @@ pub fn follow_rows(
             .poll(|event| {
                 let (line, number) = match event {
                     TailEvent::Line(line, number) => (line, number),
+                    TailEvent::Cut(_) => {
+                        (lines, rejected) = (lines + 1, rejected + 1);
+                        return true;
+                    }
                     TailEvent::Restart => {
                         parser = spec.format.parser();
                         return true;

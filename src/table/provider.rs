@@ -28,8 +28,9 @@ use crate::source::{find_log_files, plan_spans, DirFilter, FileSpan, LogFile, MI
 /// How much of a file auto-detection looks at.
 const SAMPLE_BYTES: usize = 64 * 1024;
 const SAMPLE_LINES: usize = 64;
-/// How far detection reads to find the end of a very long first line.
-const SAMPLE_MAX_BYTES: usize = 64 * 1024 * 1024;
+/// How far detection reads to find the end of a very long first line: no further than the
+/// scan holds a line.
+const SAMPLE_MAX_BYTES: usize = crate::source::MAX_LINE;
 
 /// A set of log files of one format, queried as one table.
 #[derive(Debug, Clone)]

@@ -117,8 +117,13 @@ impl Prober<'_> {
         file.seek(SeekFrom::Start(0))?;
         let mut reader = LineReader::for_range(file, offset, u64::MAX)?;
         let mut tried = 0;
-        while let Some((start, line)) = reader.next_line()? {
-            if let Ok(Parsed::Row) = self.parser.parse(line, &mut self.rec) {
+        while let Some(line) = reader.next_line()? {
+            let start = line.start;
+            let parsed = match line.cut_from {
+                None => self.parser.parse(line.bytes, &mut self.rec),
+                Some(_) => Ok(Parsed::Skipped),
+            };
+            if let Ok(Parsed::Row) = parsed {
                 if let Some(ts) = self.rec.int_like(self.slot) {
                     return Ok(Probe::Row { start, ts });
                 }

@@ -18,7 +18,7 @@ use super::stats::PartitionStats;
 use crate::error::{Error, Result};
 use crate::parse::record::slot_mask;
 use crate::parse::{ColumnSource, ColumnSpec, Format, LineParser, Parsed, Record, RejectReason};
-use crate::source::{FileRange, LineReader, LogFile};
+use crate::source::{FileRange, Line, LineReader, LogFile};
 
 /// What a partition scans and how.
 #[derive(Debug, Clone)]
@@ -60,7 +60,11 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
         // (and pruning leaves little to skip).
         let early = !self.filter.is_empty() && self.order.is_none();
         loop {
-            let (offset, line) = match reader.next_line() {
+            let Line {
+                start: offset,
+                bytes: line,
+                cut_from,
+            } = match reader.next_line() {
                 Ok(Some(found)) => found,
                 Ok(None) => break,
                 Err(e) => {
@@ -74,7 +78,9 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
             };
             lines += 1;
             line_number += 1;
-            let parsed = if early {
+            let parsed = if let Some(bytes) = cut_from {
+                Err(RejectReason::TooLong { bytes })
+            } else if early {
                 self.parser.parse_checked(line, &mut self.rec, self.filter)
             } else {
                 self.parser.parse(line, &mut self.rec)
@@ -211,7 +217,12 @@ pub fn scan_rejects(
         let mut number = 0i64;
         loop {
             let (line, result) = match reader.next_line() {
-                Ok(Some((_, line))) => (line, parser.parse(line, &mut rec)),
+                Ok(Some(Line {
+                    bytes,
+                    cut_from: Some(length),
+                    ..
+                })) => (bytes, Err(RejectReason::TooLong { bytes: length })),
+                Ok(Some(Line { bytes, .. })) => (bytes, parser.parse(bytes, &mut rec)),
                 Ok(None) => break,
                 Err(e) => {
                     damage::on_read_error(file, number as u64, e, stats)?;

@@ -476,32 +476,75 @@ fn a_file_deleted_during_the_query_is_an_error_or_a_correct_answer() {
     }
 }
 
+/// A 6 MB line (first, so that format detection reads past it) is a row; a 20 MB one, past
+/// the 8 MiB a line may hold, and a 12 MB run of NULs a crash left are rejects that say why,
+/// keep their first 4 KiB, and leave the lines around them intact.
 #[test]
-fn a_20_mb_line_is_one_row() {
+fn a_6_mb_line_is_a_row_and_a_20_mb_line_a_reject() {
     let dir = Scratch::new("huge-line");
     let (_, data) = generated(&dir, 50, 78);
-    let long_uri = format!("/{}", "a".repeat(20 << 20));
-    let huge = format!(
-        "203.0.113.1 - - [10/Oct/2000:13:55:36 -0700] \"GET {long_uri} HTTP/1.1\" 200 5 \"-\" \"curl\"\n"
-    );
-    // First, so that format detection has to read past it.
-    let mut content = huge.into_bytes();
+    let line = |uri_len: usize| {
+        let uri = format!("/{}", "a".repeat(uri_len));
+        format!(
+            "203.0.113.1 - - [10/Oct/2000:13:55:36 -0700] \"GET {uri} HTTP/1.1\" 200 5 \"-\" \"curl\"\n"
+        )
+    };
+    let mut content = line(6 << 20).into_bytes();
+    content.extend_from_slice(&data);
+    let huge = line(20 << 20);
+    content.extend_from_slice(huge.as_bytes());
+    content.extend_from_slice(&vec![0u8; 12 << 20]);
+    content.extend_from_slice(b"\n");
     content.extend_from_slice(&data);
     let log = dir.write("huge.log", &content);
+    let rows = 2 * reference_rows(&data) + 1;
     let run = query_csv(
         &[&log],
         &[],
         "SELECT count(*), max(length(uri)), sum(CASE WHEN length(uri) > 1000 THEN 1 ELSE 0 END) FROM logs",
     );
     assert_no_panic(&run);
-    let rows = run.csv_rows();
+    let uri_len = (6 << 20) + 1;
     assert_eq!(
-        rows[0],
+        run.csv_rows(),
+        [[rows.to_string(), uri_len.to_string(), "1".to_string()]]
+    );
+    let skipped = 2 + 2 * (50 - reference_rows(&data));
+    assert!(
+        run.stderr.contains(&format!("skipped {skipped} lines")),
+        "{}",
+        run.stderr
+    );
+    let rejects = query_csv(
+        &[&log],
+        &[],
+        "SELECT line_number, length(line), starts_with(line, '203.0.113.1 - -'), reason \
+         FROM logs_rejects WHERE reason LIKE 'line of %' ORDER BY 1",
+    );
+    let limit = |bytes: usize| {
+        format!("line of {bytes} bytes, over the 8 MiB limit: only its start is kept")
+    };
+    assert_eq!(
+        rejects.csv_rows(),
         [
-            (reference_rows(&data) + 1).to_string(),
-            long_uri.len().to_string(),
-            "1".to_string()
+            ["52", "4096", "true", &limit(huge.len() - 1)],
+            ["53", "4096", "false", &limit(12 << 20)],
         ]
+    );
+    // `_line` counts the cut lines: the rows after them keep their numbers.
+    let after = query_csv(
+        &[&log],
+        &[],
+        "SELECT count(*), max(_line) FROM logs WHERE _line > 53",
+    );
+    let last = 53
+        + data
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count();
+    assert_eq!(
+        after.csv_rows(),
+        [[reference_rows(&data).to_string(), last.to_string()]]
     );
 }
 
