@@ -25,11 +25,18 @@ enum Builder {
     Ts(TimestampNanosecondBuilder),
 }
 
+/// A batch is handed on at this many bytes of lines, whatever its row count: 8192 rows of
+/// megabyte lines would otherwise be gigabytes in one batch.
+pub const BATCH_BYTES: usize = 4 * 1024 * 1024;
+
 /// Accumulates rows for the projected columns of one batch. Reused across batches.
 pub struct BatchBuilder {
     columns: Vec<(ColumnSource, Builder)>,
     schema: SchemaRef,
     rows: usize,
+    /// The bytes of the lines appended: a bound on the batch's text (fields are disjoint
+    /// parts of a line, and decoding escapes only shrinks them).
+    line_bytes: usize,
     /// The slot whose request line some projected column splits, if any.
     request_slot: Option<usize>,
     /// Decoded bytes of the current field / request line.
@@ -47,6 +54,7 @@ impl BatchBuilder {
                 .collect(),
             schema: schema_of_columns(columns),
             rows: 0,
+            line_bytes: 0,
             request_slot: columns.iter().find_map(|c| match c.source {
                 ColumnSource::Request(slot, _) => Some(slot),
                 _ => None,
@@ -68,6 +76,12 @@ impl BatchBuilder {
         self.rows == 0
     }
 
+    /// Whether the batch should be handed on: `batch_size` rows, or [`BATCH_BYTES`].
+    #[inline]
+    pub fn is_full(&self, batch_size: usize) -> bool {
+        self.rows >= batch_size || self.line_bytes >= BATCH_BYTES
+    }
+
     /// Whether the batch needs line numbers (so files must be read from their start).
     pub fn needs_line_numbers(columns: &[ColumnSpec]) -> bool {
         columns.iter().any(|c| c.source == ColumnSource::Line)
@@ -77,6 +91,7 @@ impl BatchBuilder {
     /// meaningful when the range starts at the top of the file).
     pub fn append(&mut self, line: &[u8], rec: &Record, file: &str, line_number: u64) {
         self.rows += 1;
+        self.line_bytes += line.len();
         let parts = match self.request_slot {
             Some(slot) => {
                 self.request.clear();
@@ -130,7 +145,7 @@ impl BatchBuilder {
             })
             .collect();
         let options = RecordBatchOptions::new().with_row_count(Some(self.rows));
-        self.rows = 0;
+        (self.rows, self.line_bytes) = (0, 0);
         RecordBatch::try_new_with_options(self.schema.clone(), arrays, &options)
     }
 }

@@ -240,7 +240,7 @@ pub fn follow_rows(
                 }
                 builder.append(line, &rec, &file.name, number);
                 remaining -= 1;
-                if builder.len() >= batch_size || remaining == 0 {
+                if builder.is_full(batch_size) || remaining == 0 {
                     match builder.finish() {
                         Ok(batch) => stopped = !emit(batch),
                         Err(e) => {

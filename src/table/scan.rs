@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use arrow::array::{Int64Builder, RecordBatch, StringBuilder};
 
-use super::batch::{append_text, BatchBuilder};
+use super::batch::{append_text, BatchBuilder, BATCH_BYTES};
 use super::damage;
 use super::filter::RowFilter;
 use super::prune::{OrderWatch, TimePruning};
@@ -104,7 +104,7 @@ impl<E: FnMut(RecordBatch) -> bool> RowScanner<'_, E> {
             self.builder
                 .append(line, &self.rec, &file.name, line_number);
             self.remaining -= 1;
-            if self.builder.len() >= self.batch_size || self.remaining == 0 {
+            if self.builder.is_full(self.batch_size) || self.remaining == 0 {
                 let bytes = reader.bytes_read();
                 self.stats.add(lines, rejected, bytes - reported_bytes);
                 (lines, rejected, reported_bytes) = (0, 0, bytes);
@@ -241,7 +241,7 @@ pub fn scan_rejects(
                 let reason = reason.describe(|slot| format.slot_name(slot));
                 out.push(&file.name, number, line, &reason);
                 remaining -= 1;
-                if out.rows >= batch_size && !emit(out.finish()?) {
+                if out.is_full(batch_size) && !emit(out.finish()?) {
                     return Ok(());
                 }
             }
@@ -263,6 +263,7 @@ struct RejectsBuilder {
     line: StringBuilder,
     reason: StringBuilder,
     rows: usize,
+    line_bytes: usize,
 }
 
 impl RejectsBuilder {
@@ -272,10 +273,16 @@ impl RejectsBuilder {
         append_text(&mut self.line, line);
         self.reason.append_value(reason);
         self.rows += 1;
+        self.line_bytes += line.len();
+    }
+
+    /// As [`BatchBuilder::is_full`].
+    fn is_full(&self, batch_size: usize) -> bool {
+        self.rows >= batch_size || self.line_bytes >= BATCH_BYTES
     }
 
     fn finish(&mut self) -> Result<RecordBatch> {
-        self.rows = 0;
+        (self.rows, self.line_bytes) = (0, 0);
         Ok(RecordBatch::try_new(
             rejects_schema(),
             vec![

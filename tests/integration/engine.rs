@@ -230,3 +230,31 @@ async fn pushed_filters_give_the_same_rows_as_unpushed_ones() {
     .await;
     assert_eq!(rows.matches("| 500 ").count(), 3, "{rows}");
 }
+
+/// Long lines end a batch before `batch_size` rows: 100 lines of 1 MiB (rows, and as many
+/// rejects) come in batches of at most about `BATCH_BYTES` of text, not in one 100 MiB batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_of_long_lines_stay_small() {
+    let dir = Scratch::new("long-batches");
+    let mut data = Vec::new();
+    let uri = format!("/{}", "u".repeat(1 << 20));
+    for _ in 0..100 {
+        data.extend_from_slice(
+            format!("1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET {uri} HTTP/1.0\" 200 5\n")
+                .as_bytes(),
+        );
+        data.extend_from_slice(format!("junk {uri}\n").as_bytes());
+    }
+    let log = dir.write("long.log", &data);
+    let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(1));
+    let table = LogTable::open(&[log], "common".parse::<FormatChoice>().unwrap()).unwrap();
+    register_table(&ctx, "logs", Arc::new(table)).unwrap();
+    for sql in ["SELECT request FROM logs", "SELECT line FROM logs_rejects"] {
+        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        assert_eq!(rows, 100, "{sql}");
+        let largest = batches.iter().map(|b| b.get_array_memory_size()).max();
+        assert!(batches.len() >= 20, "{sql}: {} batches", batches.len());
+        assert!(largest < Some(12 << 20), "{sql}: {largest:?} bytes");
+    }
+}
