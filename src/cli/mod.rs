@@ -1,5 +1,6 @@
 //! The `logsql` command line: arguments, running statements, printing results.
 
+pub mod aligned;
 pub mod args;
 pub mod exit;
 pub mod export;

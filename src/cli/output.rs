@@ -1,7 +1,8 @@
 //! Printing query results: a readable table, CSV, TSV, JSON, NDJSON or Markdown.
 //!
 //! Everything but the table streams batch by batch, so a large result is written in constant
-//! memory; the table needs every row to align its columns.
+//! memory; the table needs every row to align its columns, so a result larger than
+//! [`TABLE_BLOCK_BYTES`] is drawn as consecutive tables, each aligned on its own.
 
 use std::io::Write;
 
@@ -12,7 +13,11 @@ use arrow::json::writer::{
     JsonArray, LineDelimited, Writer as JsonWriter, WriterBuilder as JsonWriterBuilder,
 };
 
+use super::aligned::write_table;
 use super::args::OutFormat;
+
+/// How much of a result one aligned table holds (as Arrow data); more starts another table.
+pub const TABLE_BLOCK_BYTES: usize = 64 * 1024 * 1024;
 
 /// A sink for the batches of one result.
 #[allow(clippy::large_enum_variant)] // one per statement; boxing buys nothing
@@ -21,11 +26,15 @@ pub enum ResultWriter<W: Write> {
         out: W,
         batches: Vec<RecordBatch>,
         schema: SchemaRef,
+        /// Arrow bytes in `batches`.
+        buffered: usize,
+        /// Whether a block has been drawn already.
+        drawn: bool,
     },
     Markdown {
         out: W,
-        batches: Vec<RecordBatch>,
         schema: SchemaRef,
+        header_written: bool,
     },
     Csv(arrow::csv::Writer<W>),
     JsonArray(JsonWriter<W, JsonArray>),
@@ -47,6 +56,8 @@ impl<W: Write> ResultWriter<W> {
                 out,
                 batches: Vec::new(),
                 schema,
+                buffered: 0,
+                drawn: false,
             },
             OutFormat::Csv => ResultWriter::Csv(csv(b',', out)),
             OutFormat::Tsv => ResultWriter::Csv(csv(b'\t', out)),
@@ -54,17 +65,39 @@ impl<W: Write> ResultWriter<W> {
             OutFormat::Ndjson => ResultWriter::Ndjson(json().build::<_, LineDelimited>(out)),
             OutFormat::Markdown => ResultWriter::Markdown {
                 out,
-                batches: Vec::new(),
                 schema,
+                header_written: false,
             },
         }
     }
 
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
         match self {
-            ResultWriter::Table { batches, .. } | ResultWriter::Markdown { batches, .. } => {
+            ResultWriter::Table {
+                out,
+                batches,
+                schema,
+                buffered,
+                drawn,
+            } => {
                 batches.push(batch.clone());
+                *buffered += batch.get_array_memory_size();
+                if *buffered >= TABLE_BLOCK_BYTES {
+                    write_table(out, schema, batches)?;
+                    batches.clear();
+                    (*buffered, *drawn) = (0, true);
+                }
                 Ok(())
+            }
+            ResultWriter::Markdown {
+                out,
+                schema,
+                header_written,
+            } => {
+                if !std::mem::replace(header_written, true) {
+                    write_markdown_header(out, schema)?;
+                }
+                write_markdown_rows(out, std::slice::from_ref(batch))
             }
             ResultWriter::Csv(w) => w.write(batch),
             ResultWriter::JsonArray(w) => w.write(batch),
@@ -77,23 +110,25 @@ impl<W: Write> ResultWriter<W> {
         match self {
             ResultWriter::Table {
                 mut out,
-                mut batches,
+                batches,
                 schema,
+                drawn,
+                ..
             } => {
-                if batches.is_empty() {
-                    batches.push(RecordBatch::new_empty(schema));
+                if !batches.is_empty() || !drawn {
+                    write_table(&mut out, &schema, &batches)?;
                 }
-                let table = pretty_table(&batches)?;
-                writeln!(out, "{table}")?;
                 out.flush()?;
                 Ok(())
             }
             ResultWriter::Markdown {
                 mut out,
-                batches,
                 schema,
+                header_written,
             } => {
-                write_markdown(&mut out, &schema, &batches)?;
+                if !header_written {
+                    write_markdown_header(&mut out, &schema)?;
+                }
                 out.flush()?;
                 Ok(())
             }
@@ -123,13 +158,6 @@ impl<W: Write> ResultWriter<W> {
     }
 }
 
-/// `batches` as an aligned table with whole cells, NULL spelled out as the shell shows it (a
-/// blank cell is an empty string).
-pub fn pretty_table(batches: &[RecordBatch]) -> Result<impl std::fmt::Display, ArrowError> {
-    let options = arrow::util::display::FormatOptions::default().with_null("NULL");
-    arrow::util::pretty::pretty_format_batches_with_options(batches, &options)
-}
-
 /// Writes `batches` as a Markdown table: `|` escaped, line breaks as spaces, nulls empty,
 /// numbers right-aligned.
 pub fn write_markdown(
@@ -137,8 +165,20 @@ pub fn write_markdown(
     schema: &SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<(), ArrowError> {
-    let cell = |s: &str| s.replace('|', "\\|").replace(['\n', '\r'], " ");
-    let names: Vec<String> = schema.fields().iter().map(|f| cell(f.name())).collect();
+    write_markdown_header(out, schema)?;
+    write_markdown_rows(out, batches)
+}
+
+fn markdown_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+fn write_markdown_header(out: &mut impl Write, schema: &SchemaRef) -> Result<(), ArrowError> {
+    let names: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| markdown_cell(f.name()))
+        .collect();
     writeln!(out, "| {} |", names.join(" | "))?;
     let rules: Vec<&str> = schema
         .fields()
@@ -152,10 +192,14 @@ pub fn write_markdown(
         })
         .collect();
     writeln!(out, "| {} |", rules.join(" | "))?;
+    Ok(())
+}
+
+fn write_markdown_rows(out: &mut impl Write, batches: &[RecordBatch]) -> Result<(), ArrowError> {
     for row in super::text::formatted_rows(batches)? {
         let cells: Vec<String> = row
             .iter()
-            .map(|v| cell(v.as_deref().unwrap_or_default()))
+            .map(|v| markdown_cell(v.as_deref().unwrap_or_default()))
             .collect();
         writeln!(out, "| {} |", cells.join(" | "))?;
     }

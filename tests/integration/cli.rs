@@ -539,3 +539,39 @@ fn memory_limit_fails_cleanly_instead_of_exhausting_the_machine() {
         answer
     );
 }
+
+/// A table result too large to align in memory at once (here 80 MB of cells, in batches of
+/// 100 rows) is drawn as consecutive tables, each aligned on its own, holding every row
+/// between them.
+#[test]
+fn a_huge_table_result_is_drawn_in_blocks() {
+    let dir = Scratch::new("table-blocks");
+    let (log, truth) = dir.generated("access.log", &gen_opts(800, 5));
+    let run = logsql(&[
+        log.to_str().unwrap(),
+        "-e",
+        "SET datafusion.execution.batch_size = 100; \
+         SELECT _line, repeat('x', 100000) AS pad FROM logs ORDER BY _line",
+    ]);
+    let out = run.ok();
+    let headers = out.lines().filter(|l| l.starts_with("| _line")).count();
+    assert_eq!(headers, 2, "{}", &out[..200]);
+    let rows: Vec<u64> = out
+        .lines()
+        .filter(|l| l.ends_with("x |"))
+        .map(|l| {
+            l.trim_start_matches('|')
+                .split('|')
+                .next()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(rows.len() as u64, truth.rows);
+    assert!(
+        rows.windows(2).all(|w| w[0] < w[1]),
+        "rows in order, none twice"
+    );
+}

@@ -29,10 +29,11 @@ use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::Editor;
 
+use super::aligned::write_table;
 use super::args::Cli;
 pub use super::args::OutFormat as Mode;
 use super::exit::Outcome;
-use super::output::{pretty_table, write_markdown, ResultWriter};
+use super::output::{write_markdown, ResultWriter};
 use super::run::Session;
 use commands::Command;
 use complete::{Catalog, ShellHelper};
@@ -370,7 +371,7 @@ impl Repl {
                     write_markdown(&mut out, &schema, &kept)?;
                 } else if whole {
                     // Plans are many long lines, and a script's results are data: whole.
-                    writeln!(out, "{}", pretty_table(&kept)?)?;
+                    write_table(&mut out, &schema, &kept)?;
                 } else {
                     display::write_table(&mut out, &schema, &kept)?;
                 }
