@@ -371,7 +371,7 @@ fn warn_unread(files: &[String], format: &Format, context: &str) {
     for file in files {
         let _ = writeln!(
             io::stderr(),
-            "logsql: warning: {file}: none of its first lines parse as {}, the format detected for the files read with it{context}; its lines will be rejects (query it on its own to read it)",
+            "logsql: warning: {file}: none of its first lines parse as {}, the format detected for the files read with it{context}; its lines that do not parse are rejects (if it is another format, query it on its own)",
             format.name()
         );
     }

@@ -578,11 +578,14 @@ fn detect_files(
 
 /// The first `SAMPLE_BYTES` of a file's decoded content, cut at the last whole line; read on
 /// (up to `SAMPLE_MAX_BYTES`) while it holds no whole line, so that a very long first line
-/// (a multi-megabyte URI) is judged whole rather than as a fragment no format matches.
+/// (a multi-megabyte URI) is judged whole rather than as a fragment no format matches. A
+/// first line longer still, which the scan rejects unread (a run of NULs a crash left), is
+/// skipped: the sample is what follows it.
 fn read_sample(file: &LogFile) -> Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(SAMPLE_BYTES);
-    let mut reader = file.reader()?.take(SAMPLE_MAX_BYTES as u64);
+    let mut reader = file.reader()?;
     let mut limit = SAMPLE_BYTES;
+    let mut skipped_line = false;
     loop {
         let read = (&mut reader)
             .take((limit - buf.len()) as u64)
@@ -601,9 +604,40 @@ fn read_sample(file: &LogFile) -> Result<Vec<u8>> {
             buf.truncate(nl);
             return Ok(buf);
         }
-        if limit >= SAMPLE_MAX_BYTES {
+        if limit < SAMPLE_MAX_BYTES {
+            limit = (limit * 4).min(SAMPLE_MAX_BYTES);
+            continue;
+        }
+        if skipped_line {
             return Ok(buf);
         }
-        limit = (limit * 4).min(SAMPLE_MAX_BYTES);
+        // A line the scan cuts: sample what follows its end (one such line only, so that a
+        // file with no line ends is not read to its end here).
+        skipped_line = true;
+        buf = match rest_after_newline(&mut reader) {
+            Ok(Some(rest)) => rest,
+            Ok(None) | Err(_) => return Ok(Vec::new()),
+        };
+        limit = SAMPLE_BYTES.max(buf.len());
     }
+}
+
+/// Reads past the end of the current line, at most `SAMPLE_MAX_BYTES` further; returns what
+/// was read after its newline, `None` when the line did not end within that.
+fn rest_after_newline(reader: &mut impl Read) -> std::io::Result<Option<Vec<u8>>> {
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut read = 0;
+    while read < SAMPLE_MAX_BYTES {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(None),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        read += n;
+        if let Some(i) = memchr::memchr(b'\n', &chunk[..n]) {
+            return Ok(Some(chunk[i + 1..n].to_vec()));
+        }
+    }
+    Ok(None)
 }

@@ -548,6 +548,26 @@ fn a_6_mb_line_is_a_row_and_a_20_mb_line_a_reject() {
     );
 }
 
+/// A file that starts with a line too long to hold (9 MiB of NULs a crash left) is detected
+/// from the lines after it, alone or among other logs in a directory, without a warning.
+#[test]
+fn a_first_line_too_long_to_hold_does_not_hide_the_format() {
+    let dir = Scratch::new("long-first-line");
+    let (log, data) = generated(&dir, 100, 81);
+    let mut content = vec![0u8; 9 << 20];
+    content.push(b'\n');
+    content.extend_from_slice(&data);
+    std::fs::create_dir(dir.path("logs")).unwrap();
+    let crashed = dir.write("logs/crashed.log", &content);
+    std::fs::copy(&log, dir.path("logs/access.log")).unwrap();
+    let rows = reference_rows(&data);
+    for (path, want) in [(crashed, rows), (dir.path("logs"), 2 * rows)] {
+        let run = query_csv(&[&path], &[], "SELECT count(*) FROM logs");
+        assert_eq!(count_of(&run), want, "{}", run.stderr);
+        assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    }
+}
+
 #[test]
 fn nul_bytes_and_invalid_utf8_are_rows_or_rejects() {
     let dir = Scratch::new("nul-utf8");
