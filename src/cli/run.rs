@@ -285,9 +285,13 @@ impl Session {
             .chain(read_logs.iter().map(|r| &r.stats))
         {
             let (damage, disorder) = (stats.damage(), stats.disorder());
-            let damage = damage.iter().map(ToString::to_string);
-            for warning in damage.chain(disorder.iter().map(ToString::to_string)) {
-                self.damaged.store(true, Ordering::Relaxed);
+            // A file read whole after all leaves the answer complete: said, not exit 3.
+            let incomplete = damage.iter().map(|d| (d.to_string(), true));
+            let disorder = disorder.iter().map(|d| (d.to_string(), !d.read_whole));
+            for (warning, incomplete) in incomplete.chain(disorder) {
+                if incomplete {
+                    self.damaged.store(true, Ordering::Relaxed);
+                }
                 let _ = writeln!(io::stderr(), "logsql: warning: {warning}");
             }
         }

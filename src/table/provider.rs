@@ -17,7 +17,7 @@ use super::batch::BatchBuilder;
 use super::exec::{LogScanExec, ScanKind};
 use super::filter::{self, RowFilter};
 use super::follow::{FollowOptions, FollowScanExec};
-use super::prune::{self, Bounds, TimePruning};
+use super::prune::{self, Bounds, Disorder, Kept, TimePruning};
 use super::scan::ScanSpec;
 use super::schema::{rejects_schema, schema_of};
 use super::stats::ScanStats;
@@ -333,11 +333,23 @@ impl LogTable {
                 prune::STOP_BYTES,
             )
             .map_err(|e| Error::io(path, e))?;
-            if let Some((start, end)) = kept {
-                if start > 0 || end < span.len {
-                    (span.start, span.end) = (start, end);
-                    pruning.pruned.push(span.file.clone());
+            match kept {
+                Kept::Span(start, end) => {
+                    let start = start.saturating_sub(prune::VERIFY_BYTES);
+                    let end = end.saturating_add(prune::VERIFY_BYTES);
+                    if start > 0 || end < span.len {
+                        (span.start, span.end) = (start, end);
+                        pruning.pruned.push(span.file.clone());
+                    }
                 }
+                Kept::Whole => {}
+                Kept::OutOfOrder { offset, by } => self.stats.record_disorder(Disorder {
+                    file: span.file.name.clone(),
+                    offset,
+                    by: Duration::from_nanos(by.max(0) as u64),
+                    slack,
+                    read_whole: true,
+                }),
             }
         }
         pruning.kept_bytes = spans.iter().map(FileSpan::bytes).sum();

@@ -19,10 +19,14 @@
 //! whenever the assumption holds, whatever the probes meet (rejects, equal timestamps, long
 //! lines). The pushed filter is still applied to every line read.
 //!
-//! While the kept span is scanned, each line is checked against the assumption (a line more
-//! than the slack older than the newest line before it in the same range); a violation is
-//! recorded as a [`Disorder`] in the table's [`ScanStats`], which the command line reports.
-//! A violation inside the skipped part cannot be seen.
+//! The assumption is checked where it is cheap: the probes themselves, in file order, must
+//! keep it (a file they show out of order is read whole, the answer complete, and the
+//! disorder reported); the kept span is widened by [`VERIFY_BYTES`] on each side it was
+//! narrowed, so that lines just past a proof are read too; and while the kept span is
+//! scanned, each line is checked against the assumption (a line more than the slack older
+//! than the newest line before it in the same range). A violation seen while scanning is
+//! recorded as a [`Disorder`] in the table's [`ScanStats`], which the command line reports:
+//! the answer may miss lines. A violation only inside the skipped part cannot be seen.
 
 use std::fmt;
 use std::fs::File;
@@ -40,6 +44,11 @@ pub const DEFAULT_SLACK: Duration = Duration::from_secs(5 * 60);
 /// Bisection stops when the interval left is this small: a few more lines read costs less
 /// than another probe.
 pub const STOP_BYTES: u64 = 64 * 1024;
+
+/// How far past each end of a narrowed span the scan reads all the same: lines there are
+/// checked for the order the pruning assumed (a file shuffled by more than the slack shows
+/// it there), at the cost of a few hundred lines.
+pub const VERIFY_BYTES: u64 = 64 * 1024;
 
 /// A probe reads at most this many lines that are not rows, or this many bytes, looking for a
 /// row; past that the file is scanned whole (it is mostly not rows, or its lines are huge).
@@ -108,6 +117,8 @@ struct Prober<'a> {
     parser: Box<dyn LineParser>,
     rec: Record,
     slot: usize,
+    /// Every row found, `(start, ts)`.
+    seen: Vec<(u64, i64)>,
 }
 
 impl Prober<'_> {
@@ -125,6 +136,7 @@ impl Prober<'_> {
             };
             if let Ok(Parsed::Row) = parsed {
                 if let Some(ts) = self.rec.int_like(self.slot) {
+                    self.seen.push((start, ts));
                     return Ok(Probe::Row { start, ts });
                 }
             }
@@ -135,13 +147,49 @@ impl Prober<'_> {
         }
         Ok(Probe::End)
     }
+
+    /// The first row found that is more than `slack` older than a row found before it in the
+    /// file, and by how much: `(start, by)`.
+    fn out_of_order(&mut self, slack: i64) -> Option<(u64, i64)> {
+        self.seen.sort_unstable();
+        let mut newest = i64::MIN;
+        for &(start, ts) in &self.seen {
+            if ts < newest.saturating_sub(slack) {
+                return Some((start, newest.saturating_sub(ts)));
+            }
+            newest = newest.max(ts);
+        }
+        None
+    }
+}
+
+/// What time-range pruning keeps of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    /// The lines starting in `[start, end)` (`end` is `u64::MAX` for "to the end").
+    Span(u64, u64),
+    /// The whole file: a probe found no row to compare.
+    Whole,
+    /// The whole file: the probes found it out of order, a row at byte `offset` older than
+    /// one before it by `by` nanoseconds, more than the slack.
+    OutOfOrder { offset: u64, by: i64 },
+}
+
+impl Kept {
+    /// The span kept, if the file is not read whole.
+    pub fn span(self) -> Option<(u64, u64)> {
+        match self {
+            Kept::Span(start, end) => Some((start, end)),
+            Kept::Whole | Kept::OutOfOrder { .. } => None,
+        }
+    }
 }
 
 /// The part of a file that can hold lines within `bounds` if its lines are in time order
 /// within `slack` (nanoseconds): `Some((start, end))`, the lines starting in `[start, end)`
-/// (`end` is `u64::MAX` for "to the end"), or `None` when a probe found no row to compare
-/// (the file must be read whole). `len` is the file's size; bisection stops at intervals of
-/// `stop` bytes.
+/// (`end` is `u64::MAX` for "to the end"), or the whole file when a probe found no row to
+/// compare or the probes found the file out of order. `len` is the file's size; bisection
+/// stops at intervals of `stop` bytes.
 pub fn kept_span(
     file: &File,
     len: u64,
@@ -150,12 +198,13 @@ pub fn kept_span(
     bounds: Bounds,
     slack: i64,
     stop: u64,
-) -> io::Result<Option<(u64, u64)>> {
+) -> io::Result<Kept> {
     let mut prober = Prober {
         file,
         parser: format.parser(),
         rec: Record::default(),
         slot,
+        seen: Vec::new(),
     };
     let stop = stop.max(1);
     let mut start = 0;
@@ -167,7 +216,7 @@ pub fn kept_span(
                 start = s;
                 (0, len)
             }
-            Probe::GaveUp => return Ok(None),
+            Probe::GaveUp => return Ok(Kept::Whole),
             _ => (0, 0), // the first row may match: nothing to skip
         };
         while b.saturating_sub(a) > stop {
@@ -178,7 +227,7 @@ pub fn kept_span(
                     a = mid;
                 }
                 Probe::Row { .. } | Probe::End => b = mid,
-                Probe::GaveUp => return Ok(None),
+                Probe::GaveUp => return Ok(Kept::Whole),
             }
         }
     }
@@ -197,18 +246,21 @@ pub fn kept_span(
                 // No row from here on: the proof, if any, is before.
                 Probe::End => b = mid,
                 Probe::Row { .. } => a = mid,
-                Probe::GaveUp => return Ok(None),
+                Probe::GaveUp => return Ok(Kept::Whole),
             }
         }
         // The interval left may start with a proof (a small file, bounds before its first
         // line).
         match prober.probe(a)? {
             Probe::Row { start: s, ts } if ts > target => end = end.min(s),
-            Probe::GaveUp => return Ok(None),
+            Probe::GaveUp => return Ok(Kept::Whole),
             _ => {}
         }
     }
-    Ok(Some((start, end.max(start))))
+    if let Some((offset, by)) = prober.out_of_order(slack) {
+        return Ok(Kept::OutOfOrder { offset, by });
+    }
+    Ok(Kept::Span(start, end.max(start)))
 }
 
 /// What time-range pruning did to a scan, for `EXPLAIN`, and what the scan must check.
@@ -302,6 +354,7 @@ impl OrderWatch {
                 offset,
                 by: Duration::from_nanos(by.max(0) as u64),
                 slack: self.slack_given,
+                read_whole: false,
             });
         }
     }
@@ -319,13 +372,21 @@ pub struct Disorder {
     pub by: Duration,
     /// The slack that was assumed.
     pub slack: Duration,
+    /// Found before the scan, by the pruning's probes: the file was read whole, and the
+    /// answer misses nothing.
+    pub read_whole: bool,
 }
 
 impl fmt::Display for Disorder {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let outcome = if self.read_whole {
+            "--time-ordered read it whole"
+        } else {
+            "--time-ordered answers may miss lines"
+        };
         write!(
             f,
-            "{}: lines out of time order by more than {} (by up to {}, first near byte {}); --time-ordered answers may miss lines",
+            "{}: lines out of time order by more than {} (by up to {}, first near byte {}); {outcome}",
             self.file,
             format_duration(self.slack),
             format_duration(self.by),
@@ -459,7 +520,7 @@ mod tests {
         let combined = FormatRegistry::builtin().get("combined").unwrap();
         let (_, slot) = time_column(combined.columns()).unwrap();
         let kept = kept_span(f.as_file(), len, combined, slot, b, slack_secs * SEC, stop).unwrap();
-        (kept, offsets)
+        (kept.span(), offsets)
     }
 
     /// Asserts that every row within `b` starts in the kept span; returns the span.
