@@ -71,6 +71,12 @@ impl Session {
         config = config.with_target_partitions(partitions);
         let mut runtime = RuntimeEnvBuilder::new();
         if let Some(bytes) = super::memory::pool_size(cli.memory_limit) {
+            // Each sort partition holds back this much to merge what it spilled, out of the
+            // limit and before any spilling: DataFusion's 10 MiB each left a small limit
+            // (50M, four partitions) too little to sort at all.
+            config = config.with_sort_spill_reservation_bytes(
+                (bytes / (8 * partitions)).clamp(256 * 1024, 10 * 1024 * 1024),
+            );
             // Fair shares: each spilling operator (one aggregation per partition) gets its part
             // of the limit, rather than the first to ask taking it all.
             let pool = FairSpillPool::new(bytes);
