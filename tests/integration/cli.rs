@@ -367,8 +367,18 @@ fn errors_are_one_line_and_exit_non_zero() {
             "unknown format 'xml'",
         ),
         (vec![&log, "-e", "SELECT nope FROM logs"], "nope"),
-        (vec![&log, "-e", "SELEC status FROM logs"], "SELEC"),
-        (vec![&log, "-e", "SELECT * FROM other"], "other"),
+        (
+            vec![&log, "-e", "SELEC status FROM logs"],
+            "error: SQL error: Expected: an SQL statement, found: SELEC",
+        ),
+        (
+            vec![&log, "-e", "SELECT * FROM other"],
+            "error: table 'other' not found",
+        ),
+        (
+            vec![&log, "-e", "SELECT * FROM logs WHERE ts > 'yesterday'"],
+            "error: Parser error: Error parsing timestamp from 'yesterday'",
+        ),
         (vec![&junk, "-e", "SELECT 1"], "no known log format"),
         (
             vec![empty_dir.to_str().unwrap(), "-e", "SELECT 1"],
