@@ -273,7 +273,8 @@ impl DirFilter {
 
 /// Expands what the user named into files, in a stable order: a path is taken as is, a
 /// directory is walked recursively (files filtered by `filter`, sorted by path), a pattern with
-/// `*`, `?` or `[` that is not an existing path is expanded as a glob (sorted).
+/// `*`, `?` or `[` that is not an existing path is expanded as a glob (sorted), the
+/// directories it matches walked as if named (as the shell's unquoted glob names them).
 ///
 /// A file reached twice (named twice, through a symbolic link, as `/var/log/containers` links
 /// into `/var/log/pods`, or through a hard link) is taken once, under the name it was first
@@ -284,17 +285,7 @@ pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>
     for arg in args {
         let text = arg.to_string_lossy();
         if !arg.exists() && text.contains(['*', '?', '[']) {
-            let paths = glob::glob(&text)
-                .map_err(|e| Error::BadInput(format!("bad pattern '{text}': {e}")))?;
-            let mut matched: Vec<PathBuf> = paths
-                .filter_map(|p| p.ok())
-                .filter(|p| p.is_file())
-                .collect();
-            if matched.is_empty() {
-                return Err(Error::BadInput(format!("no files match '{text}'")));
-            }
-            matched.sort();
-            matched.into_iter().for_each(|p| found.file(p));
+            found.glob(&text, filter)?;
         } else if arg.is_dir() {
             let before = found.met;
             // A directory walked already (named twice) has shown its files.
@@ -311,6 +302,15 @@ pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>
     Ok(found.files)
 }
 
+/// Whether `path` ends in `.` or `..`, which a pattern starting with a dot (`.*`) matches
+/// besides the dot-files: walked, they would be the directory itself, or its parent. Skipped,
+/// as bash's `globskipdots` skips them.
+fn is_dot_entry(path: &Path) -> bool {
+    let raw = path.as_os_str().as_encoded_bytes();
+    let last = raw.rsplit(|&b| std::path::is_separator(b as char)).next();
+    matches!(last, Some(b".") | Some(b".."))
+}
+
 /// The files found so far, and what has been seen: files by [`FileId`], directories by real
 /// path.
 #[derive(Default)]
@@ -318,7 +318,7 @@ struct Found {
     files: Vec<PathBuf>,
     real_files: std::collections::HashSet<FileId>,
     real_dirs: std::collections::HashSet<PathBuf>,
-    /// Files the walks met that the filter takes, each time met.
+    /// Files the walks met that the filter takes, and files globs matched, each time met.
     met: usize,
 }
 
@@ -333,6 +333,32 @@ impl Found {
         if new {
             self.files.push(path);
         }
+    }
+
+    /// Takes what `pattern` matches, sorted: its files, and its directories walked. Fails
+    /// if it takes nothing: a quoted glob that reads no file is a mistake, not an empty log.
+    fn glob(&mut self, pattern: &str, filter: &DirFilter) -> Result<()> {
+        let paths = glob::glob(pattern)
+            .map_err(|e| Error::BadInput(format!("bad pattern '{pattern}': {e}")))?;
+        let mut matched: Vec<PathBuf> = paths.filter_map(|p| p.ok()).collect();
+        matched.sort();
+        let before = self.met;
+        // A directory walked already (matched or named twice) has shown its files.
+        let mut walked_before = false;
+        for path in matched {
+            if is_dot_entry(&path) {
+                continue;
+            } else if path.is_dir() {
+                walked_before |= !self.walk(&path, filter)?;
+            } else if path.is_file() {
+                self.met += 1;
+                self.file(path);
+            }
+        }
+        if self.met == before && !walked_before {
+            return Err(Error::BadInput(format!("no files match '{pattern}'")));
+        }
+        Ok(())
     }
 
     /// Walks `dir` recursively, unless walked already; returns whether it walked it.
@@ -478,6 +504,34 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("no files match"));
+    }
+
+    /// A glob's directories are walked as if named (`--include` and dot-files apply in them);
+    /// its files are taken as named.
+    #[test]
+    fn a_glob_walks_the_directories_it_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["top.log", "x/a.log", "x/.a.log", "x/b.txt", "y/a.log"] {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"x\n").unwrap();
+        }
+        let names = |pattern: &str, include: Option<&str>| -> Vec<String> {
+            let filter = DirFilter::new(include).unwrap();
+            expand_paths(&[dir.path().join(pattern)], &filter)
+                .unwrap()
+                .iter()
+                .map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string())
+                .collect()
+        };
+        assert_eq!(
+            names("*", None),
+            ["top.log", "x/a.log", "x/b.txt", "y/a.log"]
+        );
+        assert_eq!(names("[xy]", Some("*.log")), ["x/a.log", "y/a.log"]);
+        assert_eq!(names("*", Some("a.log")), ["top.log", "x/a.log", "y/a.log"]);
+        // `.*` matches `.` and `..` too: neither the directory again nor its parent is walked.
+        assert_eq!(names("x/.*", None), ["x/.a.log"]);
     }
 
     /// A file reached through a link (as `/var/log/containers` links into `/var/log/pods`, or
