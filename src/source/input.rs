@@ -302,13 +302,58 @@ pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>
     Ok(found.files)
 }
 
-/// Whether `path` ends in `.` or `..`, which a pattern starting with a dot (`.*`) matches
-/// besides the dot-files: walked, they would be the directory itself, or its parent. Skipped,
-/// as bash's `globskipdots` skips them.
-fn is_dot_entry(path: &Path) -> bool {
-    let raw = path.as_os_str().as_encoded_bytes();
-    let last = raw.rsplit(|&b| std::path::is_separator(b as char)).next();
-    matches!(last, Some(b".") | Some(b".."))
+/// Whether `path`, a match of `pattern`, is one the shell would not give: one where a
+/// wildcard (`*`, `?`, `[...]`, `**`) matched a leading dot. Only a dot the pattern spells
+/// matches one (`.*`), as a directory walk skips dot-files, and `.` and `..` are never
+/// matched (as bash's `globskipdots`): `.*` would walk the directory again, or its parent.
+/// (glob's own `require_literal_leading_dot` also drops what `.*` matches, and panics on a
+/// name that is not UTF-8.)
+fn hidden_from_pattern(pattern: &str, path: &Path) -> bool {
+    let parts = |raw: &[u8]| -> Vec<Vec<u8>> {
+        raw.split(|&b| std::path::is_separator(b as char))
+            .filter(|part| !part.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect()
+    };
+    let pattern = parts(pattern.as_bytes());
+    let path = parts(path.as_os_str().as_encoded_bytes());
+    let special = |part: &Vec<u8>| part == b"." || part == b"..";
+    if path
+        .iter()
+        .any(|part| special(part) && !pattern.contains(part))
+    {
+        return true;
+    }
+    // `.` names no other file: glob keeps some and drops others.
+    let names = |parts: Vec<Vec<u8>>| -> Vec<Vec<u8>> {
+        parts.into_iter().filter(|part| part != b".").collect()
+    };
+    wildcard_matched_dot(&names(pattern), &names(path))
+}
+
+/// Whether a wildcard among `pattern`'s names matched a leading dot in `path`'s.
+fn wildcard_matched_dot(pattern: &[Vec<u8>], path: &[Vec<u8>]) -> bool {
+    let dotted = |name: &[u8]| name.starts_with(b".");
+    let spelled = |p: &Vec<u8>, name: &Vec<u8>| !dotted(name) || dotted(p);
+    // Names before the first `**` and after the last one match one to one; `**` matches
+    // any number of names, a dotted one only if the pattern spells a dot between them.
+    let head = pattern.iter().take_while(|p| *p != b"**").count();
+    let tail = pattern.iter().rev().take_while(|p| *p != b"**").count();
+    let front = pattern.iter().zip(path).take(head);
+    let back = pattern.iter().rev().zip(path.iter().rev()).take(tail);
+    if front.chain(back).any(|(p, name)| !spelled(p, name)) {
+        return true;
+    }
+    if head == pattern.len() {
+        return false;
+    }
+    let middle = path
+        .get(head..path.len().saturating_sub(tail))
+        .unwrap_or_default();
+    let spells_a_dot = pattern[head..pattern.len() - tail]
+        .iter()
+        .any(|p| dotted(p));
+    !spells_a_dot && middle.iter().any(|name| dotted(name))
 }
 
 /// The files found so far, and what has been seen: files by [`FileId`], directories by real
@@ -346,7 +391,7 @@ impl Found {
         // A directory walked already (matched or named twice) has shown its files.
         let mut walked_before = false;
         for path in matched {
-            if is_dot_entry(&path) {
+            if hidden_from_pattern(pattern, &path) {
                 continue;
             } else if path.is_dir() {
                 walked_before |= !self.walk(&path, filter)?;
@@ -530,6 +575,23 @@ mod tests {
         );
         assert_eq!(names("[xy]", Some("*.log")), ["x/a.log", "y/a.log"]);
         assert_eq!(names("*", Some("a.log")), ["top.log", "x/a.log", "y/a.log"]);
+        // A dot-file, as in the shell, only when the pattern spells its dot.
+        std::fs::write(dir.path().join(".top.log"), b"x\n").unwrap();
+        assert_eq!(names("*.log", None), ["top.log"]);
+        for hidden in ["?top.log", "[.]top.log"] {
+            let pattern = dir.path().join(hidden);
+            assert!(expand_paths(&[pattern], &DirFilter::default()).is_err());
+        }
+        assert_eq!(names("*/*a.log", None), ["x/a.log", "y/a.log"]);
+        assert_eq!(names(".*", None), [".top.log"]);
+        assert_eq!(names("**/*.log", None), ["top.log", "x/a.log", "y/a.log"]);
+        std::fs::create_dir_all(dir.path().join(".d")).unwrap();
+        std::fs::write(dir.path().join(".d/c.log"), b"x\n").unwrap();
+        assert_eq!(names(".d/*", None), [".d/c.log"]);
+        assert_eq!(names(".*/*.log", None), [".d/c.log"]);
+        assert_eq!(names("**/.d/*", None), [".d/c.log"]);
+        let unspelled = dir.path().join("**/c.log");
+        assert!(expand_paths(&[unspelled], &DirFilter::default()).is_err());
         // `.*` matches `.` and `..` too: neither the directory again nor its parent is walked.
         assert_eq!(names("x/.*", None), ["x/.a.log"]);
     }

@@ -476,3 +476,18 @@ fn a_glob_for_dot_files_does_not_walk_the_parent() {
     std::fs::copy(dir.path("g/top.log"), dir.path("g/x/.hidden.log")).unwrap();
     assert_eq!(count(&[&dir.path("g/x/.*")], &[]), lines.to_string());
 }
+
+/// A quoted glob does not match a leading dot, as the shell's does not, nor the walk of a
+/// directory; a pattern that spells the dot does.
+#[test]
+fn a_quoted_glob_skips_dot_files_unless_it_spells_the_dot() {
+    let dir = Scratch::new("glob-dot");
+    let lines = glob_tree(&dir);
+    std::fs::copy(dir.path("g/top.log"), dir.path("g/.hidden.log")).unwrap();
+    std::fs::copy(dir.path("g/top.log"), dir.path("g/x/.hidden.log")).unwrap();
+    let top = lines.to_string();
+    assert_eq!(count(&[&dir.path("g/*.log")], &[]), top);
+    assert_eq!(count(&[&dir.path("g/*")], &[]), (3 * lines).to_string());
+    assert_eq!(count(&[&dir.path("g/.*")], &[]), top);
+    assert_eq!(count(&[&dir.path("g/x/.*.log")], &[]), top);
+}
