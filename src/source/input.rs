@@ -266,8 +266,23 @@ impl DirFilter {
         Ok(DirFilter { include })
     }
 
-    fn takes(&self, name: &str) -> bool {
-        !name.starts_with('.') && self.include.as_ref().is_none_or(|p| p.matches(name))
+    fn includes(&self, name: &str) -> bool {
+        self.include.as_ref().is_none_or(|p| p.matches(name))
+    }
+
+    /// The error for walks that met `files` files (dot-files aside) and took none: all left
+    /// out by `--include`, or none at all. `place` is what the user named, `within` where
+    /// the files are.
+    fn nothing_taken(&self, place: &str, within: &'static str, files: usize) -> Error {
+        match &self.include {
+            Some(pattern) if files > 0 => Error::NothingIncluded {
+                place: place.to_string(),
+                within,
+                files,
+                pattern: pattern.as_str().to_string(),
+            },
+            _ => Error::BadInput(format!("{place}: no log files {within}")),
+        }
     }
 }
 
@@ -287,13 +302,12 @@ pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>
         if !arg.exists() && text.contains(['*', '?', '[']) {
             found.glob(&text, filter)?;
         } else if arg.is_dir() {
-            let before = found.met;
+            let (met, seen) = (found.met, found.seen);
             // A directory walked already (named twice) has shown its files.
-            if found.walk(arg, filter)? && found.met == before {
-                return Err(Error::BadInput(format!(
-                    "{}: no log files in this directory",
-                    arg.display()
-                )));
+            if found.walk(arg, filter)? && found.met == met {
+                let place = arg.display().to_string();
+                let within = "in this directory";
+                return Err(filter.nothing_taken(&place, within, found.seen - seen));
             }
         } else {
             found.file(arg.clone());
@@ -365,6 +379,8 @@ struct Found {
     real_dirs: std::collections::HashSet<PathBuf>,
     /// Files the walks met that the filter takes, and files globs matched, each time met.
     met: usize,
+    /// Files the walks met, dot-files aside, whether the filter takes them or not.
+    seen: usize,
 }
 
 impl Found {
@@ -387,7 +403,7 @@ impl Found {
             .map_err(|e| Error::BadInput(format!("bad pattern '{pattern}': {e}")))?;
         let mut matched: Vec<PathBuf> = paths.filter_map(|p| p.ok()).collect();
         matched.sort();
-        let before = self.met;
+        let (met, seen) = (self.met, self.seen);
         // A directory walked already (matched or named twice) has shown its files.
         let mut walked_before = false;
         for path in matched {
@@ -400,7 +416,11 @@ impl Found {
                 self.file(path);
             }
         }
-        if self.met == before && !walked_before {
+        if self.met == met && !walked_before {
+            if self.seen > seen {
+                let within = "in the directories it matches";
+                return Err(filter.nothing_taken(pattern, within, self.seen - seen));
+            }
             return Err(Error::BadInput(format!("no files match '{pattern}'")));
         }
         Ok(())
@@ -427,9 +447,12 @@ impl Found {
                 if !name.starts_with('.') {
                     self.walk(&path, filter)?;
                 }
-            } else if path.is_file() && filter.takes(&name) {
-                self.met += 1;
-                self.file(path);
+            } else if path.is_file() && !name.starts_with('.') {
+                self.seen += 1;
+                if filter.includes(&name) {
+                    self.met += 1;
+                    self.file(path);
+                }
             }
         }
         Ok(true)
@@ -594,6 +617,40 @@ mod tests {
         assert!(expand_paths(&[unspelled], &DirFilter::default()).is_err());
         // `.*` matches `.` and `..` too: neither the directory again nor its parent is walked.
         assert_eq!(names("x/.*", None), ["x/.a.log"]);
+    }
+
+    /// An `--include` that leaves out every file says so, not that there are no files.
+    #[test]
+    fn an_include_that_takes_nothing_says_how_many_files_it_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a/access.log", "a/error.log", "a/.hidden"] {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"x\n").unwrap();
+        }
+        let message = |arg: &str, include: &str| {
+            let filter = DirFilter::new(Some(include)).unwrap();
+            let arg = dir.path().join(arg);
+            let error = expand_paths(std::slice::from_ref(&arg), &filter)
+                .unwrap_err()
+                .to_string();
+            error.replace(&arg.display().to_string(), "ARG")
+        };
+        assert_eq!(
+            message("a", "*.gz"),
+            "ARG: 2 files in this directory, but none matches --include '*.gz'"
+        );
+        assert_eq!(
+            message("a", "a/access.log"),
+            "ARG: 2 files in this directory, but none matches --include 'a/access.log' \
+             (--include matches file names, not paths)"
+        );
+        assert_eq!(
+            message("[a]", "*.gz"),
+            "ARG: 2 files in the directories it matches, but none matches --include '*.gz'"
+        );
+        std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+        assert_eq!(message("empty", "*"), "ARG: no log files in this directory");
     }
 
     /// A file reached through a link (as `/var/log/containers` links into `/var/log/pods`, or

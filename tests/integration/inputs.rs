@@ -491,3 +491,21 @@ fn a_quoted_glob_skips_dot_files_unless_it_spells_the_dot() {
     assert_eq!(count(&[&dir.path("g/.*")], &[]), top);
     assert_eq!(count(&[&dir.path("g/x/.*.log")], &[]), top);
 }
+
+/// An `--include` that matches no file of a directory says how many files it left out, and
+/// that it matches names, not paths, when it holds a `/`.
+#[test]
+fn an_include_that_matches_nothing_says_so() {
+    let dir = Scratch::new("include-none");
+    glob_tree(&dir);
+    let g = dir.path("g");
+    let run = query_csv(
+        &[&g],
+        &["--include", "x/*.log"],
+        "SELECT count(*) FROM logs",
+    );
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let want = "3 files in this directory, but none matches --include 'x/*.log' \
+                (--include matches file names, not paths)";
+    assert!(run.stderr.contains(want), "{}", run.stderr);
+}
