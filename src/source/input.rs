@@ -259,8 +259,9 @@ impl DirFilter {
     pub fn new(include: Option<&str>) -> Result<DirFilter> {
         let include = include
             .map(|p| {
+                let hint = bracket_hint(p.contains('['));
                 glob::Pattern::new(p)
-                    .map_err(|e| Error::BadInput(format!("bad --include pattern '{p}': {e}")))
+                    .map_err(|e| Error::BadInput(format!("bad --include pattern '{p}': {e}{hint}")))
             })
             .transpose()?;
         Ok(DirFilter { include })
@@ -314,6 +315,23 @@ pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>
         }
     }
     Ok(found.files)
+}
+
+/// What a pattern with `[` that failed or matched nothing adds, when `likely`: `[` opens a
+/// class (`app[12].log`), so a `[` in a file's name must be written `[[]`.
+fn bracket_hint(likely: bool) -> &'static str {
+    if likely {
+        "; a literal '[' is written '[[]' in a pattern"
+    } else {
+        ""
+    }
+}
+
+/// Whether `pattern`, its `[` read as literal, matches a file: the user meant the `[` of
+/// a name (`app[prod]/*.log`).
+fn matches_with_literal_brackets(pattern: &str) -> bool {
+    pattern.contains('[')
+        && glob::glob(&pattern.replace('[', "[[]")).is_ok_and(|mut paths| paths.any(|p| p.is_ok()))
 }
 
 /// Whether `path`, a match of `pattern`, is one the shell would not give: one where a
@@ -399,8 +417,10 @@ impl Found {
     /// Takes what `pattern` matches, sorted: its files, and its directories walked. Fails
     /// if it takes nothing: a quoted glob that reads no file is a mistake, not an empty log.
     fn glob(&mut self, pattern: &str, filter: &DirFilter) -> Result<()> {
-        let paths = glob::glob(pattern)
-            .map_err(|e| Error::BadInput(format!("bad pattern '{pattern}': {e}")))?;
+        let paths = glob::glob(pattern).map_err(|e| {
+            let hint = bracket_hint(pattern.contains('['));
+            Error::BadInput(format!("bad pattern '{pattern}': {e}{hint}"))
+        })?;
         let mut matched: Vec<PathBuf> = paths.filter_map(|p| p.ok()).collect();
         matched.sort();
         let (met, seen) = (self.met, self.seen);
@@ -421,7 +441,8 @@ impl Found {
                 let within = "in the directories it matches";
                 return Err(filter.nothing_taken(pattern, within, self.seen - seen));
             }
-            return Err(Error::BadInput(format!("no files match '{pattern}'")));
+            let hint = bracket_hint(matches_with_literal_brackets(pattern));
+            return Err(Error::BadInput(format!("no files match '{pattern}'{hint}")));
         }
         Ok(())
     }
@@ -651,6 +672,34 @@ mod tests {
         );
         std::fs::create_dir_all(dir.path().join("empty")).unwrap();
         assert_eq!(message("empty", "*"), "ARG: no log files in this directory");
+    }
+
+    /// A `[` meant literally (in a file's name) gets a hint to write it `[[]`.
+    #[test]
+    fn a_literal_bracket_gets_a_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("app[prod]")).unwrap();
+        std::fs::write(dir.path().join("app[prod]/access.log"), b"x\n").unwrap();
+        let error = |pattern: &str| {
+            let arg = dir.path().join(pattern);
+            expand_paths(&[arg], &DirFilter::default())
+                .unwrap_err()
+                .to_string()
+        };
+        let hint = "a literal '[' is written '[[]' in a pattern";
+        assert!(error("app[prod]/*.log").contains(hint));
+        assert!(error("app[prod/*.log").contains(hint));
+        assert!(!error("app[xy]/*.log").contains(hint));
+        assert!(!error("nothing*").contains(hint));
+        let escaped = dir.path().join("app[[]prod]/*.log");
+        assert_eq!(
+            expand_paths(&[escaped], &DirFilter::default())
+                .unwrap()
+                .len(),
+            1
+        );
+        let include = DirFilter::new(Some("access[.log")).unwrap_err().to_string();
+        assert!(include.contains(hint), "{include}");
     }
 
     /// A file reached through a link (as `/var/log/containers` links into `/var/log/pods`, or

@@ -509,3 +509,19 @@ fn an_include_that_matches_nothing_says_so() {
                 (--include matches file names, not paths)";
     assert!(run.stderr.contains(want), "{}", run.stderr);
 }
+
+/// A glob with a `[` meant literally (a directory named `app[prod]`) says to write it `[[]`.
+#[test]
+fn a_literal_bracket_in_a_glob_gets_a_hint() {
+    let dir = Scratch::new("glob-bracket");
+    let lines = glob_tree(&dir);
+    std::fs::rename(dir.path("g/x"), dir.path("g/app[prod]")).unwrap();
+    let hint = "a literal '[' is written '[[]' in a pattern";
+    for pattern in ["g/app[prod]/*.log", "g/app[prod/*.log"] {
+        let run = query_csv(&[&dir.path(pattern)], &[], "SELECT count(*) FROM logs");
+        assert_eq!(run.status, 1, "{}", run.stderr);
+        assert!(run.stderr.contains(hint), "{pattern}: {}", run.stderr);
+    }
+    let escaped = dir.path("g/app[[]prod]/*.log");
+    assert_eq!(count(&[&escaped], &[]), lines.to_string());
+}
