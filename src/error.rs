@@ -54,6 +54,22 @@ pub enum Error {
     /// Input that cannot be used: a glob matching nothing, an empty directory, a bad pattern.
     #[error("{0}")]
     BadInput(String),
+    /// `--include` left out every file of a directory, or of the directories a glob matches.
+    #[error(
+        "{place}: {files} file{} {within}, but none matches --include '{pattern}'{}",
+        if *.files == 1 { "" } else { "s" },
+        if .pattern.contains('/') { " (--include matches file names, not paths)" } else { "" }
+    )]
+    NothingIncluded {
+        /// The directory or glob, as named.
+        place: String,
+        /// Where the files are: in the directory, or in the directories the glob matches.
+        within: &'static str,
+        /// The files met (dot-files aside).
+        files: usize,
+        /// The `--include` pattern.
+        pattern: String,
+    },
     /// A file that follow mode cannot follow (stdin, compressed).
     #[error("cannot follow {}: {reason}", path.display())]
     CannotFollow {

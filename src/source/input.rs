@@ -259,21 +259,38 @@ impl DirFilter {
     pub fn new(include: Option<&str>) -> Result<DirFilter> {
         let include = include
             .map(|p| {
+                let hint = bracket_hint(p.contains('['));
                 glob::Pattern::new(p)
-                    .map_err(|e| Error::BadInput(format!("bad --include pattern '{p}': {e}")))
+                    .map_err(|e| Error::BadInput(format!("bad --include pattern '{p}': {e}{hint}")))
             })
             .transpose()?;
         Ok(DirFilter { include })
     }
 
-    fn takes(&self, name: &str) -> bool {
-        !name.starts_with('.') && self.include.as_ref().is_none_or(|p| p.matches(name))
+    fn includes(&self, name: &str) -> bool {
+        self.include.as_ref().is_none_or(|p| p.matches(name))
+    }
+
+    /// The error for walks that met `files` files (dot-files aside) and took none: all left
+    /// out by `--include`, or none at all. `place` is what the user named, `within` where
+    /// the files are.
+    fn nothing_taken(&self, place: &str, within: &'static str, files: usize) -> Error {
+        match &self.include {
+            Some(pattern) if files > 0 => Error::NothingIncluded {
+                place: place.to_string(),
+                within,
+                files,
+                pattern: pattern.as_str().to_string(),
+            },
+            _ => Error::BadInput(format!("{place}: no log files {within}")),
+        }
     }
 }
 
 /// Expands what the user named into files, in a stable order: a path is taken as is, a
 /// directory is walked recursively (files filtered by `filter`, sorted by path), a pattern with
-/// `*`, `?` or `[` that is not an existing path is expanded as a glob (sorted).
+/// `*`, `?` or `[` that is not an existing path is expanded as a glob (sorted), the
+/// directories it matches walked as if named (as the shell's unquoted glob names them).
 ///
 /// A file reached twice (named twice, through a symbolic link, as `/var/log/containers` links
 /// into `/var/log/pods`, or through a hard link) is taken once, under the name it was first
@@ -284,31 +301,91 @@ pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>
     for arg in args {
         let text = arg.to_string_lossy();
         if !arg.exists() && text.contains(['*', '?', '[']) {
-            let paths = glob::glob(&text)
-                .map_err(|e| Error::BadInput(format!("bad pattern '{text}': {e}")))?;
-            let mut matched: Vec<PathBuf> = paths
-                .filter_map(|p| p.ok())
-                .filter(|p| p.is_file())
-                .collect();
-            if matched.is_empty() {
-                return Err(Error::BadInput(format!("no files match '{text}'")));
-            }
-            matched.sort();
-            matched.into_iter().for_each(|p| found.file(p));
+            found.glob(&text, filter)?;
         } else if arg.is_dir() {
-            let before = found.met;
+            let (met, seen) = (found.met, found.seen);
             // A directory walked already (named twice) has shown its files.
-            if found.walk(arg, filter)? && found.met == before {
-                return Err(Error::BadInput(format!(
-                    "{}: no log files in this directory",
-                    arg.display()
-                )));
+            if found.walk(arg, filter)? && found.met == met {
+                let place = arg.display().to_string();
+                let within = "in this directory";
+                return Err(filter.nothing_taken(&place, within, found.seen - seen));
             }
         } else {
             found.file(arg.clone());
         }
     }
     Ok(found.files)
+}
+
+/// What a pattern with `[` that failed or matched nothing adds, when `likely`: `[` opens a
+/// class (`app[12].log`), so a `[` in a file's name must be written `[[]`.
+fn bracket_hint(likely: bool) -> &'static str {
+    if likely {
+        "; a literal '[' is written '[[]' in a pattern"
+    } else {
+        ""
+    }
+}
+
+/// Whether `pattern`, its `[` read as literal, matches a file: the user meant the `[` of
+/// a name (`app[prod]/*.log`).
+fn matches_with_literal_brackets(pattern: &str) -> bool {
+    pattern.contains('[')
+        && glob::glob(&pattern.replace('[', "[[]")).is_ok_and(|mut paths| paths.any(|p| p.is_ok()))
+}
+
+/// Whether `path`, a match of `pattern`, is one the shell would not give: one where a
+/// wildcard (`*`, `?`, `[...]`, `**`) matched a leading dot. Only a dot the pattern spells
+/// matches one (`.*`), as a directory walk skips dot-files, and `.` and `..` are never
+/// matched (as bash's `globskipdots`): `.*` would walk the directory again, or its parent.
+/// (glob's own `require_literal_leading_dot` also drops what `.*` matches, and panics on a
+/// name that is not UTF-8.)
+fn hidden_from_pattern(pattern: &str, path: &Path) -> bool {
+    let parts = |raw: &[u8]| -> Vec<Vec<u8>> {
+        raw.split(|&b| std::path::is_separator(b as char))
+            .filter(|part| !part.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect()
+    };
+    let pattern = parts(pattern.as_bytes());
+    let path = parts(path.as_os_str().as_encoded_bytes());
+    let special = |part: &Vec<u8>| part == b"." || part == b"..";
+    if path
+        .iter()
+        .any(|part| special(part) && !pattern.contains(part))
+    {
+        return true;
+    }
+    // `.` names no other file: glob keeps some and drops others.
+    let names = |parts: Vec<Vec<u8>>| -> Vec<Vec<u8>> {
+        parts.into_iter().filter(|part| part != b".").collect()
+    };
+    wildcard_matched_dot(&names(pattern), &names(path))
+}
+
+/// Whether a wildcard among `pattern`'s names matched a leading dot in `path`'s.
+fn wildcard_matched_dot(pattern: &[Vec<u8>], path: &[Vec<u8>]) -> bool {
+    let dotted = |name: &[u8]| name.starts_with(b".");
+    let spelled = |p: &Vec<u8>, name: &Vec<u8>| !dotted(name) || dotted(p);
+    // Names before the first `**` and after the last one match one to one; `**` matches
+    // any number of names, a dotted one only if the pattern spells a dot between them.
+    let head = pattern.iter().take_while(|p| *p != b"**").count();
+    let tail = pattern.iter().rev().take_while(|p| *p != b"**").count();
+    let front = pattern.iter().zip(path).take(head);
+    let back = pattern.iter().rev().zip(path.iter().rev()).take(tail);
+    if front.chain(back).any(|(p, name)| !spelled(p, name)) {
+        return true;
+    }
+    if head == pattern.len() {
+        return false;
+    }
+    let middle = path
+        .get(head..path.len().saturating_sub(tail))
+        .unwrap_or_default();
+    let spells_a_dot = pattern[head..pattern.len() - tail]
+        .iter()
+        .any(|p| dotted(p));
+    !spells_a_dot && middle.iter().any(|name| dotted(name))
 }
 
 /// The files found so far, and what has been seen: files by [`FileId`], directories by real
@@ -318,8 +395,10 @@ struct Found {
     files: Vec<PathBuf>,
     real_files: std::collections::HashSet<FileId>,
     real_dirs: std::collections::HashSet<PathBuf>,
-    /// Files the walks met that the filter takes, each time met.
+    /// Files the walks met that the filter takes, and files globs matched, each time met.
     met: usize,
+    /// Files the walks met, dot-files aside, whether the filter takes them or not.
+    seen: usize,
 }
 
 impl Found {
@@ -333,6 +412,39 @@ impl Found {
         if new {
             self.files.push(path);
         }
+    }
+
+    /// Takes what `pattern` matches, sorted: its files, and its directories walked. Fails
+    /// if it takes nothing: a quoted glob that reads no file is a mistake, not an empty log.
+    fn glob(&mut self, pattern: &str, filter: &DirFilter) -> Result<()> {
+        let paths = glob::glob(pattern).map_err(|e| {
+            let hint = bracket_hint(pattern.contains('['));
+            Error::BadInput(format!("bad pattern '{pattern}': {e}{hint}"))
+        })?;
+        let mut matched: Vec<PathBuf> = paths.filter_map(|p| p.ok()).collect();
+        matched.sort();
+        let (met, seen) = (self.met, self.seen);
+        // A directory walked already (matched or named twice) has shown its files.
+        let mut walked_before = false;
+        for path in matched {
+            if hidden_from_pattern(pattern, &path) {
+                continue;
+            } else if path.is_dir() {
+                walked_before |= !self.walk(&path, filter)?;
+            } else if path.is_file() {
+                self.met += 1;
+                self.file(path);
+            }
+        }
+        if self.met == met && !walked_before {
+            if self.seen > seen {
+                let within = "in the directories it matches";
+                return Err(filter.nothing_taken(pattern, within, self.seen - seen));
+            }
+            let hint = bracket_hint(matches_with_literal_brackets(pattern));
+            return Err(Error::BadInput(format!("no files match '{pattern}'{hint}")));
+        }
+        Ok(())
     }
 
     /// Walks `dir` recursively, unless walked already; returns whether it walked it.
@@ -356,9 +468,12 @@ impl Found {
                 if !name.starts_with('.') {
                     self.walk(&path, filter)?;
                 }
-            } else if path.is_file() && filter.takes(&name) {
-                self.met += 1;
-                self.file(path);
+            } else if path.is_file() && !name.starts_with('.') {
+                self.seen += 1;
+                if filter.includes(&name) {
+                    self.met += 1;
+                    self.file(path);
+                }
             }
         }
         Ok(true)
@@ -478,6 +593,113 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("no files match"));
+    }
+
+    /// A glob's directories are walked as if named (`--include` and dot-files apply in them);
+    /// its files are taken as named.
+    #[test]
+    fn a_glob_walks_the_directories_it_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["top.log", "x/a.log", "x/.a.log", "x/b.txt", "y/a.log"] {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"x\n").unwrap();
+        }
+        let names = |pattern: &str, include: Option<&str>| -> Vec<String> {
+            let filter = DirFilter::new(include).unwrap();
+            expand_paths(&[dir.path().join(pattern)], &filter)
+                .unwrap()
+                .iter()
+                .map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string())
+                .collect()
+        };
+        assert_eq!(
+            names("*", None),
+            ["top.log", "x/a.log", "x/b.txt", "y/a.log"]
+        );
+        assert_eq!(names("[xy]", Some("*.log")), ["x/a.log", "y/a.log"]);
+        assert_eq!(names("*", Some("a.log")), ["top.log", "x/a.log", "y/a.log"]);
+        // A dot-file, as in the shell, only when the pattern spells its dot.
+        std::fs::write(dir.path().join(".top.log"), b"x\n").unwrap();
+        assert_eq!(names("*.log", None), ["top.log"]);
+        for hidden in ["?top.log", "[.]top.log"] {
+            let pattern = dir.path().join(hidden);
+            assert!(expand_paths(&[pattern], &DirFilter::default()).is_err());
+        }
+        assert_eq!(names("*/*a.log", None), ["x/a.log", "y/a.log"]);
+        assert_eq!(names(".*", None), [".top.log"]);
+        assert_eq!(names("**/*.log", None), ["top.log", "x/a.log", "y/a.log"]);
+        std::fs::create_dir_all(dir.path().join(".d")).unwrap();
+        std::fs::write(dir.path().join(".d/c.log"), b"x\n").unwrap();
+        assert_eq!(names(".d/*", None), [".d/c.log"]);
+        assert_eq!(names(".*/*.log", None), [".d/c.log"]);
+        assert_eq!(names("**/.d/*", None), [".d/c.log"]);
+        let unspelled = dir.path().join("**/c.log");
+        assert!(expand_paths(&[unspelled], &DirFilter::default()).is_err());
+        // `.*` matches `.` and `..` too: neither the directory again nor its parent is walked.
+        assert_eq!(names("x/.*", None), ["x/.a.log"]);
+    }
+
+    /// An `--include` that leaves out every file says so, not that there are no files.
+    #[test]
+    fn an_include_that_takes_nothing_says_how_many_files_it_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a/access.log", "a/error.log", "a/.hidden"] {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"x\n").unwrap();
+        }
+        let message = |arg: &str, include: &str| {
+            let filter = DirFilter::new(Some(include)).unwrap();
+            let arg = dir.path().join(arg);
+            let error = expand_paths(std::slice::from_ref(&arg), &filter)
+                .unwrap_err()
+                .to_string();
+            error.replace(&arg.display().to_string(), "ARG")
+        };
+        assert_eq!(
+            message("a", "*.gz"),
+            "ARG: 2 files in this directory, but none matches --include '*.gz'"
+        );
+        assert_eq!(
+            message("a", "a/access.log"),
+            "ARG: 2 files in this directory, but none matches --include 'a/access.log' \
+             (--include matches file names, not paths)"
+        );
+        assert_eq!(
+            message("[a]", "*.gz"),
+            "ARG: 2 files in the directories it matches, but none matches --include '*.gz'"
+        );
+        std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+        assert_eq!(message("empty", "*"), "ARG: no log files in this directory");
+    }
+
+    /// A `[` meant literally (in a file's name) gets a hint to write it `[[]`.
+    #[test]
+    fn a_literal_bracket_gets_a_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("app[prod]")).unwrap();
+        std::fs::write(dir.path().join("app[prod]/access.log"), b"x\n").unwrap();
+        let error = |pattern: &str| {
+            let arg = dir.path().join(pattern);
+            expand_paths(&[arg], &DirFilter::default())
+                .unwrap_err()
+                .to_string()
+        };
+        let hint = "a literal '[' is written '[[]' in a pattern";
+        assert!(error("app[prod]/*.log").contains(hint));
+        assert!(error("app[prod/*.log").contains(hint));
+        assert!(!error("app[xy]/*.log").contains(hint));
+        assert!(!error("nothing*").contains(hint));
+        let escaped = dir.path().join("app[[]prod]/*.log");
+        assert_eq!(
+            expand_paths(&[escaped], &DirFilter::default())
+                .unwrap()
+                .len(),
+            1
+        );
+        let include = DirFilter::new(Some("access[.log")).unwrap_err().to_string();
+        assert!(include.contains(hint), "{include}");
     }
 
     /// A file reached through a link (as `/var/log/containers` links into `/var/log/pods`, or

@@ -415,3 +415,113 @@ fn hidden_file_and_line_columns_point_at_the_source_line() {
     );
     assert!(!plan.ok().contains("_line"), "{}", plan.stdout);
 }
+
+/// `SELECT count(*)` over `paths` with `extra` options.
+fn count(paths: &[&Path], extra: &[&str]) -> String {
+    let rows = query_csv(paths, extra, "SELECT count(*) FROM logs").csv_rows();
+    rows[0][0].clone()
+}
+
+/// Writes the same small log as `g/top.log`, `g/x/a.log` and `g/y/b.log`; returns its
+/// count of rows.
+fn glob_tree(dir: &Scratch) -> usize {
+    let mut log = Vec::new();
+    let opts = GenOptions {
+        lines: 50,
+        bad_lines: false,
+        ..Default::default()
+    };
+    logsql::generate::generate(&opts, &mut log).unwrap();
+    for name in ["g/top.log", "g/x/a.log", "g/y/b.log"] {
+        let p = dir.path(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, &log).unwrap();
+    }
+    50
+}
+
+/// A quoted glob walks the directories it matches, as the shell's unquoted glob passes
+/// them to be walked: both give the same answer.
+#[test]
+fn a_quoted_glob_walks_the_directories_it_matches() {
+    let dir = Scratch::new("glob-dirs");
+    let lines = glob_tree(&dir);
+    let (top, x, y) = (dir.path("g/top.log"), dir.path("g/x"), dir.path("g/y"));
+    let unquoted = count(&[&top, &x, &y], &[]);
+    assert_eq!(unquoted, (3 * lines).to_string());
+    assert_eq!(count(&[&dir.path("g/*")], &[]), unquoted);
+    assert_eq!(count(&[&dir.path("g/[xy]")], &[]), (2 * lines).to_string());
+    // --include applies inside the directories, not to the files the glob names.
+    let include = ["--include", "a.log"];
+    assert_eq!(
+        count(&[&dir.path("g/*")], &include),
+        (2 * lines).to_string()
+    );
+    // A glob that matches only directories without log files reads nothing: an error.
+    std::fs::create_dir_all(dir.path("e/empty")).unwrap();
+    let run = query_csv(&[&dir.path("e/*")], &[], "SELECT count(*) FROM logs");
+    assert!(
+        run.status == 1 && run.stderr.contains("no files match"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// `.*` matches `.` and `..` besides dot-files: the directory is not walked again, nor its
+/// parent.
+#[test]
+fn a_glob_for_dot_files_does_not_walk_the_parent() {
+    let dir = Scratch::new("glob-dots");
+    let lines = glob_tree(&dir);
+    std::fs::copy(dir.path("g/top.log"), dir.path("g/x/.hidden.log")).unwrap();
+    assert_eq!(count(&[&dir.path("g/x/.*")], &[]), lines.to_string());
+}
+
+/// A quoted glob does not match a leading dot, as the shell's does not, nor the walk of a
+/// directory; a pattern that spells the dot does.
+#[test]
+fn a_quoted_glob_skips_dot_files_unless_it_spells_the_dot() {
+    let dir = Scratch::new("glob-dot");
+    let lines = glob_tree(&dir);
+    std::fs::copy(dir.path("g/top.log"), dir.path("g/.hidden.log")).unwrap();
+    std::fs::copy(dir.path("g/top.log"), dir.path("g/x/.hidden.log")).unwrap();
+    let top = lines.to_string();
+    assert_eq!(count(&[&dir.path("g/*.log")], &[]), top);
+    assert_eq!(count(&[&dir.path("g/*")], &[]), (3 * lines).to_string());
+    assert_eq!(count(&[&dir.path("g/.*")], &[]), top);
+    assert_eq!(count(&[&dir.path("g/x/.*.log")], &[]), top);
+}
+
+/// An `--include` that matches no file of a directory says how many files it left out, and
+/// that it matches names, not paths, when it holds a `/`.
+#[test]
+fn an_include_that_matches_nothing_says_so() {
+    let dir = Scratch::new("include-none");
+    glob_tree(&dir);
+    let g = dir.path("g");
+    let run = query_csv(
+        &[&g],
+        &["--include", "x/*.log"],
+        "SELECT count(*) FROM logs",
+    );
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let want = "3 files in this directory, but none matches --include 'x/*.log' \
+                (--include matches file names, not paths)";
+    assert!(run.stderr.contains(want), "{}", run.stderr);
+}
+
+/// A glob with a `[` meant literally (a directory named `app[prod]`) says to write it `[[]`.
+#[test]
+fn a_literal_bracket_in_a_glob_gets_a_hint() {
+    let dir = Scratch::new("glob-bracket");
+    let lines = glob_tree(&dir);
+    std::fs::rename(dir.path("g/x"), dir.path("g/app[prod]")).unwrap();
+    let hint = "a literal '[' is written '[[]' in a pattern";
+    for pattern in ["g/app[prod]/*.log", "g/app[prod/*.log"] {
+        let run = query_csv(&[&dir.path(pattern)], &[], "SELECT count(*) FROM logs");
+        assert_eq!(run.status, 1, "{}", run.stderr);
+        assert!(run.stderr.contains(hint), "{pattern}: {}", run.stderr);
+    }
+    let escaped = dir.path("g/app[[]prod]/*.log");
+    assert_eq!(count(&[&escaped], &[]), lines.to_string());
+}
