@@ -67,7 +67,10 @@ impl Session {
         // channel holds two batches) leaves the core to another; on 2 cores that took 5-8%
         // off the benchmark's queries (README, Benchmark).
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let partitions = cli.partitions.unwrap_or(2 * cores).max(1);
+        let partitions = cli
+            .partitions
+            .unwrap_or((2 * cores).min(super::args::MAX_PARTITIONS))
+            .max(1);
         config = config.with_target_partitions(partitions);
         let mut runtime = RuntimeEnvBuilder::new();
         if let Some(bytes) = super::memory::pool_size(cli.memory_limit) {

@@ -446,11 +446,11 @@ fn usage_errors_exit_2() {
         (vec![&log, "-e", "-f", "top_404"], "got the option -f"),
         (
             vec![&log, "--partitions", "0", "-e", "SELECT 1"],
-            "a number from 1 to 1024",
+            "a number from 1 to 256",
         ),
         (
             vec![&log, "--partitions", "100000", "-e", "SELECT 1"],
-            "invalid value '100000' for '--partitions <N>': a number from 1 to 1024",
+            "invalid value '100000' for '--partitions <N>': a number from 1 to 256",
         ),
     ];
     for (args, needle) in cases {
