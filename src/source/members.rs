@@ -82,10 +82,21 @@ impl<R: BufRead> Member for flate2::bufread::GzDecoder<R> {
     }
 }
 
+/// The largest window a zstd frame may ask for that is decoded, as `zstd -d --long=31`: the
+/// library's default limit (128 MiB, `--long=27`) refused intact files written with a larger
+/// `--long` window as damaged. Memory is then up to the window the writer chose.
+const ZSTD_WINDOW_LOG_MAX: u32 = if cfg!(target_pointer_width = "64") {
+    31
+} else {
+    30
+};
+
 impl<R: BufRead> Member for zstd::stream::read::Decoder<'static, R> {
     type Input = R;
     fn start(input: R) -> io::Result<Self> {
-        Ok(zstd::stream::read::Decoder::with_buffer(input)?.single_frame())
+        let mut decoder = zstd::stream::read::Decoder::with_buffer(input)?.single_frame();
+        decoder.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
+        Ok(decoder)
     }
     fn rest(self) -> R {
         self.finish()
