@@ -5,11 +5,10 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use bzip2::bufread::BzDecoder;
 use flate2::bufread::GzDecoder;
 use zstd::stream::read::Decoder as ZstdDecoder;
 
-use super::members::{Members, XzStream};
+use super::members::{Bzip2Stream, Members, XzStream};
 use super::read_ahead::ReadAhead;
 use super::spool::Spool;
 use crate::error::{Error, Result};
@@ -123,7 +122,7 @@ fn decode(
         }
         Compression::Bzip2 => {
             let input = BufReader::with_capacity(BUFFER, file);
-            Box::new(Members::<BzDecoder<_>>::new(input, compression)?)
+            Box::new(Members::<Bzip2Stream<_>>::new(input, compression)?)
         }
         Compression::Xz => {
             let input = BufReader::with_capacity(BUFFER, file);

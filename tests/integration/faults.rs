@@ -161,6 +161,56 @@ fn a_corrupt_zstd_file_answers_from_the_lines_before_the_damage() {
     check_damaged_archive("access.log.3.zst", &zst, &decoded);
 }
 
+/// Every byte a raw decoder gives before it fails, decoded in one call into room for all of
+/// it: what `xz -dc` writes out.
+fn decoded_before_error(ext: &str, damaged: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(damaged.len() * 20);
+    match ext {
+        "xz" => {
+            let mut xz = xz2::stream::Stream::new_stream_decoder(u64::MAX, 0).unwrap();
+            let _ = xz.process_vec(damaged, &mut out, xz2::stream::Action::Finish);
+        }
+        _ => {
+            let _ = bzip2::Decompress::new(false).decompress_vec(damaged, &mut out);
+        }
+    }
+    out
+}
+
+/// A byte flipped mid-file in an xz or bzip2 file (bzip2 in blocks of 100 kB, so that the
+/// damage is in a later block): every line the decoder gave before it found the damage is
+/// read, as `xz -dc` gives them, and the warning names the last of them. The read that met
+/// the damage lost them, up to 128 KiB of lines, and the warning named a line before them.
+/// (Lines are counted as rows and rejects: the last ones decoded may be garbage.)
+#[test]
+fn a_corrupt_xz_or_bzip2_file_keeps_every_line_decoded_before_the_damage() {
+    let dir = Scratch::new("corrupt-xz-bz2");
+    let (_, data) = generated(&dir, 6000, 75);
+    let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
+    xz.write_all(&data).unwrap();
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(&data).unwrap();
+    for (ext, mut file) in [("xz", xz.finish().unwrap()), ("bz2", bz.finish().unwrap())] {
+        let middle = file.len() / 2;
+        file[middle] ^= 0xff;
+        let decoded = decoded_before_error(ext, &file);
+        assert!(
+            decoded.len() < data.len(),
+            "{ext}: the decoder finds the damage"
+        );
+        let lines_before = decoded.iter().filter(|b| **b == b'\n').count() as u64;
+        assert!(lines_before > 1000, "{ext}: {lines_before}");
+        let path = dir.write(&format!("access.log.{ext}"), &file);
+        let sql = "SELECT (SELECT count(*) FROM logs) + (SELECT count(*) FROM logs_rejects)";
+        let run = query_csv(&[&path], &["--format", "combined"], sql);
+        assert_eq!(run.status, PARTIAL, "{ext}: {}", run.stderr);
+        let cut = u64::from(!decoded.ends_with(b"\n"));
+        assert_eq!(count_of(&run), lines_before + cut, "{ext}: {}", run.stderr);
+        let warning = format!("damaged after line {lines_before} (");
+        assert!(run.stderr.contains(&warning), "{ext}: {}", run.stderr);
+    }
+}
+
 #[test]
 fn a_damaged_archive_among_good_files_costs_only_its_own_tail() {
     let dir = Scratch::new("damaged-among-good");
