@@ -427,6 +427,79 @@ fn an_unreadable_file_is_a_one_line_error() {
     set_mode(&log, 0o644);
 }
 
+/// A tar archive of one file, as `tar cf` writes it: a 512-byte header (`ustar` at offset
+/// 257), the content padded to 512 bytes, and two zero blocks.
+fn tar_of(name: &str, content: &[u8]) -> Vec<u8> {
+    let mut header = [0u8; 512];
+    header[..name.len()].copy_from_slice(name.as_bytes());
+    header[100..107].copy_from_slice(b"0000644");
+    header[124..135].copy_from_slice(format!("{:011o}", content.len()).as_bytes());
+    header[156] = b'0';
+    header[257..265].copy_from_slice(b"ustar\x0000");
+    header[148..156].fill(b' ');
+    let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
+    header[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    let mut tar = header.to_vec();
+    tar.extend_from_slice(content);
+    tar.resize(tar.len().next_multiple_of(512) + 1024, 0);
+    tar
+}
+
+/// lz4 and lzma files and tar archives (plain or compressed) are one-line errors that name the
+/// file, what it is and how to read it, not a bogus row of binary header bytes; in a walked
+/// directory too (`--include` leaves them out), and piped in.
+#[test]
+fn lz4_lzma_and_tar_files_are_one_line_errors() {
+    let dir = Scratch::new("unsupported");
+    let (log, data) = generated(&dir, 50, 76);
+    // An lz4 frame (magic, descriptor, one block stored as is) and an lzma header.
+    let mut lz4 = vec![0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82];
+    lz4.extend_from_slice(&(data.len() as u32 | 1 << 31).to_le_bytes());
+    lz4.extend_from_slice(&data);
+    lz4.extend_from_slice(&[0; 4]);
+    let mut lzma = vec![0x5d, 0x00, 0x00, 0x80, 0x00];
+    lzma.extend_from_slice(&[0xff; 8]);
+    lzma.extend_from_slice(&data[..100]);
+    let tar = tar_of("access.log", &data);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar).unwrap();
+    let cases = [
+        (
+            "access.log.lz4",
+            lz4.clone(),
+            "lz4-compressed; logsql reads gzip, zstd, bzip2 and xz",
+        ),
+        (
+            "access.log.lzma",
+            lzma,
+            "lzma-compressed; logsql reads gzip, zstd, bzip2 and xz",
+        ),
+        ("logs.tar", tar, "is a tar archive: extract it first"),
+        (
+            "logs.tar.gz",
+            gz.finish().unwrap(),
+            "is a tar archive: extract it first",
+        ),
+    ];
+    let sql = "SELECT count(*) FROM logs";
+    for (name, bytes, what) in cases {
+        let path = dir.write(name, &bytes);
+        let run = logsql(&[path.to_str().unwrap(), "-e", sql]);
+        assert_one_line_error(&run, &format!("{}: {what}", path.display()));
+    }
+    // A walked directory: the odd file is named; --include leaves it out.
+    let walked = dir.path("walked");
+    std::fs::create_dir_all(&walked).unwrap();
+    std::fs::copy(&log, walked.join("access.log")).unwrap();
+    std::fs::copy(dir.path("logs.tar.gz"), walked.join("access.log.9.tar.gz")).unwrap();
+    let run = logsql(&[walked.to_str().unwrap(), "-e", sql]);
+    assert_one_line_error(&run, "access.log.9.tar.gz: is a tar archive");
+    let only_logs = query_csv(&[&walked], &["--include", "*.log"], sql);
+    assert_eq!(count_of(&only_logs), reference_rows(&data));
+    let run = logsql_piped(&["-", "-e", sql], &[], &lz4);
+    assert_one_line_error(&run, "<stdin>: lz4-compressed");
+}
+
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
