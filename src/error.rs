@@ -15,6 +15,15 @@ pub enum Error {
         /// What the operating system said.
         error: io::Error,
     },
+    /// A file logsql does not read (lz4, lzma, a tar archive): the message names it and
+    /// says how to read it.
+    #[error("{}", kind.message(file))]
+    Unsupported {
+        /// The file as the user named it.
+        file: String,
+        /// What it is.
+        kind: crate::source::Unsupported,
+    },
     /// A directory was given where a file was expected.
     #[error("{}: is a directory, not a log file", .0.display())]
     IsDirectory(PathBuf),

@@ -5,11 +5,10 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use bzip2::bufread::BzDecoder;
 use flate2::bufread::GzDecoder;
 use zstd::stream::read::Decoder as ZstdDecoder;
 
-use super::members::{Members, XzStream};
+use super::members::{Bzip2Stream, Members, XzStream};
 use super::read_ahead::ReadAhead;
 use super::spool::Spool;
 use crate::error::{Error, Result};
@@ -68,20 +67,6 @@ impl Compression {
         }
     }
 
-    /// Reads the magic number of the file at `path`.
-    pub fn of_file(path: &Path) -> io::Result<Compression> {
-        let mut head = [0u8; MAGIC_LEN];
-        let mut file = File::open(path)?;
-        let mut n = 0;
-        while n < head.len() {
-            match file.read(&mut head[n..])? {
-                0 => break,
-                k => n += k,
-            }
-        }
-        Ok(Compression::from_magic(&head[..n]))
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             Compression::None => "plain",
@@ -96,6 +81,67 @@ impl Compression {
     pub fn is_splittable(self) -> bool {
         self == Compression::None
     }
+}
+
+/// A file that is not a log logsql reads, recognised by content: read as text, each gave
+/// one bogus row of binary header bytes, without a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsupported {
+    Lz4,
+    Lzma,
+    Tar,
+}
+
+/// The decoded bytes [`Unsupported::archive`] looks at: a tar header's `ustar` ends at 262.
+const TAR_HEAD: usize = 262;
+
+impl Unsupported {
+    /// Recognises lz4 (a frame, or the legacy format) and lzma (`.lzma`, its usual
+    /// properties byte and a dictionary size below 16 MiB) from a file's first bytes.
+    pub fn from_magic(head: &[u8]) -> Option<Unsupported> {
+        const LZ4: [u8; 4] = [0x04, 0x22, 0x4d, 0x18];
+        const LZ4_LEGACY: [u8; 4] = [0x02, 0x21, 0x4c, 0x18];
+        if head.starts_with(&LZ4) || head.starts_with(&LZ4_LEGACY) {
+            Some(Unsupported::Lz4)
+        } else if head.starts_with(&[0x5d, 0, 0]) {
+            Some(Unsupported::Lzma)
+        } else {
+            None
+        }
+    }
+
+    /// Recognises a tar archive from its first decoded bytes: `ustar` at offset 257 of its
+    /// first 512-byte header.
+    pub fn archive(decoded: &[u8]) -> Option<Unsupported> {
+        (decoded.get(257..TAR_HEAD) == Some(b"ustar")).then_some(Unsupported::Tar)
+    }
+
+    /// What to tell the user about `file`, one line, with a command that reads it.
+    pub fn message(self, file: &str) -> String {
+        let (what, tool) = match self {
+            Unsupported::Tar => ("is a tar archive: extract it first", "tar -xOf"),
+            Unsupported::Lz4 => ("lz4-compressed", "lz4 -dc"),
+            Unsupported::Lzma => ("lzma-compressed", "xz -dc"),
+        };
+        let what = match self {
+            Unsupported::Tar => what.to_string(),
+            _ => format!("{what}; logsql reads gzip, zstd, bzip2 and xz: decompress it first"),
+        };
+        let command = if file == STDIN_NAME {
+            format!("... | {} | logsql - ...", tool.trim_end_matches('f'))
+        } else {
+            format!("{tool} {file} | logsql - ...")
+        };
+        format!("{file}: {what}, e.g. `{command}`")
+    }
+}
+
+/// Up to `len` bytes from the start of `reader`; an error ends them (damage is the scan's to
+/// report).
+fn head_of(reader: impl Read, len: usize) -> Vec<u8> {
+    let mut head = Vec::with_capacity(len);
+    let _ = reader.take(len as u64).read_to_end(&mut head);
+    head
 }
 
 /// Opens `path` and decodes it; every multi-member/multi-frame stream is read to its end.
@@ -123,7 +169,7 @@ fn decode(
         }
         Compression::Bzip2 => {
             let input = BufReader::with_capacity(BUFFER, file);
-            Box::new(Members::<BzDecoder<_>>::new(input, compression)?)
+            Box::new(Members::<Bzip2Stream<_>>::new(input, compression)?)
         }
         Compression::Xz => {
             let input = BufReader::with_capacity(BUFFER, file);
@@ -163,13 +209,36 @@ impl LogFile {
                 .map_err(|e| Error::io(path, e))?;
             return LogFile::spooled(spool, name);
         }
-        let compression = Compression::of_file(path).map_err(|e| Error::io(path, e))?;
-        Ok(LogFile {
+        let head = File::open(path).map_err(|e| Error::io(path, e))?;
+        let head = head_of(head, MAGIC_LEN);
+        let file = LogFile {
             path: path.to_path_buf(),
             name: name.into(),
-            compression,
+            compression: Compression::from_magic(&head),
             spool: None,
-        })
+        };
+        file.refuse_unsupported(&head)?;
+        Ok(file)
+    }
+
+    /// Fails on a file that is lz4 or lzma, or a tar archive (compressed or not), given the
+    /// file's first bytes; the decoded ones are read here.
+    fn refuse_unsupported(&self, head: &[u8]) -> Result<()> {
+        let kind = match self.compression {
+            Compression::None => Unsupported::from_magic(head),
+            _ => None,
+        };
+        let kind = kind.or_else(|| {
+            let decoded = self.reader().ok()?;
+            Unsupported::archive(&head_of(decoded, TAR_HEAD))
+        });
+        match kind {
+            Some(kind) => Err(Error::Unsupported {
+                file: self.name.clone(),
+                kind,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The file a spool fills, known as `name`; its compression is recognised from its first
@@ -189,10 +258,15 @@ impl LogFile {
                 Ok(())
             })
             .map_err(|e| Error::io(&name, e))?;
+        let compression = Compression::from_magic(&head);
+        // Not a tar archive: its header comes after a first line's worth of bytes.
+        if let (Compression::None, Some(kind)) = (compression, Unsupported::from_magic(&head)) {
+            return Err(Error::Unsupported { file: name, kind });
+        }
         Ok(LogFile {
             path: spool.path().to_path_buf(),
             name,
-            compression: Compression::from_magic(&head),
+            compression,
             spool: Some(spool),
         })
     }
@@ -544,6 +618,15 @@ mod tests {
         );
         assert_eq!(Compression::from_magic(b"1.2.3.4 - -"), Compression::None);
         assert_eq!(Compression::from_magic(b""), Compression::None);
+        let lz4 = [0x04, 0x22, 0x4d, 0x18, 0x60];
+        assert_eq!(Unsupported::from_magic(&lz4), Some(Unsupported::Lz4));
+        let lzma = [0x5d, 0, 0, 0x80, 0];
+        assert_eq!(Unsupported::from_magic(&lzma), Some(Unsupported::Lzma));
+        assert_eq!(Unsupported::from_magic(b"1.2.3.4 - -"), None);
+        let mut tar = vec![b'x'; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(Unsupported::archive(&tar), Some(Unsupported::Tar));
+        assert_eq!(Unsupported::archive(&tar[..261]), None);
     }
 
     #[test]

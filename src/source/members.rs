@@ -82,47 +82,74 @@ impl<R: BufRead> Member for flate2::bufread::GzDecoder<R> {
     }
 }
 
+/// The largest window a zstd frame may ask for that is decoded, as `zstd -d --long=31`: the
+/// library's default limit (128 MiB, `--long=27`) refused intact files written with a larger
+/// `--long` window as damaged. Memory is then up to the window the writer chose.
+const ZSTD_WINDOW_LOG_MAX: u32 = if cfg!(target_pointer_width = "64") {
+    31
+} else {
+    30
+};
+
 impl<R: BufRead> Member for zstd::stream::read::Decoder<'static, R> {
     type Input = R;
     fn start(input: R) -> io::Result<Self> {
-        Ok(zstd::stream::read::Decoder::with_buffer(input)?.single_frame())
+        let mut decoder = zstd::stream::read::Decoder::with_buffer(input)?.single_frame();
+        decoder.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
+        Ok(decoder)
     }
     fn rest(self) -> R {
         self.finish()
     }
 }
 
-impl<R: BufRead> Member for bzip2::bufread::BzDecoder<R> {
-    type Input = R;
-    fn start(input: R) -> io::Result<Self> {
-        Ok(bzip2::bufread::BzDecoder::new(input))
-    }
-    fn rest(self) -> R {
-        self.into_inner()
-    }
+/// A raw decoder of one stream (xz, bzip2), as the crates' C bindings give it.
+pub trait Codec: Sized {
+    /// The codec's name, in the errors of [`Stream`].
+    const NAME: &'static str;
+    fn new() -> io::Result<Self>;
+    /// Decodes from `input` into `output` (`input` is empty at the end of the file): whether
+    /// the stream ended. What it wrote before an error is in [`totals`](Self::totals).
+    fn process(&mut self, input: &[u8], output: &mut [u8]) -> io::Result<bool>;
+    /// Bytes consumed and written so far.
+    fn totals(&self) -> (u64, u64);
 }
 
-/// One xz stream. `xz2::bufread::XzDecoder` does not say when its stream has ended, and a
-/// read after the end fails if bytes follow; this is its loop, keeping the end.
-pub struct XzStream<R> {
+/// One xz or bzip2 stream, decoded by a loop of our own over the raw decoder. The crates'
+/// readers (`xz2::bufread::XzDecoder`, `bzip2::bufread::BzDecoder`) return an error in place
+/// of what they decoded in the same read, where `xz -dc` writes it out: up to a read (128 KiB)
+/// of good lines before the damage were lost. Here those bytes come first and the error at the
+/// next read. (`XzDecoder` does not say when its stream has ended either, and fails on a read
+/// after the end if bytes follow.)
+pub struct Stream<R, C> {
     input: R,
-    stream: xz2::stream::Stream,
+    codec: C,
     ended: bool,
+    /// The error met after the bytes last returned.
+    damage: Option<io::Error>,
 }
 
-impl<R: BufRead> Read for XzStream<R> {
+impl<R: BufRead, C: Codec> Read for Stream<R, C> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        use xz2::stream::{Action, Status};
+        if let Some(error) = self.damage.take() {
+            return Err(error);
+        }
         while !self.ended && !buf.is_empty() {
             let input = self.input.fill_buf()?;
             let eof = input.is_empty();
-            let (before_in, before_out) = (self.stream.total_in(), self.stream.total_out());
-            let action = if eof { Action::Finish } else { Action::Run };
-            let status = self.stream.process(input, buf, action);
-            let consumed = (self.stream.total_in() - before_in) as usize;
-            let read = (self.stream.total_out() - before_out) as usize;
+            let (in_before, out_before) = self.codec.totals();
+            let status = self.codec.process(input, buf);
+            let (in_after, out_after) = self.codec.totals();
+            let (consumed, read) = (
+                (in_after - in_before) as usize,
+                (out_after - out_before) as usize,
+            );
             self.input.consume(consumed);
-            self.ended = status? == Status::StreamEnd;
+            match status {
+                Ok(ended) => self.ended = ended,
+                Err(error) if read > 0 => self.damage = Some(error),
+                Err(error) => return Err(error),
+            }
             if read > 0 {
                 return Ok(read);
             }
@@ -133,7 +160,7 @@ impl<R: BufRead> Read for XzStream<R> {
                 ));
             }
             if consumed == 0 && !self.ended {
-                let corrupt = "corrupt xz stream";
+                let corrupt = format!("corrupt {} stream", C::NAME);
                 return Err(io::Error::new(io::ErrorKind::InvalidData, corrupt));
             }
         }
@@ -141,21 +168,65 @@ impl<R: BufRead> Read for XzStream<R> {
     }
 }
 
-impl<R: BufRead> Member for XzStream<R> {
+impl<R: BufRead, C: Codec> Member for Stream<R, C> {
     type Input = R;
     fn start(input: R) -> io::Result<Self> {
-        // One stream (no LZMA_CONCATENATED): it stops at its end, before any padding.
-        let stream = xz2::stream::Stream::new_stream_decoder(u64::MAX, 0)?;
-        Ok(XzStream {
+        Ok(Stream {
             input,
-            stream,
+            codec: C::new()?,
             ended: false,
+            damage: None,
         })
     }
     fn rest(self) -> R {
         self.input
     }
 }
+
+/// xz: one stream (no `LZMA_CONCATENATED`), which stops at its end, before any padding.
+pub struct Xz(xz2::stream::Stream);
+
+impl Codec for Xz {
+    const NAME: &'static str = "xz";
+    fn new() -> io::Result<Self> {
+        Ok(Xz(xz2::stream::Stream::new_stream_decoder(u64::MAX, 0)?))
+    }
+    fn process(&mut self, input: &[u8], output: &mut [u8]) -> io::Result<bool> {
+        use xz2::stream::{Action, Status};
+        let action = if input.is_empty() {
+            Action::Finish
+        } else {
+            Action::Run
+        };
+        Ok(self.0.process(input, output, action)? == Status::StreamEnd)
+    }
+    fn totals(&self) -> (u64, u64) {
+        (self.0.total_in(), self.0.total_out())
+    }
+}
+
+/// bzip2: one stream.
+pub struct Bzip2(bzip2::Decompress);
+
+impl Codec for Bzip2 {
+    const NAME: &'static str = "bzip2";
+    fn new() -> io::Result<Self> {
+        Ok(Bzip2(bzip2::Decompress::new(false)))
+    }
+    fn process(&mut self, input: &[u8], output: &mut [u8]) -> io::Result<bool> {
+        let status = self.0.decompress(input, output);
+        let status = status.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        Ok(status == bzip2::Status::StreamEnd)
+    }
+    fn totals(&self) -> (u64, u64) {
+        (self.0.total_in(), self.0.total_out())
+    }
+}
+
+/// An xz stream.
+pub type XzStream<R> = Stream<R, Xz>;
+/// A bzip2 stream.
+pub type Bzip2Stream<R> = Stream<R, Bzip2>;
 
 /// Decodes every member of a compressed input, one after another, and ends the data cleanly
 /// at the end of the last complete member (see the module's documentation).
@@ -301,7 +372,7 @@ mod tests {
         match compression {
             Compression::Gzip => run::<flate2::bufread::GzDecoder<_>>(bytes, compression),
             Compression::Zstd => run::<zstd::stream::read::Decoder<_>>(bytes, compression),
-            Compression::Bzip2 => run::<bzip2::bufread::BzDecoder<_>>(bytes, compression),
+            Compression::Bzip2 => run::<Bzip2Stream<_>>(bytes, compression),
             Compression::Xz => run::<XzStream<_>>(bytes, compression),
             Compression::None => unreachable!(),
         }

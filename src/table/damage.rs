@@ -56,16 +56,21 @@ impl Damage {
     }
 }
 
+/// The end of the warning about bytes after the last complete member.
+const MISSING_IF_MEMBER: &str = "if those bytes were a damaged member, its lines are missing";
+
 impl fmt::Display for Damage {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         let (file, lines, error) = (&self.file, self.lines_before, &self.error);
         if self.after_last_member {
+            // What the bytes were cannot be told: a member whose header is damaged loses its
+            // lines, so "none lost" is not said.
             let lines = match lines {
                 0 => "no line came before them".to_string(),
-                1 => "the 1 line before them was read, none lost".to_string(),
-                n => format!("all {n} lines before them were read, none lost"),
+                1 => "the 1 line before them was read".to_string(),
+                n => format!("all {n} lines before them were read"),
             };
-            write!(f, "{file}: {error}; {lines}")
+            write!(f, "{file}: {error}; {lines}; {MISSING_IF_MEMBER}")
         } else if self.found_by_checksum() {
             write!(
                 f,
@@ -154,7 +159,8 @@ mod tests {
     }
 
     /// Bytes after the last complete member: every line before them was read, whatever the
-    /// decoder said, and the warning says so.
+    /// decoder said, and the warning says so, without claiming that none was lost (the bytes
+    /// may have been a member whose header is damaged).
     #[test]
     fn bytes_after_the_last_member_cut_no_line() {
         let damage = |lines_before| Damage {
@@ -169,12 +175,18 @@ mod tests {
         let text = damage(2).to_string();
         assert!(
             text.starts_with("a.gz: the 4 bytes after its last complete gzip member")
-                && text.ends_with("; all 2 lines before them were read, none lost"),
+                && text.ends_with(
+                    "; all 2 lines before them were read; if those bytes were a damaged \
+                     member, its lines are missing"
+                ),
             "{text}"
         );
         assert!(damage(1)
             .to_string()
-            .ends_with("the 1 line before them was read, none lost"));
-        assert!(damage(0).to_string().ends_with("no line came before them"));
+            .ends_with("the 1 line before them was read; if those bytes were a damaged member, its lines are missing"));
+        assert!(damage(0)
+            .to_string()
+            .contains("no line came before them; if those bytes"));
+        assert!(!damage(2).to_string().contains("none lost"));
     }
 }

@@ -161,6 +161,56 @@ fn a_corrupt_zstd_file_answers_from_the_lines_before_the_damage() {
     check_damaged_archive("access.log.3.zst", &zst, &decoded);
 }
 
+/// Every byte a raw decoder gives before it fails, decoded in one call into room for all of
+/// it: what `xz -dc` writes out.
+fn decoded_before_error(ext: &str, damaged: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(damaged.len() * 20);
+    match ext {
+        "xz" => {
+            let mut xz = xz2::stream::Stream::new_stream_decoder(u64::MAX, 0).unwrap();
+            let _ = xz.process_vec(damaged, &mut out, xz2::stream::Action::Finish);
+        }
+        _ => {
+            let _ = bzip2::Decompress::new(false).decompress_vec(damaged, &mut out);
+        }
+    }
+    out
+}
+
+/// A byte flipped mid-file in an xz or bzip2 file (bzip2 in blocks of 100 kB, so that the
+/// damage is in a later block): every line the decoder gave before it found the damage is
+/// read, as `xz -dc` gives them, and the warning names the last of them. The read that met
+/// the damage lost them, up to 128 KiB of lines, and the warning named a line before them.
+/// (Lines are counted as rows and rejects: the last ones decoded may be garbage.)
+#[test]
+fn a_corrupt_xz_or_bzip2_file_keeps_every_line_decoded_before_the_damage() {
+    let dir = Scratch::new("corrupt-xz-bz2");
+    let (_, data) = generated(&dir, 6000, 75);
+    let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
+    xz.write_all(&data).unwrap();
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(&data).unwrap();
+    for (ext, mut file) in [("xz", xz.finish().unwrap()), ("bz2", bz.finish().unwrap())] {
+        let middle = file.len() / 2;
+        file[middle] ^= 0xff;
+        let decoded = decoded_before_error(ext, &file);
+        assert!(
+            decoded.len() < data.len(),
+            "{ext}: the decoder finds the damage"
+        );
+        let lines_before = decoded.iter().filter(|b| **b == b'\n').count() as u64;
+        assert!(lines_before > 1000, "{ext}: {lines_before}");
+        let path = dir.write(&format!("access.log.{ext}"), &file);
+        let sql = "SELECT (SELECT count(*) FROM logs) + (SELECT count(*) FROM logs_rejects)";
+        let run = query_csv(&[&path], &["--format", "combined"], sql);
+        assert_eq!(run.status, PARTIAL, "{ext}: {}", run.stderr);
+        let cut = u64::from(!decoded.ends_with(b"\n"));
+        assert_eq!(count_of(&run), lines_before + cut, "{ext}: {}", run.stderr);
+        let warning = format!("damaged after line {lines_before} (");
+        assert!(run.stderr.contains(&warning), "{ext}: {}", run.stderr);
+    }
+}
+
 #[test]
 fn a_damaged_archive_among_good_files_costs_only_its_own_tail() {
     let dir = Scratch::new("damaged-among-good");
@@ -225,8 +275,9 @@ const CODECS: [(&str, Encode); 4] = [
 /// the second without a newline, then padding or junk. Every line of the members is read,
 /// the last one a row like the others (not "cut off by damage": the data ended cleanly
 /// after it). Zero bytes are padding, as `tar` and `dd` leave: no warning, exit 0, as with
-/// `gzip -d`. Other bytes are one warning saying they were ignored and no line was lost,
-/// and exit status 3: they cannot be told from a member whose header is damaged.
+/// `gzip -d`. Other bytes are one warning saying they were ignored and every line before them
+/// was read, but not that none was lost, and exit status 3: they cannot be told from a member
+/// whose header is damaged.
 #[test]
 fn bytes_after_the_last_complete_member_cut_no_line() {
     let dir = Scratch::new("after-last-member");
@@ -293,7 +344,8 @@ fn bytes_after_the_last_complete_member_cut_no_line() {
                     assert!(
                         warnings[0].contains("are not compressed data and were ignored")
                             && warnings[0].ends_with(&format!(
-                                "all {lines} lines before them were read, none lost"
+                                "all {lines} lines before them were read; if those bytes \
+                                 were a damaged member, its lines are missing"
                             )),
                         "{case}: {}",
                         run.stderr
@@ -375,6 +427,79 @@ fn an_unreadable_file_is_a_one_line_error() {
         assert_one_line_error(&run, "Permission denied");
     }
     set_mode(&log, 0o644);
+}
+
+/// A tar archive of one file, as `tar cf` writes it: a 512-byte header (`ustar` at offset
+/// 257), the content padded to 512 bytes, and two zero blocks.
+fn tar_of(name: &str, content: &[u8]) -> Vec<u8> {
+    let mut header = [0u8; 512];
+    header[..name.len()].copy_from_slice(name.as_bytes());
+    header[100..107].copy_from_slice(b"0000644");
+    header[124..135].copy_from_slice(format!("{:011o}", content.len()).as_bytes());
+    header[156] = b'0';
+    header[257..265].copy_from_slice(b"ustar\x0000");
+    header[148..156].fill(b' ');
+    let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
+    header[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    let mut tar = header.to_vec();
+    tar.extend_from_slice(content);
+    tar.resize(tar.len().next_multiple_of(512) + 1024, 0);
+    tar
+}
+
+/// lz4 and lzma files and tar archives (plain or compressed) are one-line errors that name the
+/// file, what it is and how to read it, not a bogus row of binary header bytes; in a walked
+/// directory too (`--include` leaves them out), and piped in.
+#[test]
+fn lz4_lzma_and_tar_files_are_one_line_errors() {
+    let dir = Scratch::new("unsupported");
+    let (log, data) = generated(&dir, 50, 76);
+    // An lz4 frame (magic, descriptor, one block stored as is) and an lzma header.
+    let mut lz4 = vec![0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82];
+    lz4.extend_from_slice(&(data.len() as u32 | 1 << 31).to_le_bytes());
+    lz4.extend_from_slice(&data);
+    lz4.extend_from_slice(&[0; 4]);
+    let mut lzma = vec![0x5d, 0x00, 0x00, 0x80, 0x00];
+    lzma.extend_from_slice(&[0xff; 8]);
+    lzma.extend_from_slice(&data[..100]);
+    let tar = tar_of("access.log", &data);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar).unwrap();
+    let cases = [
+        (
+            "access.log.lz4",
+            lz4.clone(),
+            "lz4-compressed; logsql reads gzip, zstd, bzip2 and xz",
+        ),
+        (
+            "access.log.lzma",
+            lzma,
+            "lzma-compressed; logsql reads gzip, zstd, bzip2 and xz",
+        ),
+        ("logs.tar", tar, "is a tar archive: extract it first"),
+        (
+            "logs.tar.gz",
+            gz.finish().unwrap(),
+            "is a tar archive: extract it first",
+        ),
+    ];
+    let sql = "SELECT count(*) FROM logs";
+    for (name, bytes, what) in cases {
+        let path = dir.write(name, &bytes);
+        let run = logsql(&[path.to_str().unwrap(), "-e", sql]);
+        assert_one_line_error(&run, &format!("{}: {what}", path.display()));
+    }
+    // A walked directory: the odd file is named; --include leaves it out.
+    let walked = dir.path("walked");
+    std::fs::create_dir_all(&walked).unwrap();
+    std::fs::copy(&log, walked.join("access.log")).unwrap();
+    std::fs::copy(dir.path("logs.tar.gz"), walked.join("access.log.9.tar.gz")).unwrap();
+    let run = logsql(&[walked.to_str().unwrap(), "-e", sql]);
+    assert_one_line_error(&run, "access.log.9.tar.gz: is a tar archive");
+    let only_logs = query_csv(&[&walked], &["--include", "*.log"], sql);
+    assert_eq!(count_of(&only_logs), reference_rows(&data));
+    let run = logsql_piped(&["-", "-e", sql], &[], &lz4);
+    assert_one_line_error(&run, "<stdin>: lz4-compressed");
 }
 
 fn set_mode(path: &Path, mode: u32) {

@@ -91,6 +91,31 @@ fn a_single_compressed_file_is_detected_by_content() {
     assert_eq!(answers(&[&renamed], &[]), answers(&[&plain], &[]));
 }
 
+/// A zstd file written with a window above the decoder's default limit of 128 MiB (`zstd
+/// --long=28`, and up to `--long=31`) is intact: it is read whole, as `zstd -d --long=31`
+/// reads it, not reported as damaged.
+#[test]
+fn a_zstd_file_with_a_long_window_is_read() {
+    let dir = Scratch::new("zstd-long");
+    let parts = rotations(&dir);
+    let plain = dir.write("plain.log", &parts[2]);
+    for window_log in [28, 31] {
+        let mut e = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        e.long_distance_matching(true).unwrap();
+        e.window_log(window_log).unwrap();
+        e.write_all(&parts[2]).unwrap();
+        let zst = dir.write("access.log.zst", &e.finish().unwrap());
+        for sql in QUERIES {
+            let run = query_csv(&[&zst], &[], sql);
+            assert_eq!(
+                run.ok(),
+                query_csv(&[&plain], &[], sql).ok(),
+                "--long={window_log}"
+            );
+        }
+    }
+}
+
 #[test]
 fn stdin_gives_the_same_answers_as_the_file() {
     let dir = Scratch::new("stdin");
