@@ -23,7 +23,9 @@ use super::schema::{rejects_schema, schema_of};
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
 use crate::parse::{ColumnSpec, Format, FormatChoice, FormatRegistry};
-use crate::source::{find_log_files, plan_spans, DirFilter, FileSpan, LogFile, MIN_SPLIT_BYTES};
+use crate::source::{
+    find_log_files, plan_spans, DirFilter, FileSpan, LogFile, BOM, MIN_SPLIT_BYTES,
+};
 
 /// How much of a file auto-detection looks at.
 const SAMPLE_BYTES: usize = 64 * 1024;
@@ -578,8 +580,18 @@ fn detect_files(
 
 /// The first `SAMPLE_BYTES` of a file's decoded content, cut at the last whole line; read on
 /// (up to `SAMPLE_MAX_BYTES`) while it holds no whole line, so that a very long first line
-/// (a multi-megabyte URI) is judged whole rather than as a fragment no format matches.
+/// (a multi-megabyte URI) is judged whole rather than as a fragment no format matches. A
+/// byte-order mark at its start is not data, as the scan sees it (see [`BOM`]).
 fn read_sample(file: &LogFile) -> Result<Vec<u8>> {
+    let mut sample = read_head(file)?;
+    if sample.starts_with(BOM) {
+        sample.drain(..BOM.len());
+    }
+    Ok(sample)
+}
+
+/// [`read_sample`]'s bytes, as they are in the file.
+fn read_head(file: &LogFile) -> Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(SAMPLE_BYTES);
     let mut reader = file.reader()?.take(SAMPLE_MAX_BYTES as u64);
     let mut limit = SAMPLE_BYTES;

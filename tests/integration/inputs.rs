@@ -415,3 +415,55 @@ fn hidden_file_and_line_columns_point_at_the_source_line() {
     );
     assert!(!plan.ok().contains("_line"), "{}", plan.stdout);
 }
+
+/// A UTF-8 byte-order mark opening a file (IIS and Windows editors write one) is not data:
+/// not part of the first field, not a reject, not hiding a W3C directive; in a plain file
+/// (split or not), a compressed one and piped input alike, with the first line still line 1.
+#[test]
+fn a_byte_order_mark_opening_a_file_is_not_data() {
+    let dir = Scratch::new("bom");
+    let access = b"\xEF\xBB\xBF187.212.0.45 - - [14/Feb/2025:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"-\"\n\
+        1.2.3.4 - - [14/Feb/2025:10:00:01 +0000] \"GET /b HTTP/1.1\" 404 7 \"-\" \"-\"\n";
+    let plain = dir.write("access.log", access);
+    let gz = dir.write("access.log.gz", &gzip(access));
+    let sql = "SELECT _line, client FROM logs WHERE client = '187.212.0.45'";
+    for log in [&plain, &gz] {
+        assert_eq!(
+            query_csv(&[log], &[], sql).csv_rows(),
+            [["1", "187.212.0.45"]]
+        );
+    }
+    let piped = logsql_piped(&["-", "--out-format", "csv", "-e", sql], &[], access);
+    assert_eq!(piped.csv_rows(), [["1", "187.212.0.45"]]);
+    let split = format!(
+        "SELECT count(*), min(client) FROM read_log('{}', 'combined', 'min_split_bytes=1')",
+        plain.display()
+    );
+    assert_eq!(
+        query_csv(&[&plain], &[], &split).csv_rows(),
+        [["2", "1.2.3.4"]]
+    );
+
+    let json = dir.write(
+        "app.log",
+        b"\xEF\xBB\xBF{\"level\":\"info\",\"msg\":\"a\"}\n{\"level\":\"warn\",\"msg\":\"b\"}\n",
+    );
+    let counts =
+        "SELECT (SELECT count(*) FROM logs) AS n, (SELECT count(*) FROM logs_rejects) AS r";
+    assert_eq!(query_csv(&[&json], &[], counts).csv_rows(), [["2", "0"]]);
+    // IIS: the mark before the only `#Fields` directive.
+    let w3c = dir.write(
+        "u_ex250214.log",
+        b"\xEF\xBB\xBF#Fields: date time c-ip cs-method cs-uri-stem sc-status\n\
+          2025-02-14 10:00:00 1.2.3.4 GET / 200\n",
+    );
+    assert_eq!(query_csv(&[&w3c], &[], counts).csv_rows(), [["1", "0"]]);
+    // A first line that is a reject is shown as it is, without the mark.
+    let junk = dir.write("junk.log", b"\xEF\xBB\xBFnot a request\n");
+    let rejects = query_csv(
+        &[&junk],
+        &["--format", "combined"],
+        "SELECT line_number, line FROM logs_rejects",
+    );
+    assert_eq!(rejects.csv_rows(), [["1", "not a request"]]);
+}
