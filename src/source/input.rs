@@ -11,7 +11,7 @@ use zstd::stream::read::Decoder as ZstdDecoder;
 
 use super::members::{Members, XzStream};
 use super::read_ahead::ReadAhead;
-use super::spool::Spool;
+use super::spool::{Held, Spool};
 use crate::error::{Error, Result};
 
 /// How a file's bytes are encoded.
@@ -146,6 +146,9 @@ pub struct LogFile {
     /// Piped input still being copied when the table was planned: read from the start as
     /// it grows, never split (see [`Spool`]).
     pub spool: Option<Spool>,
+    /// A spool's file, kept while this file is read by path (its spool may be dropped
+    /// first: see [`Held`]).
+    pub held: Option<Held>,
 }
 
 impl LogFile {
@@ -169,6 +172,7 @@ impl LogFile {
             name: name.into(),
             compression,
             spool: None,
+            held: None,
         })
     }
 
@@ -193,6 +197,7 @@ impl LogFile {
             path: spool.path().to_path_buf(),
             name,
             compression: Compression::from_magic(&head),
+            held: Some(spool.held()),
             spool: Some(spool),
         })
     }

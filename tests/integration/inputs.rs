@@ -467,3 +467,73 @@ fn a_byte_order_mark_opening_a_file_is_not_data() {
     );
     assert_eq!(rejects.csv_rows(), [["1", "not a request"]]);
 }
+
+/// The copy of piped input, and an `-o` file not yet in place, do not outlive the process:
+/// not when it is ended by SIGTERM or SIGHUP while the pipe is still open, nor when the
+/// reader of its output goes away before the answer is whole.
+#[cfg(unix)]
+#[test]
+fn no_temporary_file_outlives_the_process() {
+    use std::io::{BufRead, BufReader};
+    let tmp = Scratch::new("spool-tmp");
+    let out = Scratch::new("spool-out");
+    let (log, _) = tmp.generated(
+        "access.log",
+        &GenOptions {
+            lines: 20_000,
+            seed: 7,
+            ..Default::default()
+        },
+    );
+    let data = std::fs::read(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    let left = |dir: &Scratch| -> Vec<String> {
+        std::fs::read_dir(&dir.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let target = out.path("out.csv");
+    let sql = "SELECT count(*) FROM logs";
+    for (signal, status) in [("-TERM", 143), ("-HUP", 129)] {
+        for extra in [&[][..], &["-o", target.to_str().unwrap()][..]] {
+            let mut args = vec!["-", "-e", sql];
+            args.extend(extra);
+            let mut child = spawn_piped(&args, &[("TMPDIR", &tmp.0)]);
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(&data).unwrap();
+            // Copied in part (the pipe stays open): the query waits for the rest.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            let pid = child.id().to_string();
+            let sent = std::process::Command::new("kill")
+                .args([signal, &pid])
+                .status()
+                .unwrap();
+            assert!(sent.success(), "kill {signal} {pid}");
+            let run = Run::of(child.wait_with_output().unwrap());
+            assert_eq!(run.status, status, "{signal} {extra:?}: {}", run.stderr);
+            assert!(
+                left(&tmp).is_empty(),
+                "{signal} {extra:?}: {:?}",
+                left(&tmp)
+            );
+            assert!(
+                left(&out).is_empty(),
+                "{signal} {extra:?}: {:?}",
+                left(&out)
+            );
+        }
+    }
+    // The reader takes one line and goes.
+    let mut child = spawn_piped(&["-", "-e", "SELECT * FROM logs"], &[("TMPDIR", &tmp.0)]);
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || stdin.write_all(&data));
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    drop(stdout);
+    let run = Run::of(child.wait_with_output().unwrap());
+    let _ = feeder.join();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(left(&tmp).is_empty(), "{:?}", left(&tmp));
+}
