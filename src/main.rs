@@ -88,6 +88,9 @@ fn main() -> ExitCode {
         None if cli.follow => cli::follow::run_cli(&cli).map(|()| Outcome::Complete),
         None => run_query(&cli),
     };
+    // Scans that the answer no longer needed (the reader of our output went away, a LIMIT)
+    // may still hold temporary files, and the process ends without dropping them.
+    logsql::temp_files::remove_all();
     match result {
         Ok(outcome) => outcome.exit_code(),
         // The reader stopped reading (`| head`): it has what it wanted.
@@ -206,7 +209,7 @@ fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    cli::interrupt::exit_on_ctrl_c(&runtime)?;
+    cli::interrupt::exit_on_signals(&runtime)?;
     // Check the output file before running anything.
     let export = match &cli.output {
         Some(path) => Some((
@@ -296,7 +299,7 @@ fn run_report(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    cli::interrupt::exit_on_ctrl_c(&runtime)?;
+    cli::interrupt::exit_on_signals(&runtime)?;
     let export = match output {
         Some(path) => Some(Export::create(path, force)?),
         None => None,

@@ -1,6 +1,7 @@
-//! The temporary files a run has open (standard input's spool, an export before it is
-//! renamed into place), listed so that a Ctrl-C handler can remove them before the process
-//! ends: a `NamedTempFile` removes its file when dropped, and neither an unhandled SIGINT nor
+//! The temporary files a run has open (an export before it is renamed into place; standard
+//! input's spool where it cannot be a file without a name), listed so that a signal handler,
+//! or the end of `main` while scans still run, can remove them before the process ends: a
+//! `NamedTempFile` removes its file when dropped, and neither an unhandled signal nor
 //! `std::process::exit` drops anything.
 //!
 //! The library installs no signal handler; the `logsql` command line calls [`remove_all`] from

@@ -7,7 +7,7 @@
 //! | 1 | an error: nothing (or only the statements before the failing one) was answered |
 //! | 2 | bad command-line usage |
 //! | 3 | the answer was printed, but some input was damaged (a cut or corrupt compressed file, or one with bytes after its last complete member that are not compressed data): it covers only the lines before the damage, which stderr names; or `--time-ordered` read lines out of the time order it assumed, so the answer may miss lines |
-//! | 130 | Ctrl-C ended the run ([`crate::cli::interrupt`]): no `-o` file is written and no temporary file is left |
+//! | 130 | Ctrl-C ended the run ([`crate::cli::interrupt`]): no `-o` file is written and no temporary file is left (SIGTERM: 143, SIGHUP: 129, likewise) |
 
 use std::process::ExitCode;
 

@@ -20,7 +20,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use super::MAX_LINE;
+use super::{BOM, MAX_LINE};
 
 /// Bytes read per `read` call.
 const CHUNK: usize = 64 * 1024;
@@ -63,6 +63,8 @@ pub struct Tail {
     overlong: Option<u64>,
     /// Drop everything up to the first newline: following started in the middle of a line.
     skip_to_newline: bool,
+    /// Nothing of the file has been read from its top yet: a [`BOM`] there is not data.
+    at_top: bool,
     line_number: u64,
     chunk: Vec<u8>,
     /// The last bytes read (up to `WITNESS` of them): if the file no longer holds them where
@@ -86,6 +88,7 @@ impl Tail {
             pending: Vec::new(),
             overlong: None,
             skip_to_newline: false,
+            at_top: true,
             line_number: 0,
             chunk: vec![0; CHUNK],
             witness: Vec::new(),
@@ -111,6 +114,7 @@ impl Tail {
                 tail.skip_to_newline = tail.witness.last() != Some(&b'\n');
             }
             tail.offset = len;
+            tail.at_top = len == 0;
         }
         tail.file = Some(file);
         Ok(tail)
@@ -207,6 +211,7 @@ impl Tail {
         self.overlong = None;
         self.witness.clear();
         self.skip_to_newline = false;
+        self.at_top = true;
         self.line_number = 0;
         if had_file {
             on_event(TailEvent::Restart);
@@ -248,6 +253,7 @@ impl Tail {
         self.overlong = None;
         self.witness.clear();
         self.skip_to_newline = false;
+        self.at_top = true;
         self.line_number = 0;
         Ok(())
     }
@@ -294,6 +300,9 @@ impl Tail {
                     }
                 },
             }
+            if self.at_top {
+                self.skip_bom();
+            }
             if !self.emit_lines(on_event, seen) {
                 return Ok(Some(false));
             }
@@ -303,6 +312,18 @@ impl Tail {
                 self.pending.shrink_to(CHUNK);
             }
         }
+    }
+
+    /// Drops a [`BOM`] that opens the file, once enough of it is read to tell (a writer may
+    /// have written less than the mark so far).
+    #[cold]
+    fn skip_bom(&mut self) {
+        if self.pending.starts_with(BOM) {
+            self.pending.drain(..BOM.len());
+        } else if BOM.starts_with(&self.pending) {
+            return; // too little to tell yet
+        }
+        self.at_top = false;
     }
 
     /// The over-long line ended: it is a line, reported as cut (unless it is the end of the
@@ -477,6 +498,29 @@ mod tests {
         .unwrap();
         assert_eq!(got, ["1", "2"]);
         assert_eq!(lines(&mut t), ["<restart>", "3"]);
+    }
+
+    /// A byte-order mark opening a file is not data, even written in pieces; following from
+    /// the end of an empty file reads its top too. A mark elsewhere is data.
+    #[test]
+    fn a_byte_order_mark_opening_a_file_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        append(&p, "\u{FEFF}one\n");
+        let mut t = Tail::open(&p, Start::Beginning, false).unwrap();
+        assert_eq!(lines(&mut t), ["one"]);
+        std::fs::rename(&p, dir.path().join("a.log.1")).unwrap();
+        std::fs::write(&p, b"\xEF").unwrap();
+        assert_eq!(lines(&mut t), ["<restart>"]);
+        let mut rest = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+        rest.write_all(b"\xBB\xBFtwo\n").unwrap();
+        append(&p, "\u{FEFF}three\n");
+        assert_eq!(lines(&mut t), ["two", "\u{FEFF}three"]);
+        let q = dir.path().join("b.log");
+        append(&q, "");
+        let mut t = Tail::open(&q, Start::End, true).unwrap();
+        append(&q, "\u{FEFF}four\n");
+        assert_eq!(lines(&mut t), ["four"]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use zstd::stream::read::Decoder as ZstdDecoder;
 
 use super::members::{Bzip2Stream, Members, XzStream};
 use super::read_ahead::ReadAhead;
-use super::spool::Spool;
+use super::spool::{Held, Spool};
 use crate::error::{Error, Result};
 
 /// How a file's bytes are encoded.
@@ -192,6 +192,9 @@ pub struct LogFile {
     /// Piped input still being copied when the table was planned: read from the start as
     /// it grows, never split (see [`Spool`]).
     pub spool: Option<Spool>,
+    /// A spool's file, kept while this file is read by path (its spool may be dropped
+    /// first: see [`Held`]).
+    pub held: Option<Held>,
 }
 
 impl LogFile {
@@ -216,6 +219,7 @@ impl LogFile {
             name: name.into(),
             compression: Compression::from_magic(&head),
             spool: None,
+            held: None,
         };
         file.refuse_unsupported(&head)?;
         Ok(file)
@@ -267,6 +271,7 @@ impl LogFile {
             path: spool.path().to_path_buf(),
             name,
             compression,
+            held: Some(spool.held()),
             spool: Some(spool),
         })
     }

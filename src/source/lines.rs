@@ -7,6 +7,8 @@
 //! without a newline is still a line, unless it was written after the scan was planned.
 //! Compressed data that ends cleanly before bytes that are not compressed data
 //! ([`TrailingData`]) ends like a file, last line included, and the error comes after it.
+//! A UTF-8 byte-order mark ([`BOM`]) at the start of the file is not data: the first line
+//! starts after it (at offset 3), and a range that starts inside it owns that line.
 //!
 //! A line of [`MAX_LINE`] bytes or more (a binary file such as `lastlog` in a walked directory, a
 //! run of NULs a crash left) is not held whole: the reader keeps its first [`CUT_LINE_KEEPS`]
@@ -27,6 +29,10 @@ const CHUNK: usize = 256 * 1024;
 pub const MAX_LINE: usize = 8 * 1024 * 1024;
 /// What is kept of a longer line, to show in the rejects.
 pub const CUT_LINE_KEEPS: usize = 4 * 1024;
+
+/// The UTF-8 byte-order mark. Some writers (IIS, Windows editors, PowerShell) open a file with
+/// it; kept, it would glue itself to the first field or hide a W3C `#Fields` directive.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// One line of the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +73,8 @@ pub struct LineReader<R> {
     /// file grew past its planned size, and a writer is still writing it.
     grown_from: u64,
     eof: bool,
+    /// The next read is the file's first (offset 0): a [`BOM`] there is skipped.
+    at_top: bool,
     /// What ended the data at `eof` when it was not the end of the input (a
     /// [`TrailingData`] error): handed out once every line has been.
     after_end: Option<io::Error>,
@@ -90,6 +98,7 @@ impl<R: Read> LineReader<R> {
             limit,
             grown_from: u64::MAX,
             eof: false,
+            at_top: base == 0,
             after_end: None,
             bytes_read: 0,
             newline: FindByte::new(b'\n'),
@@ -188,6 +197,9 @@ impl<R: Read> LineReader<R> {
 
     /// Moves the partial line to the front of the buffer (growing it for long lines) and reads.
     fn fill(&mut self) -> io::Result<()> {
+        if self.at_top {
+            return self.skip_bom().map(drop);
+        }
         if self.pos > 0 {
             self.buf.copy_within(self.pos..self.filled, 0);
             self.base += self.pos as u64;
@@ -198,6 +210,26 @@ impl<R: Read> LineReader<R> {
             let grown = self.buf.len() * 2;
             self.buf.resize(grown, 0);
         }
+        self.read_more()
+    }
+
+    /// The first read of the file: reads at least the length of a [`BOM`] (a pipe may hand
+    /// out less) and steps over one if it is there. Returns whether it was.
+    #[cold]
+    fn skip_bom(&mut self) -> io::Result<bool> {
+        self.at_top = false;
+        while self.filled < BOM.len() && !self.eof {
+            self.read_more()?;
+        }
+        let bom = self.buf[..self.filled].starts_with(BOM);
+        if bom {
+            self.pos = BOM.len();
+        }
+        Ok(bom)
+    }
+
+    /// Reads once into the free end of the buffer.
+    fn read_more(&mut self) -> io::Result<()> {
         let n = loop {
             match self.inner.read(&mut self.buf[self.filled..]) {
                 Ok(n) => break n,
@@ -225,9 +257,25 @@ impl<R: Read + Seek> LineReader<R> {
         if start == 0 {
             return Ok(Self::at(inner, 0, end));
         }
+        if start <= BOM.len() as u64 {
+            return Self::near_top(inner, start, end);
+        }
         inner.seek(SeekFrom::Start(start - 1))?;
         let mut reader = Self::at(inner, start - 1, end);
         reader.skip_past_newline()?;
+        Ok(reader)
+    }
+
+    /// A range that starts inside the length of a [`BOM`]: with one, the first line (after
+    /// it) starts in this range; without, the range starts as any other.
+    #[cold]
+    fn near_top(mut inner: R, start: u64, end: u64) -> io::Result<Self> {
+        inner.seek(SeekFrom::Start(0))?;
+        let mut reader = Self::at(inner, 0, end);
+        if !reader.skip_bom()? {
+            reader.pos = (start as usize - 1).min(reader.filled);
+            reader.skip_past_newline()?;
+        }
         Ok(reader)
     }
 
@@ -332,6 +380,44 @@ mod tests {
                 parts.extend(all_lines(data, b, len));
                 assert_eq!(parts, whole, "cuts at {a},{b}");
             }
+        }
+    }
+
+    /// A byte-order mark at the top is not data, whatever the reads look like (a pipe handing
+    /// out a byte at a time); the first line starts after it, and every split point, those
+    /// inside it too, yields each line once. Anywhere else it is data.
+    #[test]
+    fn a_byte_order_mark_at_the_top_is_skipped() {
+        let data = b"\xEF\xBB\xBFone\ntwo\n\xEF\xBB\xBFthree";
+        let all = all_lines(data, 0, u64::MAX);
+        let third = b"\xEF\xBB\xBFthree".to_vec();
+        assert_eq!(
+            all,
+            [(3, b"one".to_vec()), (7, b"two".to_vec()), (11, third)]
+        );
+        let len = data.len() as u64;
+        for a in 0..=len {
+            for b in a..=len {
+                let mut parts = all_lines(data, 0, a);
+                parts.extend(all_lines(data, a, b));
+                parts.extend(all_lines(data, b, len));
+                assert_eq!(parts, all, "cuts at {a},{b}");
+            }
+        }
+        struct Trickle(Cursor<Vec<u8>>);
+        impl Read for Trickle {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = buf.len().min(1);
+                self.0.read(&mut buf[..n])
+            }
+        }
+        let mut r = LineReader::new(Trickle(Cursor::new(data.to_vec())));
+        assert_eq!(r.next_line().unwrap(), whole((3, b"one".as_slice())));
+        // Not a whole mark, or no mark: the bytes are the line.
+        for data in [&b"\xEF\xBB"[..], b"\xEF\xBBx\n", b"ab\nc"] {
+            let first = all_lines(data, 0, u64::MAX).remove(0);
+            assert_eq!(first.0, 0);
+            assert!(data.starts_with(&first.1), "{first:?}");
         }
     }
 

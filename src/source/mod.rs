@@ -10,7 +10,7 @@ pub mod read_ahead;
 pub mod spool;
 
 pub use input::{expand_paths, find_log_files, Compression, DirFilter, LogFile, Unsupported};
-pub use lines::{Line, LineReader, CUT_LINE_KEEPS, MAX_LINE};
+pub use lines::{Line, LineReader, BOM, CUT_LINE_KEEPS, MAX_LINE};
 pub use members::TrailingData;
 pub use ranges::{plan_partitions, plan_spans, FileRange, FileSpan, MIN_SPLIT_BYTES};
 pub use spool::Spool;

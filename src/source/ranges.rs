@@ -129,6 +129,7 @@ mod tests {
             name: name.into(),
             compression: Compression::None,
             spool: None,
+            held: None,
         }
     }
 

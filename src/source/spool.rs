@@ -6,10 +6,13 @@
 //! gigabyte from `cat` took 1.3-2.7 s more than `cat | wc -l` here, and `LIMIT 10` waited for
 //! the end of the pipe); instead a [`SpoolReader`] reads the file as it grows, and waits at its
 //! end only while the copy goes on. Once the copy is complete the file is an ordinary one.
+//!
+//! On Linux the file has no name (see [`Copy`]): it cannot outlive the process, however the
+//! process ends (a closed output pipe with scans still running, SIGTERM, SIGKILL).
 
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 
@@ -51,14 +54,82 @@ impl Shared {
     }
 }
 
+/// Where the copy goes.
+#[derive(Debug)]
+enum Copy {
+    /// A file in no directory (Linux), opened again through `/proc/self/fd`: it goes when the
+    /// process does, whatever ends it.
+    Unnamed { file: File, path: PathBuf },
+    /// A named temporary file, deleted when dropped, and listed for the signal handlers to
+    /// remove (see [`crate::temp_files`]).
+    Named {
+        file: tempfile::NamedTempFile,
+        _listed: crate::temp_files::Listed,
+    },
+}
+
+impl Copy {
+    fn create() -> io::Result<Copy> {
+        #[cfg(target_os = "linux")]
+        if let Some(copy) = Copy::unnamed()? {
+            return Ok(copy);
+        }
+        let file = tempfile::Builder::new()
+            .prefix("logsql-stdin-")
+            .tempfile()?;
+        let _listed = crate::temp_files::Listed::new(file.path());
+        Ok(Copy::Named { file, _listed })
+    }
+
+    /// An unnamed file, if `/proc` can open it again (a sandbox may hide `/proc`).
+    #[cfg(target_os = "linux")]
+    fn unnamed() -> io::Result<Option<Copy>> {
+        use std::os::fd::AsRawFd;
+        let file = tempfile::tempfile()?;
+        let path = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        Ok(File::open(&path)
+            .is_ok()
+            .then_some(Copy::Unnamed { file, path }))
+    }
+
+    /// Where readers open the file: each open has its own offset.
+    fn path(&self) -> &Path {
+        match self {
+            Copy::Unnamed { path, .. } => path,
+            Copy::Named { file, .. } => file.path(),
+        }
+    }
+
+    /// The handle the copying thread writes through (no one else uses its offset).
+    fn writer(&self) -> io::Result<File> {
+        match self {
+            Copy::Unnamed { file, .. } => file.try_clone(),
+            Copy::Named { file, .. } => file.reopen(),
+        }
+    }
+}
+
+/// Keeps a spool's file, and so its path, for a reader that opens it by path after the spool
+/// itself is gone (a settled [`LogFile`](super::LogFile)): an unnamed file's path is a file
+/// descriptor's number, which another file could take once it is closed.
+#[derive(Debug, Clone)]
+pub struct Held(#[allow(dead_code)] Arc<Copy>);
+
+/// Two holds are the same when they hold the one file.
+impl PartialEq for Held {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Held {}
+
 /// A temporary file that a background thread fills from a reader (standard input). Clones
-/// share the one file; it is deleted when the last clone is dropped.
+/// share the one file; it is deleted when the last clone (or [`Held`]) is dropped.
 #[derive(Debug, Clone)]
 pub struct Spool {
-    file: Arc<tempfile::NamedTempFile>,
+    file: Arc<Copy>,
     shared: Arc<Shared>,
-    /// On the list of files to remove on Ctrl-C while the file exists.
-    _listed: Arc<crate::temp_files::Listed>,
 }
 
 /// Two spools are the same when they share the file.
@@ -73,17 +144,14 @@ impl Eq for Spool {}
 impl Spool {
     /// Starts copying `input` to a new temporary file.
     pub fn start<R: Read + Send + 'static>(input: R) -> io::Result<Spool> {
-        let file = tempfile::Builder::new()
-            .prefix("logsql-stdin-")
-            .tempfile()?;
-        let out = file.reopen()?;
+        let file = Copy::create()?;
+        let out = file.writer()?;
         let shared = Arc::new(Shared::default());
         let progress = shared.clone();
         thread::Builder::new()
             .name("logsql-spool".into())
             .spawn(move || copy(input, out, &progress))?;
         Ok(Spool {
-            _listed: Arc::new(crate::temp_files::Listed::new(file.path())),
             file: Arc::new(file),
             shared,
         })
@@ -92,6 +160,11 @@ impl Spool {
     /// The temporary file's path.
     pub fn path(&self) -> &Path {
         self.file.path()
+    }
+
+    /// A hold on the file, to read it by path after this spool is dropped.
+    pub fn held(&self) -> Held {
+        Held(self.file.clone())
     }
 
     /// Whether the copy is complete and whole: the input reached its end without an error.
@@ -265,15 +338,19 @@ mod tests {
             .contains("broken pipe"));
     }
 
-    /// The file is deleted with the last clone.
+    /// The file is deleted with the last clone or hold; a hold keeps it readable by path.
     #[test]
     fn the_file_goes_with_the_last_clone() {
         let spool = Spool::start(&b"x\n"[..]).unwrap();
         spool.wait().unwrap();
-        let (path, clone) = (spool.path().to_path_buf(), spool.clone());
+        let (path, clone, held) = (spool.path().to_path_buf(), spool.clone(), spool.held());
         drop(spool);
-        assert!(path.exists());
         drop(clone);
-        assert!(!path.exists());
+        assert_eq!(std::fs::read(&path).unwrap(), b"x\n");
+        drop(held);
+        // An unnamed file's descriptor number may be another file's by now.
+        if !path.starts_with("/proc") {
+            assert!(!path.exists());
+        }
     }
 }

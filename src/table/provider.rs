@@ -23,7 +23,9 @@ use super::schema::{rejects_schema, schema_of};
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
 use crate::parse::{ColumnSpec, Format, FormatChoice, FormatRegistry};
-use crate::source::{find_log_files, plan_spans, DirFilter, FileSpan, LogFile, MIN_SPLIT_BYTES};
+use crate::source::{
+    find_log_files, plan_spans, DirFilter, FileSpan, LogFile, BOM, MIN_SPLIT_BYTES,
+};
 
 /// How much of a file auto-detection looks at.
 const SAMPLE_BYTES: usize = 64 * 1024;
@@ -592,8 +594,18 @@ fn detect_files(
 /// (up to `SAMPLE_MAX_BYTES`) while it holds no whole line, so that a very long first line
 /// (a multi-megabyte URI) is judged whole rather than as a fragment no format matches. A
 /// first line longer still, which the scan rejects unread (a run of NULs a crash left), is
-/// skipped: the sample is what follows it.
+/// skipped: the sample is what follows it. A byte-order mark at its start is not data, as
+/// the scan sees it (see [`BOM`]).
 fn read_sample(file: &LogFile) -> Result<Vec<u8>> {
+    let mut sample = read_head(file)?;
+    if sample.starts_with(BOM) {
+        sample.drain(..BOM.len());
+    }
+    Ok(sample)
+}
+
+/// [`read_sample`]'s bytes, as they are in the file.
+fn read_head(file: &LogFile) -> Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(SAMPLE_BYTES);
     let mut reader = file.reader()?;
     let mut limit = SAMPLE_BYTES;

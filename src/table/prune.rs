@@ -692,6 +692,7 @@ mod tests {
             name: "a.log".into(),
             compression: crate::source::Compression::None,
             spool: None,
+            held: None,
         };
         watch.finish(&file, &stats);
         let message = stats.disorder()[0].to_string();

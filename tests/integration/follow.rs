@@ -221,6 +221,18 @@ fn appended_matching_lines_stream_once_in_order_across_partial_lines_rotation_an
     );
 }
 
+/// Following from the start, a byte-order mark opening the file is not data.
+#[test]
+fn from_start_skips_a_byte_order_mark() {
+    let dir = Scratch::new("follow-bom");
+    let log = dir.path("access.log");
+    append(&log, &format!("\u{FEFF}{}", line(1, 200)));
+    let mut f = follow_csv_with(&["--from-start"], &log, "SELECT client, uri FROM logs");
+    f.expect_rows(0, &["client,uri".into(), "10.0.0.1,/u1".into()]);
+    let (code, err, _) = f.interrupt();
+    assert_eq!(code, Some(0), "{err}");
+}
+
 #[test]
 fn from_start_reads_existing_lines_then_follows_as_ndjson() {
     let dir = Scratch::new("follow-start");

@@ -550,3 +550,125 @@ fn a_literal_bracket_in_a_glob_gets_a_hint() {
     let escaped = dir.path("g/app[[]prod]/*.log");
     assert_eq!(count(&[&escaped], &[]), lines.to_string());
 }
+
+/// A UTF-8 byte-order mark opening a file (IIS and Windows editors write one) is not data:
+/// not part of the first field, not a reject, not hiding a W3C directive; in a plain file
+/// (split or not), a compressed one and piped input alike, with the first line still line 1.
+#[test]
+fn a_byte_order_mark_opening_a_file_is_not_data() {
+    let dir = Scratch::new("bom");
+    let access = b"\xEF\xBB\xBF187.212.0.45 - - [14/Feb/2025:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"-\"\n\
+        1.2.3.4 - - [14/Feb/2025:10:00:01 +0000] \"GET /b HTTP/1.1\" 404 7 \"-\" \"-\"\n";
+    let plain = dir.write("access.log", access);
+    let gz = dir.write("access.log.gz", &gzip(access));
+    let sql = "SELECT _line, client FROM logs WHERE client = '187.212.0.45'";
+    for log in [&plain, &gz] {
+        assert_eq!(
+            query_csv(&[log], &[], sql).csv_rows(),
+            [["1", "187.212.0.45"]]
+        );
+    }
+    let piped = logsql_piped(&["-", "--out-format", "csv", "-e", sql], &[], access);
+    assert_eq!(piped.csv_rows(), [["1", "187.212.0.45"]]);
+    let split = format!(
+        "SELECT count(*), min(client) FROM read_log('{}', 'combined', 'min_split_bytes=1')",
+        plain.display()
+    );
+    assert_eq!(
+        query_csv(&[&plain], &[], &split).csv_rows(),
+        [["2", "1.2.3.4"]]
+    );
+
+    let json = dir.write(
+        "app.log",
+        b"\xEF\xBB\xBF{\"level\":\"info\",\"msg\":\"a\"}\n{\"level\":\"warn\",\"msg\":\"b\"}\n",
+    );
+    let counts =
+        "SELECT (SELECT count(*) FROM logs) AS n, (SELECT count(*) FROM logs_rejects) AS r";
+    assert_eq!(query_csv(&[&json], &[], counts).csv_rows(), [["2", "0"]]);
+    // IIS: the mark before the only `#Fields` directive.
+    let w3c = dir.write(
+        "u_ex250214.log",
+        b"\xEF\xBB\xBF#Fields: date time c-ip cs-method cs-uri-stem sc-status\n\
+          2025-02-14 10:00:00 1.2.3.4 GET / 200\n",
+    );
+    assert_eq!(query_csv(&[&w3c], &[], counts).csv_rows(), [["1", "0"]]);
+    // A first line that is a reject is shown as it is, without the mark.
+    let junk = dir.write("junk.log", b"\xEF\xBB\xBFnot a request\n");
+    let rejects = query_csv(
+        &[&junk],
+        &["--format", "combined"],
+        "SELECT line_number, line FROM logs_rejects",
+    );
+    assert_eq!(rejects.csv_rows(), [["1", "not a request"]]);
+}
+
+/// The copy of piped input, and an `-o` file not yet in place, do not outlive the process:
+/// not when it is ended by SIGTERM or SIGHUP while the pipe is still open, nor when the
+/// reader of its output goes away before the answer is whole.
+#[cfg(unix)]
+#[test]
+fn no_temporary_file_outlives_the_process() {
+    use std::io::{BufRead, BufReader};
+    let tmp = Scratch::new("spool-tmp");
+    let out = Scratch::new("spool-out");
+    let (log, _) = tmp.generated(
+        "access.log",
+        &GenOptions {
+            lines: 20_000,
+            seed: 7,
+            ..Default::default()
+        },
+    );
+    let data = std::fs::read(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    let left = |dir: &Scratch| -> Vec<String> {
+        std::fs::read_dir(&dir.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let target = out.path("out.csv");
+    let sql = "SELECT count(*) FROM logs";
+    for (signal, status) in [("-TERM", 143), ("-HUP", 129)] {
+        for extra in [&[][..], &["-o", target.to_str().unwrap()][..]] {
+            let mut args = vec!["-", "-e", sql];
+            args.extend(extra);
+            let mut child = spawn_piped(&args, &[("TMPDIR", &tmp.0)]);
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(&data).unwrap();
+            // Copied in part (the pipe stays open): the query waits for the rest.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            let pid = child.id().to_string();
+            let sent = std::process::Command::new("kill")
+                .args([signal, &pid])
+                .status()
+                .unwrap();
+            assert!(sent.success(), "kill {signal} {pid}");
+            let run = Run::of(child.wait_with_output().unwrap());
+            assert_eq!(run.status, status, "{signal} {extra:?}: {}", run.stderr);
+            assert!(
+                left(&tmp).is_empty(),
+                "{signal} {extra:?}: {:?}",
+                left(&tmp)
+            );
+            assert!(
+                left(&out).is_empty(),
+                "{signal} {extra:?}: {:?}",
+                left(&out)
+            );
+        }
+    }
+    // The reader takes one line and goes.
+    let mut child = spawn_piped(&["-", "-e", "SELECT * FROM logs"], &[("TMPDIR", &tmp.0)]);
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || stdin.write_all(&data));
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    drop(stdout);
+    let run = Run::of(child.wait_with_output().unwrap());
+    let _ = feeder.join();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(left(&tmp).is_empty(), "{:?}", left(&tmp));
+}
