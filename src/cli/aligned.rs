@@ -30,7 +30,11 @@ pub fn write_table(
     }
     let options = FormatOptions::default().with_null("NULL");
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    let mut widths: Vec<usize> = names.iter().map(|n| width(n)).collect();
+    // As arrow's printer: a column is as wide as its widest line, and at least 1.
+    let mut widths: Vec<usize> = names
+        .iter()
+        .map(|n| n.split('\n').map(width).max().unwrap_or(0).max(1))
+        .collect();
     let mut cell = String::new();
     for_each_cell(batches, &options, &mut cell, |column, text| {
         widths[column] = widths[column].max(width(text));
@@ -203,6 +207,7 @@ mod tests {
             ],
             vec![batch(vec![], vec![])],
             vec![batch(vec![Some("a\n\nb"), Some("\n")], vec![None, Some(1)])],
+            vec![batch(vec![Some(""), Some("")], vec![None, None])],
             vec![batch(
                 vec![
                     Some("tab\there"),
@@ -228,6 +233,28 @@ mod tests {
         let lines: Vec<usize> = text.lines().map(str::len).collect();
         assert!(lines.iter().all(|&n| n == lines[0]), "{lines:?}");
         assert!(lines[0] > 70_000);
+    }
+
+    /// Names with line breaks, and empty names over empty cells (at least 1 wide).
+    #[test]
+    fn odd_names_as_arrows_printer_draws_them() {
+        for names in [["a\nb", "x\nyy\nz"], ["", ""]] {
+            let schema = Arc::new(Schema::new(vec![
+                Field::new(names[0], DataType::Utf8, true),
+                Field::new(names[1], DataType::Int64, true),
+            ]));
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(StringArray::from(vec![Some(""), None])),
+                Arc::new(Int64Array::from(vec![Some(1), None])),
+            ];
+            let b = RecordBatch::try_new(schema.clone(), columns).unwrap();
+            assert_eq!(drawn(&schema, std::slice::from_ref(&b)), reference(&[b]));
+            let empty = RecordBatch::new_empty(schema.clone());
+            assert_eq!(
+                drawn(&schema, std::slice::from_ref(&empty)),
+                reference(&[empty])
+            );
+        }
     }
 
     #[test]

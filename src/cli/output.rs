@@ -81,7 +81,7 @@ impl<W: Write> ResultWriter<W> {
                 drawn,
             } => {
                 batches.push(batch.clone());
-                *buffered += batch.get_array_memory_size();
+                *buffered += held_bytes(batch);
                 if *buffered >= TABLE_BLOCK_BYTES {
                     write_table(out, schema, batches)?;
                     batches.clear();
@@ -156,6 +156,16 @@ impl<W: Write> ResultWriter<W> {
             }
         }
     }
+}
+
+/// The bytes of the rows `batch` holds: an aggregate hands out its result as slices of one
+/// large batch, each of which `get_array_memory_size` counts whole.
+fn held_bytes(batch: &RecordBatch) -> usize {
+    batch
+        .columns()
+        .iter()
+        .map(|c| c.to_data().get_slice_memory_size().unwrap_or(0))
+        .sum()
 }
 
 /// Writes `batches` as a Markdown table: `|` escaped, line breaks as spaces, nulls empty,

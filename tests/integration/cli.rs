@@ -598,3 +598,22 @@ fn a_huge_table_result_is_drawn_in_blocks() {
         "rows in order, none twice"
     );
 }
+
+/// A grouping's result comes as slices of one large batch: measured by what each slice
+/// holds, a result far under the table's block size is one table, not one per slice.
+#[test]
+fn a_grouped_result_is_one_table() {
+    let dir = Scratch::new("grouped-table");
+    let (log, _) = dir.generated("access.log", &gen_opts(10, 6));
+    let run = logsql(&[
+        log.to_str().unwrap(),
+        "-e",
+        "SELECT 'some/longer/uri/path/' || value AS k, count(*) AS n FROM range(300000) GROUP BY 1",
+    ]);
+    let out = run.ok();
+    assert_eq!(out.lines().filter(|l| l.starts_with("| k ")).count(), 1);
+    assert_eq!(
+        out.lines().filter(|l| l.ends_with("| 1 |")).count(),
+        300_000
+    );
+}
