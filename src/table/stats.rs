@@ -42,10 +42,12 @@ impl ScanStats {
         match list.iter_mut().find(|d| d.file == disorder.file) {
             Some(known) => {
                 let by = known.by.max(disorder.by);
+                // Read whole only if every scan of it was: one pruned scan may miss lines.
+                let read_whole = known.read_whole && disorder.read_whole;
                 if disorder.offset < known.offset {
                     *known = disorder;
                 }
-                known.by = by;
+                (known.by, known.read_whole) = (by, read_whole);
             }
             None => list.push(disorder),
         }
@@ -136,5 +138,40 @@ impl Deref for PartitionStats {
 
     fn deref(&self) -> &ScanStats {
         &self.table
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn disorder(offset: u64, read_whole: bool) -> Disorder {
+        Disorder {
+            file: "a.log".into(),
+            offset,
+            by: Duration::from_secs(offset),
+            slack: Duration::from_secs(300),
+            read_whole,
+        }
+    }
+
+    /// Two scans of one file in a statement: one read it whole, the other was pruned and
+    /// met disorder later on. The answer may miss lines: the merged report must say so.
+    #[test]
+    fn a_pruned_scans_disorder_is_not_hidden_by_a_whole_read() {
+        for (first, second) in [
+            (disorder(10, true), disorder(900, false)),
+            (disorder(900, false), disorder(10, true)),
+        ] {
+            let stats = ScanStats::default();
+            stats.record_disorder(first);
+            stats.record_disorder(second);
+            let merged = stats.disorder();
+            assert_eq!(merged.len(), 1);
+            assert_eq!((merged[0].offset, merged[0].read_whole), (10, false));
+            assert_eq!(merged[0].by, Duration::from_secs(900));
+        }
     }
 }
