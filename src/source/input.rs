@@ -92,8 +92,8 @@ pub enum Unsupported {
     Tar,
 }
 
-/// The decoded bytes [`Unsupported::archive`] looks at: a tar header's `ustar` ends at 262.
-const TAR_HEAD: usize = 262;
+/// The decoded bytes [`Unsupported::archive`] looks at: a tar archive's first header.
+const TAR_HEAD: usize = 512;
 
 impl Unsupported {
     /// Recognises lz4 (a frame, or the legacy format) and lzma (`.lzma`, its usual
@@ -110,10 +110,30 @@ impl Unsupported {
         }
     }
 
-    /// Recognises a tar archive from its first decoded bytes: `ustar` at offset 257 of its
-    /// first 512-byte header.
+    /// Recognises a tar archive from its first decoded bytes: a 512-byte header with `ustar`
+    /// at offset 257 and a checksum that adds up (text that says `mustard` there does not).
     pub fn archive(decoded: &[u8]) -> Option<Unsupported> {
-        (decoded.get(257..TAR_HEAD) == Some(b"ustar")).then_some(Unsupported::Tar)
+        let header = decoded.get(..TAR_HEAD)?;
+        if &header[257..262] != b"ustar" {
+            return None;
+        }
+        // The checksum: octal digits at 148..156, the sum of the header's bytes with those
+        // eight counted as spaces.
+        let field = std::str::from_utf8(&header[148..156]).ok()?;
+        let field = field.trim_matches(|c: char| c == ' ' || c == '\0');
+        let claimed = u32::from_str_radix(field, 8).ok()?;
+        let sum: u32 = header
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| {
+                if (148..156).contains(&i) {
+                    32
+                } else {
+                    u32::from(b)
+                }
+            })
+            .sum();
+        (sum == claimed).then_some(Unsupported::Tar)
     }
 
     /// What to tell the user about `file`, one line, with a command that reads it.
@@ -628,10 +648,16 @@ mod tests {
         let lzma = [0x5d, 0, 0, 0x80, 0];
         assert_eq!(Unsupported::from_magic(&lzma), Some(Unsupported::Lzma));
         assert_eq!(Unsupported::from_magic(b"1.2.3.4 - -"), None);
+        // Text with `ustar` in place (`/honey-mustard` at byte 256) is not an archive; with
+        // a checksum that adds up, it is.
         let mut tar = vec![b'x'; 512];
-        tar[257..262].copy_from_slice(b"ustar");
+        tar[256..263].copy_from_slice(b"mustard");
+        assert_eq!(Unsupported::archive(&tar), None);
+        tar[148..156].fill(b' ');
+        let sum: u32 = tar.iter().map(|&b| u32::from(b)).sum();
+        tar[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
         assert_eq!(Unsupported::archive(&tar), Some(Unsupported::Tar));
-        assert_eq!(Unsupported::archive(&tar[..261]), None);
+        assert_eq!(Unsupported::archive(&tar[..511]), None);
     }
 
     #[test]
