@@ -198,7 +198,8 @@ impl Codec for Xz {
         } else {
             Action::Run
         };
-        Ok(self.0.process(input, output, action)? == Status::StreamEnd)
+        let status = self.0.process(input, output, action);
+        Ok(status.map_err(inside_a_block)? == Status::StreamEnd)
     }
     fn totals(&self) -> (u64, u64) {
         (self.0.total_in(), self.0.total_out())
@@ -215,12 +216,20 @@ impl Codec for Bzip2 {
     }
     fn process(&mut self, input: &[u8], output: &mut [u8]) -> io::Result<bool> {
         let status = self.0.decompress(input, output);
-        let status = status.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-        Ok(status == bzip2::Status::StreamEnd)
+        Ok(status.map_err(inside_a_block)? == bzip2::Status::StreamEnd)
     }
     fn totals(&self) -> (u64, u64) {
         (self.0.total_in(), self.0.total_out())
     }
+}
+
+/// What an xz or bzip2 decoder says of damage: found inside a block whose check comes at its
+/// end, so what it decoded of that block before (lines already read) is unverified.
+pub const INSIDE_A_BLOCK: &str = "inside a block";
+
+fn inside_a_block(error: impl std::fmt::Display) -> io::Error {
+    let message = format!("{error}, {INSIDE_A_BLOCK}");
+    io::Error::new(io::ErrorKind::InvalidData, message)
 }
 
 /// An xz stream.

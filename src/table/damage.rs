@@ -26,6 +26,7 @@ use std::io;
 
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
+use crate::source::members::INSIDE_A_BLOCK;
 use crate::source::spool::is_input_failure;
 use crate::source::{FileRange, LogFile, TrailingData};
 
@@ -54,6 +55,12 @@ impl Damage {
         let error = self.error.to_ascii_lowercase();
         error.contains("checksum") || error.contains("crc")
     }
+
+    /// Whether an xz or bzip2 decoder found the damage inside a block: the lines read
+    /// before it may come from the same block, not yet checked.
+    pub fn found_inside_a_block(&self) -> bool {
+        !self.after_last_member && self.error.contains(INSIDE_A_BLOCK)
+    }
 }
 
 /// The end of the warning about bytes after the last complete member.
@@ -71,6 +78,12 @@ impl fmt::Display for Damage {
                 n => format!("all {n} lines before them were read"),
             };
             write!(f, "{file}: {error}; {lines}; {MISSING_IF_MEMBER}")
+        } else if self.found_inside_a_block() {
+            write!(
+                f,
+                "{file}: compressed data damaged after line {lines} ({error}); the lines read \
+                 before it may be damaged too"
+            )
         } else if self.found_by_checksum() {
             write!(
                 f,
@@ -101,7 +114,7 @@ pub(crate) fn on_read_error(
         return Err(file.io_error(error));
     }
     if file.compression.is_splittable() || error.kind() == io::ErrorKind::Interrupted {
-        return Err(Error::io(&file.path, error));
+        return Err(file.io_error(error));
     }
     let text = error.to_string().replace('\n', " ");
     stats.record_damage(Damage {
@@ -116,10 +129,7 @@ pub(crate) fn on_read_error(
 /// Fails if the plain file behind `range` (open as `file`) is now smaller than when the scan
 /// was planned. Growth is fine: logs are appended to while they are queried.
 pub(crate) fn check_not_shrunk(range: &FileRange, file: &File) -> Result<()> {
-    let now = file
-        .metadata()
-        .map_err(|e| Error::io(&range.file.path, e))?
-        .len();
+    let now = file.metadata().map_err(|e| range.file.io_error(e))?.len();
     if now < range.planned_len {
         return Err(Error::Shrank {
             path: range.file.path.clone(),
