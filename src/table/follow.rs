@@ -27,7 +27,7 @@ use super::batch::BatchBuilder;
 use super::leaf::{leaf_plan_methods, leaf_properties};
 use super::scan::ScanSpec;
 use super::stats::ScanStats;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::parse::{Parsed, Record};
 use crate::source::follow::{Start, Tail, TailEvent};
 use crate::source::LogFile;
@@ -190,7 +190,7 @@ pub fn open_tail(spec: &ScanSpec, file: &LogFile, options: FollowOptions) -> Res
         Start::End
     };
     let numbered = BatchBuilder::needs_line_numbers(&spec.columns);
-    Tail::open(&file.path, start, numbered).map_err(|e| Error::io(&file.path, e))
+    Tail::open(&file.path, start, numbered).map_err(|e| file.io_error(e))
 }
 
 /// Reads `tail`'s new lines, parsing and filtering them into batches handed to `emit`, until
@@ -251,7 +251,7 @@ pub fn follow_rows(
                 }
                 !stopped && remaining > 0
             })
-            .map_err(|e| Error::io(&file.path, e))?;
+            .map_err(|e| file.io_error(e))?;
         stats.add(lines, rejected, 0);
         if let Some(e) = failed {
             return Err(e.into());

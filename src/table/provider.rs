@@ -163,7 +163,7 @@ impl LogTable {
     pub fn follow(mut self, options: FollowOptions) -> Result<Self> {
         if let Some(file) = self.files.iter().find(|f| !f.compression.is_splittable()) {
             return Err(Error::CannotFollow {
-                path: file.path.clone(),
+                path: file.name.clone().into(),
                 reason: format!("it is {}-compressed", file.compression.name()),
             });
         }
@@ -250,7 +250,7 @@ impl LogTable {
                 file.settled()
             };
             let len = std::fs::metadata(&file.path)
-                .map_err(|e| Error::io(&file.path, e))?
+                .map_err(|e| file.io_error(e))?
                 .len();
             spans.push(FileSpan::whole(file, len));
         }
@@ -323,8 +323,8 @@ impl LogTable {
             if !span.file.is_splittable() || span.len == 0 {
                 continue;
             }
-            let path = &span.file.path;
-            let handle = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let file = &span.file;
+            let handle = std::fs::File::open(&file.path).map_err(|e| file.io_error(e))?;
             let kept = prune::kept_span(
                 &handle,
                 span.len,
@@ -334,7 +334,7 @@ impl LogTable {
                 prune::slack_nanos(slack),
                 prune::STOP_BYTES,
             )
-            .map_err(|e| Error::io(path, e))?;
+            .map_err(|e| file.io_error(e))?;
             match kept {
                 Kept::Span(start, end) => {
                     let start = start.saturating_sub(prune::VERIFY_BYTES);
@@ -617,7 +617,7 @@ fn read_head(file: &LogFile) -> Result<Vec<u8>> {
         // Damaged compressed data: detect from what decoded; the scan reports the damage.
         if let Err(e) = read {
             if file.compression.is_splittable() {
-                return Err(Error::io(&file.path, e));
+                return Err(file.io_error(e));
             }
             return Ok(buf);
         }

@@ -15,7 +15,7 @@ use super::filter::RowFilter;
 use super::prune::{OrderWatch, TimePruning};
 use super::schema::rejects_schema;
 use super::stats::PartitionStats;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::parse::record::slot_mask;
 use crate::parse::{ColumnSource, ColumnSpec, Format, LineParser, Parsed, Record, RejectReason};
 use crate::source::{FileRange, Line, LineReader, LogFile};
@@ -167,10 +167,10 @@ pub fn scan_rows(
         // A plain file is read from a seek to its range; a compressed one is decoded whole, and
         // piped input still being copied is read as it comes.
         let go_on = if file.is_splittable() {
-            let handle = File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
-            let same_file = handle.try_clone().map_err(|e| Error::io(&file.path, e))?;
+            let handle = File::open(&file.path).map_err(|e| file.io_error(e))?;
+            let same_file = handle.try_clone().map_err(|e| file.io_error(e))?;
             let reader = LineReader::for_range(handle, range.start, range.end)
-                .map_err(|e| Error::io(&file.path, e))?
+                .map_err(|e| file.io_error(e))?
                 .planned_at(range.planned_len);
             let go_on = scanner.scan(reader, file)?;
             damage::check_not_shrunk(range, &same_file)?;
