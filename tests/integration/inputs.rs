@@ -672,3 +672,44 @@ fn no_temporary_file_outlives_the_process() {
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(left(&tmp).is_empty(), "{:?}", left(&tmp));
 }
+
+/// A signal the parent set to be ignored (`nohup`, `trap '' HUP`) stays ignored: the run
+/// goes on to its answer instead of ending with status 129.
+#[test]
+fn an_ignored_hangup_stays_ignored() {
+    let dir = Scratch::new("nohup");
+    let (log, truth) = dir.generated(
+        "access.log",
+        &GenOptions {
+            lines: 2_000,
+            seed: 8,
+            ..Default::default()
+        },
+    );
+    let data = std::fs::read(&log).unwrap();
+    let script = format!(
+        "trap '' HUP; exec {} - --out-format csv -e 'SELECT count(*) FROM logs'",
+        env!("CARGO_BIN_EXE_logsql")
+    );
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&data[..data.len() / 2]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let pid = child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    stdin.write_all(&data[data.len() / 2..]).unwrap();
+    drop(stdin);
+    let run = Run::of(child.wait_with_output().unwrap());
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(run.csv_rows(), [[truth.rows.to_string()]]);
+}
