@@ -441,18 +441,16 @@ fn matches_with_literal_brackets(pattern: &str) -> bool {
 /// name that is not UTF-8.)
 fn hidden_from_pattern(pattern: &str, path: &Path) -> bool {
     let parts = |raw: &[u8]| -> Vec<Vec<u8>> {
-        raw.split(|&b| std::path::is_separator(b as char))
-            .filter(|part| !part.is_empty())
-            .map(<[u8]>::to_vec)
-            .collect()
+        let parts = raw
+            .split(|&b| std::path::is_separator(b as char))
+            .filter(|part| !part.is_empty());
+        // Leading `.` names say nothing: glob drops them from its matches, or keeps one.
+        let parts = parts.skip_while(|part| *part == b".");
+        parts.map(<[u8]>::to_vec).collect()
     };
     let pattern = parts(pattern.as_bytes());
     let path = parts(path.as_os_str().as_encoded_bytes());
-    let special = |part: &Vec<u8>| part == b"." || part == b"..";
-    if path
-        .iter()
-        .any(|part| special(part) && !pattern.contains(part))
-    {
+    if matched_a_dot_entry(&pattern, &path) {
         return true;
     }
     // `.` names no other file: glob keeps some and drops others.
@@ -460,6 +458,41 @@ fn hidden_from_pattern(pattern: &str, path: &Path) -> bool {
         parts.into_iter().filter(|part| part != b".").collect()
     };
     wildcard_matched_dot(&names(pattern), &names(path))
+}
+
+/// Whether `path` holds a `.` or `..` the pattern does not spell at its place, the names of
+/// both without leading `.`s. Names align one to one before the first `**` and after the
+/// last; between them, a `.` or `..` the pattern spells there. glob drops a leading `.`
+/// that `.*` matched (`.*/top.log` matches `top.log`), so a name out of place (one that
+/// lacks the dot its pattern spells, a path too short) counts as one too.
+fn matched_a_dot_entry(pattern: &[Vec<u8>], path: &[Vec<u8>]) -> bool {
+    let special = |name: &[u8]| name == b"." || name == b"..";
+    let head = pattern.iter().take_while(|p| *p != b"**").count();
+    let tail = pattern.iter().rev().take_while(|p| *p != b"**").count();
+    let too_short = if head == pattern.len() {
+        path.len() != pattern.len()
+    } else {
+        path.len() < head + tail
+    };
+    if too_short {
+        return true;
+    }
+    let misplaced = |(p, name): (&Vec<u8>, &Vec<u8>)| {
+        special(name) && p != name || p.starts_with(b".") && !name.starts_with(b".")
+    };
+    let front = pattern.iter().zip(path).take(head);
+    let back = pattern.iter().rev().zip(path.iter().rev()).take(tail);
+    if front.chain(back).any(misplaced) {
+        return true;
+    }
+    if head == pattern.len() {
+        return false;
+    }
+    let spelled = &pattern[head..pattern.len() - tail];
+    let middle = &path[head..path.len() - tail];
+    middle
+        .iter()
+        .any(|name| special(name) && !spelled.contains(name))
 }
 
 /// Whether a wildcard among `pattern`'s names matched a leading dot in `path`'s.
@@ -752,6 +785,44 @@ mod tests {
         assert!(expand_paths(&[unspelled], &DirFilter::default()).is_err());
         // `.*` matches `.` and `..` too: neither the directory again nor its parent is walked.
         assert_eq!(names("x/.*", None), ["x/.a.log"]);
+    }
+
+    /// A `.` or `..` the glob gave is taken only where the pattern spells it at that place,
+    /// however glob writes its matches (a leading `./` dropped or kept, one `.` that `.*`
+    /// matched dropped).
+    #[test]
+    fn dot_entries_are_taken_only_where_the_pattern_spells_them() {
+        let hidden = |pattern: &str, path: &str| hidden_from_pattern(pattern, Path::new(path));
+        for (pattern, walked) in [
+            ("./.*", "./."),
+            ("./.*", "./.."),
+            (".*", "./.."),
+            ("./x/.*", "x/."),
+            ("./x/.*", "x/.."),
+            ("x/.*", "x/."),
+            ("x/../x/.*", "x/../x/.."),
+            ("../p/x/.*", "../p/x/.."),
+            ("x/./.*", "x/./."),
+            (".*/top.log", "top.log"),
+            (".*/*", ".dot.log"),
+            (".*/**/a.log", "x/a.log"),
+            (".*/**/a.log", "./../p/x/a.log"),
+        ] {
+            assert!(hidden(pattern, walked), "{pattern} took {walked}");
+        }
+        for (pattern, taken) in [
+            ("./.*", ".dot.log"),
+            ("./x/.*", "x/.h.log"),
+            ("x/../x/.*", "x/../x/.h.log"),
+            ("../p/x/.*", "../p/x/.h.log"),
+            ("x/./.*", "x/./.h.log"),
+            ("**/.h.log", "x/.h.log"),
+            ("./**/.h.log", "x/.h.log"),
+            ("*/..", "x/.."),
+            ("../**/x", "../p/x"),
+        ] {
+            assert!(!hidden(pattern, taken), "{pattern} left out {taken}");
+        }
     }
 
     /// An `--include` that leaves out every file says so, not that there are no files.
