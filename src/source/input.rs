@@ -396,8 +396,16 @@ impl DirFilter {
 /// reached by: its lines would otherwise be counted twice. Symbolic links to directories are followed, each
 /// directory walked once, so a link loop ends.
 pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>> {
+    let found = expand(args, filter)?;
+    Ok(found.files.into_iter().map(|(path, _)| path).collect())
+}
+
+/// [`expand_paths`], each file with the index of the directory or glob in `args` that found
+/// it (`None`: named itself).
+fn expand(args: &[PathBuf], filter: &DirFilter) -> Result<Found> {
     let mut found = Found::default();
-    for arg in args {
+    for (index, arg) in args.iter().enumerate() {
+        found.arg = Some(index);
         let text = arg.to_string_lossy();
         if !arg.exists() && text.contains(['*', '?', '[']) {
             found.glob(&text, filter)?;
@@ -410,10 +418,11 @@ pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>
                 return Err(filter.nothing_taken(&place, within, found.seen - seen));
             }
         } else {
+            found.arg = None;
             found.file(arg.clone());
         }
     }
-    Ok(found.files)
+    Ok(found)
 }
 
 /// What a pattern with `[` that failed or matched nothing adds, when `likely`: `[` opens a
@@ -524,7 +533,10 @@ fn wildcard_matched_dot(pattern: &[Vec<u8>], path: &[Vec<u8>]) -> bool {
 /// path.
 #[derive(Default)]
 struct Found {
-    files: Vec<PathBuf>,
+    /// Each file, with the index of the directory or glob that found it (`None`: named).
+    files: Vec<(PathBuf, Option<usize>)>,
+    /// The argument being expanded, if a directory or glob.
+    arg: Option<usize>,
     real_files: std::collections::HashSet<FileId>,
     real_dirs: std::collections::HashSet<PathBuf>,
     /// Files the walks met that the filter takes, and files globs matched, each time met.
@@ -542,7 +554,7 @@ impl Found {
             Err(_) => true,
         };
         if new {
-            self.files.push(path);
+            self.files.push((path, self.arg));
         }
     }
 
@@ -633,13 +645,82 @@ fn file_id(path: &Path) -> io::Result<FileId> {
     }
 }
 
+/// A file a directory walk or a glob found that logsql does not read (a tar archive of old
+/// logs beside the logs): left out of the table, for the caller to name, rather than
+/// failing the query over every other file. Named itself, such a file is an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    /// The file, as found.
+    pub file: String,
+    /// What it is.
+    pub kind: Unsupported,
+}
+
+impl std::fmt::Display for LeftOut {
+    /// What it is and how to read it, as the error for the file named would say.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.kind.message(&self.file))
+    }
+}
+
+/// The files [`find_log_files`] found: those to read, and those it left out.
+#[derive(Debug, Clone, Default)]
+pub struct LogFiles {
+    pub files: Vec<LogFile>,
+    pub left_out: Vec<LeftOut>,
+}
+
 /// [`expand_paths`], then each file checked and its compression recognised; files are named
-/// as found.
-pub fn find_log_files(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<LogFile>> {
-    expand_paths(args, filter)?
-        .iter()
-        .map(|p| LogFile::open(p, p.display().to_string()))
-        .collect()
+/// as found. A file logsql does not read is an error when named, and [`LeftOut`] when a
+/// walk or glob found it; a directory or glob all of whose files are left out is an error,
+/// as one without files is.
+pub fn find_log_files(args: &[PathBuf], filter: &DirFilter) -> Result<LogFiles> {
+    let mut found = LogFiles::default();
+    let mut taken = vec![false; args.len()];
+    // The argument each left-out file came from.
+    let mut left_by = Vec::new();
+    for (path, arg) in expand(args, filter)?.files {
+        match (LogFile::open(&path, path.display().to_string()), arg) {
+            (Err(Error::Unsupported { file, kind }), Some(arg)) => {
+                found.left_out.push(LeftOut { file, kind });
+                left_by.push(arg);
+            }
+            (opened, arg) => {
+                found.files.push(opened?);
+                if let Some(arg) = arg {
+                    taken[arg] = true;
+                }
+            }
+        }
+    }
+    if let Some(&arg) = left_by.iter().find(|&&arg| !taken[arg]) {
+        let of_arg = found.left_out.iter().zip(&left_by);
+        let left_out: Vec<_> = of_arg
+            .filter(|(_, &by)| by == arg)
+            .map(|(l, _)| l)
+            .collect();
+        return Err(nothing_readable(&args[arg], &left_out));
+    }
+    Ok(found)
+}
+
+/// The error for `arg`, a directory or glob whose every file is `left_out`: it reads
+/// nothing, as one without files, and the user learns why.
+fn nothing_readable(arg: &Path, left_out: &[&LeftOut]) -> Error {
+    let within = if arg.is_dir() {
+        "in this directory"
+    } else {
+        "matching it"
+    };
+    let more = match left_out.len() {
+        1 => String::new(),
+        n => format!(" (and {} more it does not read)", n - 1),
+    };
+    Error::BadInput(format!(
+        "{}: no log files {within} that logsql reads: {}{more}",
+        arg.display(),
+        left_out[0]
+    ))
 }
 
 #[cfg(test)]
@@ -823,6 +904,40 @@ mod tests {
         ] {
             assert!(!hidden(pattern, taken), "{pattern} left out {taken}");
         }
+    }
+
+    /// A file logsql does not read is left out of a walk or glob, and named as such; named
+    /// itself, or all a directory holds, it is an error.
+    #[test]
+    fn a_walk_leaves_out_a_file_logsql_does_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("d")).unwrap();
+        std::fs::write(dir.path().join("d/app.log"), b"x\n").unwrap();
+        let lz4 = dir.path().join("d/old.log.lz4");
+        std::fs::write(&lz4, [0x04, 0x22, 0x4d, 0x18, 0x60]).unwrap();
+        let find = |arg: &str| find_log_files(&[dir.path().join(arg)], &DirFilter::default());
+        for arg in ["d", "d/*"] {
+            let found = find(arg).unwrap();
+            let names: Vec<_> = found.files.iter().map(|f| &f.name).collect();
+            assert_eq!(names, [&dir.path().join("d/app.log").display().to_string()]);
+            let lz4 = lz4.display().to_string();
+            let left_out = [LeftOut {
+                file: lz4,
+                kind: Unsupported::Lz4,
+            }];
+            assert_eq!(found.left_out, left_out);
+        }
+        assert!(matches!(find("d/*.lz4"), Err(Error::BadInput(_))));
+        assert!(matches!(
+            find("d/old.log.lz4"),
+            Err(Error::Unsupported { .. })
+        ));
+        std::fs::remove_file(dir.path().join("d/app.log")).unwrap();
+        let error = find("d").unwrap_err().to_string();
+        assert!(
+            error.contains("no log files in this directory that logsql reads: "),
+            "{error}"
+        );
     }
 
     /// An `--include` that leaves out every file says so, not that there are no files.
