@@ -59,7 +59,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = logsql::source::find_log_files(
         std::slice::from_ref(&path),
         &logsql::source::DirFilter::default(),
-    )?;
+    )?
+    .files;
     let table = LogTable::from_files_with(files, FormatChoice::Fixed(format), &registry)?;
     let ctx = SessionContext::new();
     register_table(&ctx, "logs", Arc::new(table))?;

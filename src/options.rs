@@ -215,11 +215,12 @@ impl LogOptions {
     /// Opens `paths` (files, directories, glob patterns) as a table, without registering it.
     pub fn open(&self, paths: &[PathBuf]) -> Result<LogTable> {
         let filter = DirFilter::new(self.include.as_deref())?;
-        let files = find_log_files(paths, &filter)?;
+        let found = find_log_files(paths, &filter)?;
         // Cloned, not copied: FormatChoice is due to carry data (custom formats).
         #[allow(clippy::clone_on_copy)]
         let choice = self.format.clone().unwrap_or(FormatChoice::Auto);
-        let mut table = LogTable::from_files_with(files, choice, self.formats())?;
+        let mut table = LogTable::from_files_with(found.files, choice, self.formats())?
+            .with_left_out(found.left_out);
         if let Some(bytes) = self.min_split_bytes {
             table = table.with_min_split_bytes(bytes);
         }

@@ -95,7 +95,9 @@ pub fn run(dir: Option<&Path>, paths: &[PathBuf], check: bool) -> Result<()> {
     }
     let (stdin, named): (Vec<_>, Vec<_>) =
         paths.iter().cloned().partition(|p| p.as_os_str() == "-");
-    let mut files = find_log_files(&named, &DirFilter::default())?;
+    let found = find_log_files(&named, &DirFilter::default())?;
+    super::run::warn_left_out(&found.left_out, "");
+    let mut files = found.files;
     if !stdin.is_empty() {
         files.push(LogFile::spooled(super::run::spool_stdin()?, STDIN_NAME)?);
     }

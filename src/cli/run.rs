@@ -13,7 +13,7 @@ use datafusion::sql::parser::{DFParser, Statement};
 use futures::StreamExt;
 use logsql::session::{LogTableFactory, OpenedLogs, ReadLog, LOG_FILE_TYPE};
 use logsql::source::input::STDIN_NAME;
-use logsql::source::{find_log_files, DirFilter, LogFile, Spool};
+use logsql::source::{find_log_files, DirFilter, LeftOut, LogFile, Spool};
 use logsql::table::hidden::{hide_columns, ident};
 use logsql::table::ScanStats;
 use logsql::{register_table, rejects_name, Format, FormatRegistry, LogTable, RejectsTable};
@@ -133,11 +133,14 @@ impl Session {
         // stdin, if named, comes after them.
         let (stdin, named): (Vec<_>, Vec<_>) =
             paths.iter().cloned().partition(|p| p.as_os_str() == "-");
-        let mut files = find_log_files(&named, &self.dir_filter)?;
+        let found = find_log_files(&named, &self.dir_filter)?;
+        let mut files = found.files;
         if !stdin.is_empty() {
             files.push(self.spool_stdin()?);
         }
-        let mut table = LogTable::from_files_with(files, choice, &self.registry)?;
+        let mut table =
+            LogTable::from_files_with(files, choice, &self.registry)?.with_left_out(found.left_out);
+        warn_left_out(table.left_out(), "");
         warn_unread(table.unread_files(), table.format(), "");
         if let Some(slack) = self.time_ordered {
             table = table.with_time_ordered(slack);
@@ -248,6 +251,9 @@ impl Session {
             .iter()
             .filter_map(|(name, provider)| {
                 let table = provider.downcast_ref::<LogTable>()?;
+                if !self.known_sql_table(table) {
+                    warn_left_out(table.left_out(), &format!(" of table {name}"));
+                }
                 let rejects = rejects.iter().find_map(|(r, p)| {
                     let of = p.downcast_ref::<RejectsTable>()?.is_of(table);
                     of.then(|| r.clone())
@@ -262,6 +268,14 @@ impl Session {
             .collect();
         found.sort_by(|a, b| a.0.cmp(&b.0));
         found
+    }
+
+    /// Whether the last statement planned saw `table` (made by SQL) already: its files left
+    /// out have been named, once, when it was first seen.
+    fn known_sql_table(&self, table: &LogTable) -> bool {
+        let known = self.sql_tables.lock();
+        let mut known = known.iter().flat_map(|t| t.iter());
+        known.any(|(_, stats, _, _)| Arc::ptr_eq(stats, table.stats()))
     }
 
     /// The `read_log` tables the last statement opened, one per call however often it names
@@ -280,6 +294,7 @@ impl Session {
     pub fn report_damage(&self) {
         let read_logs = self.distinct_read_logs();
         for r in &read_logs {
+            warn_left_out(&r.left_out, &format!(" by {}", r.call));
             warn_unread(&r.unread, &r.format, &format!(" in {}", r.call));
         }
         let sql_tables = self
@@ -375,6 +390,14 @@ impl Session {
                 format.name(),
             );
         }
+    }
+}
+
+/// Names on stderr each file a walk or glob found that logsql does not read, left out of the
+/// table (by `context`, e.g. ` by read_log('dir')`): the answer covers the others.
+pub fn warn_left_out(files: &[LeftOut], context: &str) {
+    for file in files {
+        let _ = writeln!(io::stderr(), "logsql: warning: {file}; left out{context}");
     }
 }
 

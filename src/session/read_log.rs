@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::options::LogOptions;
 use crate::parse::Format;
 use crate::parse::FormatRegistry;
+use crate::source::LeftOut;
 use crate::table::ScanStats;
 
 /// The `read_log` (rows) and `read_log_rejects` (rejected lines) table functions.
@@ -47,6 +48,9 @@ pub struct OpenedLog {
     /// Files of whose first lines the detected format reads none
     /// ([`LogTable::unread_files`](crate::LogTable::unread_files)).
     pub unread: Vec<String>,
+    /// Files its walk or glob found that logsql does not read
+    /// ([`LogTable::left_out`](crate::LogTable::left_out)).
+    pub left_out: Vec<LeftOut>,
 }
 
 impl OpenedLogs {
@@ -153,6 +157,7 @@ impl ReadLog {
                 stats: table.stats().clone(),
                 format: table.format().clone(),
                 unread: table.unread_files().to_vec(),
+                left_out: table.left_out().to_vec(),
             });
         }
         Ok(if self.rejects {

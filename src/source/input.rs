@@ -396,8 +396,16 @@ impl DirFilter {
 /// reached by: its lines would otherwise be counted twice. Symbolic links to directories are followed, each
 /// directory walked once, so a link loop ends.
 pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>> {
+    let found = expand(args, filter)?;
+    Ok(found.files.into_iter().map(|(path, _)| path).collect())
+}
+
+/// [`expand_paths`], each file with the index of the directory or glob in `args` that found
+/// it (`None`: named itself).
+fn expand(args: &[PathBuf], filter: &DirFilter) -> Result<Found> {
     let mut found = Found::default();
-    for arg in args {
+    for (index, arg) in args.iter().enumerate() {
+        found.arg = Some(index);
         let text = arg.to_string_lossy();
         if !arg.exists() && text.contains(['*', '?', '[']) {
             found.glob(&text, filter)?;
@@ -410,10 +418,11 @@ pub fn expand_paths(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<PathBuf>
                 return Err(filter.nothing_taken(&place, within, found.seen - seen));
             }
         } else {
+            found.arg = None;
             found.file(arg.clone());
         }
     }
-    Ok(found.files)
+    Ok(found)
 }
 
 /// What a pattern with `[` that failed or matched nothing adds, when `likely`: `[` opens a
@@ -441,18 +450,16 @@ fn matches_with_literal_brackets(pattern: &str) -> bool {
 /// name that is not UTF-8.)
 fn hidden_from_pattern(pattern: &str, path: &Path) -> bool {
     let parts = |raw: &[u8]| -> Vec<Vec<u8>> {
-        raw.split(|&b| std::path::is_separator(b as char))
-            .filter(|part| !part.is_empty())
-            .map(<[u8]>::to_vec)
-            .collect()
+        let parts = raw
+            .split(|&b| std::path::is_separator(b as char))
+            .filter(|part| !part.is_empty());
+        // Leading `.` names say nothing: glob drops them from its matches, or keeps one.
+        let parts = parts.skip_while(|part| *part == b".");
+        parts.map(<[u8]>::to_vec).collect()
     };
     let pattern = parts(pattern.as_bytes());
     let path = parts(path.as_os_str().as_encoded_bytes());
-    let special = |part: &Vec<u8>| part == b"." || part == b"..";
-    if path
-        .iter()
-        .any(|part| special(part) && !pattern.contains(part))
-    {
+    if matched_a_dot_entry(&pattern, &path) {
         return true;
     }
     // `.` names no other file: glob keeps some and drops others.
@@ -460,6 +467,41 @@ fn hidden_from_pattern(pattern: &str, path: &Path) -> bool {
         parts.into_iter().filter(|part| part != b".").collect()
     };
     wildcard_matched_dot(&names(pattern), &names(path))
+}
+
+/// Whether `path` holds a `.` or `..` the pattern does not spell at its place, the names of
+/// both without leading `.`s. Names align one to one before the first `**` and after the
+/// last; between them, a `.` or `..` the pattern spells there. glob drops a leading `.`
+/// that `.*` matched (`.*/top.log` matches `top.log`), so a name out of place (one that
+/// lacks the dot its pattern spells, a path too short) counts as one too.
+fn matched_a_dot_entry(pattern: &[Vec<u8>], path: &[Vec<u8>]) -> bool {
+    let special = |name: &[u8]| name == b"." || name == b"..";
+    let head = pattern.iter().take_while(|p| *p != b"**").count();
+    let tail = pattern.iter().rev().take_while(|p| *p != b"**").count();
+    let too_short = if head == pattern.len() {
+        path.len() != pattern.len()
+    } else {
+        path.len() < head + tail
+    };
+    if too_short {
+        return true;
+    }
+    let misplaced = |(p, name): (&Vec<u8>, &Vec<u8>)| {
+        special(name) && p != name || p.starts_with(b".") && !name.starts_with(b".")
+    };
+    let front = pattern.iter().zip(path).take(head);
+    let back = pattern.iter().rev().zip(path.iter().rev()).take(tail);
+    if front.chain(back).any(misplaced) {
+        return true;
+    }
+    if head == pattern.len() {
+        return false;
+    }
+    let spelled = &pattern[head..pattern.len() - tail];
+    let middle = &path[head..path.len() - tail];
+    middle
+        .iter()
+        .any(|name| special(name) && !spelled.contains(name))
 }
 
 /// Whether a wildcard among `pattern`'s names matched a leading dot in `path`'s.
@@ -491,7 +533,10 @@ fn wildcard_matched_dot(pattern: &[Vec<u8>], path: &[Vec<u8>]) -> bool {
 /// path.
 #[derive(Default)]
 struct Found {
-    files: Vec<PathBuf>,
+    /// Each file, with the index of the directory or glob that found it (`None`: named).
+    files: Vec<(PathBuf, Option<usize>)>,
+    /// The argument being expanded, if a directory or glob.
+    arg: Option<usize>,
     real_files: std::collections::HashSet<FileId>,
     real_dirs: std::collections::HashSet<PathBuf>,
     /// Files the walks met that the filter takes, and files globs matched, each time met.
@@ -509,7 +554,7 @@ impl Found {
             Err(_) => true,
         };
         if new {
-            self.files.push(path);
+            self.files.push((path, self.arg));
         }
     }
 
@@ -600,13 +645,82 @@ fn file_id(path: &Path) -> io::Result<FileId> {
     }
 }
 
+/// A file a directory walk or a glob found that logsql does not read (a tar archive of old
+/// logs beside the logs): left out of the table, for the caller to name, rather than
+/// failing the query over every other file. Named itself, such a file is an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    /// The file, as found.
+    pub file: String,
+    /// What it is.
+    pub kind: Unsupported,
+}
+
+impl std::fmt::Display for LeftOut {
+    /// What it is and how to read it, as the error for the file named would say.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.kind.message(&self.file))
+    }
+}
+
+/// The files [`find_log_files`] found: those to read, and those it left out.
+#[derive(Debug, Clone, Default)]
+pub struct LogFiles {
+    pub files: Vec<LogFile>,
+    pub left_out: Vec<LeftOut>,
+}
+
 /// [`expand_paths`], then each file checked and its compression recognised; files are named
-/// as found.
-pub fn find_log_files(args: &[PathBuf], filter: &DirFilter) -> Result<Vec<LogFile>> {
-    expand_paths(args, filter)?
-        .iter()
-        .map(|p| LogFile::open(p, p.display().to_string()))
-        .collect()
+/// as found. A file logsql does not read is an error when named, and [`LeftOut`] when a
+/// walk or glob found it; a directory or glob all of whose files are left out is an error,
+/// as one without files is.
+pub fn find_log_files(args: &[PathBuf], filter: &DirFilter) -> Result<LogFiles> {
+    let mut found = LogFiles::default();
+    let mut taken = vec![false; args.len()];
+    // The argument each left-out file came from.
+    let mut left_by = Vec::new();
+    for (path, arg) in expand(args, filter)?.files {
+        match (LogFile::open(&path, path.display().to_string()), arg) {
+            (Err(Error::Unsupported { file, kind }), Some(arg)) => {
+                found.left_out.push(LeftOut { file, kind });
+                left_by.push(arg);
+            }
+            (opened, arg) => {
+                found.files.push(opened?);
+                if let Some(arg) = arg {
+                    taken[arg] = true;
+                }
+            }
+        }
+    }
+    if let Some(&arg) = left_by.iter().find(|&&arg| !taken[arg]) {
+        let of_arg = found.left_out.iter().zip(&left_by);
+        let left_out: Vec<_> = of_arg
+            .filter(|(_, &by)| by == arg)
+            .map(|(l, _)| l)
+            .collect();
+        return Err(nothing_readable(&args[arg], &left_out));
+    }
+    Ok(found)
+}
+
+/// The error for `arg`, a directory or glob whose every file is `left_out`: it reads
+/// nothing, as one without files, and the user learns why.
+fn nothing_readable(arg: &Path, left_out: &[&LeftOut]) -> Error {
+    let within = if arg.is_dir() {
+        "in this directory"
+    } else {
+        "matching it"
+    };
+    let more = match left_out.len() {
+        1 => String::new(),
+        n => format!(" (and {} more it does not read)", n - 1),
+    };
+    Error::BadInput(format!(
+        "{}: no log files {within} that logsql reads: {}{more}",
+        arg.display(),
+        left_out[0]
+    ))
 }
 
 #[cfg(test)]
@@ -752,6 +866,78 @@ mod tests {
         assert!(expand_paths(&[unspelled], &DirFilter::default()).is_err());
         // `.*` matches `.` and `..` too: neither the directory again nor its parent is walked.
         assert_eq!(names("x/.*", None), ["x/.a.log"]);
+    }
+
+    /// A `.` or `..` the glob gave is taken only where the pattern spells it at that place,
+    /// however glob writes its matches (a leading `./` dropped or kept, one `.` that `.*`
+    /// matched dropped).
+    #[test]
+    fn dot_entries_are_taken_only_where_the_pattern_spells_them() {
+        let hidden = |pattern: &str, path: &str| hidden_from_pattern(pattern, Path::new(path));
+        for (pattern, walked) in [
+            ("./.*", "./."),
+            ("./.*", "./.."),
+            (".*", "./.."),
+            ("./x/.*", "x/."),
+            ("./x/.*", "x/.."),
+            ("x/.*", "x/."),
+            ("x/../x/.*", "x/../x/.."),
+            ("../p/x/.*", "../p/x/.."),
+            ("x/./.*", "x/./."),
+            (".*/top.log", "top.log"),
+            (".*/*", ".dot.log"),
+            (".*/**/a.log", "x/a.log"),
+            (".*/**/a.log", "./../p/x/a.log"),
+        ] {
+            assert!(hidden(pattern, walked), "{pattern} took {walked}");
+        }
+        for (pattern, taken) in [
+            ("./.*", ".dot.log"),
+            ("./x/.*", "x/.h.log"),
+            ("x/../x/.*", "x/../x/.h.log"),
+            ("../p/x/.*", "../p/x/.h.log"),
+            ("x/./.*", "x/./.h.log"),
+            ("**/.h.log", "x/.h.log"),
+            ("./**/.h.log", "x/.h.log"),
+            ("*/..", "x/.."),
+            ("../**/x", "../p/x"),
+        ] {
+            assert!(!hidden(pattern, taken), "{pattern} left out {taken}");
+        }
+    }
+
+    /// A file logsql does not read is left out of a walk or glob, and named as such; named
+    /// itself, or all a directory holds, it is an error.
+    #[test]
+    fn a_walk_leaves_out_a_file_logsql_does_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("d")).unwrap();
+        std::fs::write(dir.path().join("d/app.log"), b"x\n").unwrap();
+        let lz4 = dir.path().join("d/old.log.lz4");
+        std::fs::write(&lz4, [0x04, 0x22, 0x4d, 0x18, 0x60]).unwrap();
+        let find = |arg: &str| find_log_files(&[dir.path().join(arg)], &DirFilter::default());
+        for arg in ["d", "d/*"] {
+            let found = find(arg).unwrap();
+            let names: Vec<_> = found.files.iter().map(|f| &f.name).collect();
+            assert_eq!(names, [&dir.path().join("d/app.log").display().to_string()]);
+            let lz4 = lz4.display().to_string();
+            let left_out = [LeftOut {
+                file: lz4,
+                kind: Unsupported::Lz4,
+            }];
+            assert_eq!(found.left_out, left_out);
+        }
+        assert!(matches!(find("d/*.lz4"), Err(Error::BadInput(_))));
+        assert!(matches!(
+            find("d/old.log.lz4"),
+            Err(Error::Unsupported { .. })
+        ));
+        std::fs::remove_file(dir.path().join("d/app.log")).unwrap();
+        let error = find("d").unwrap_err().to_string();
+        assert!(
+            error.contains("no log files in this directory that logsql reads: "),
+            "{error}"
+        );
     }
 
     /// An `--include` that leaves out every file says so, not that there are no files.

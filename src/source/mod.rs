@@ -9,7 +9,9 @@ pub mod ranges;
 pub mod read_ahead;
 pub mod spool;
 
-pub use input::{expand_paths, find_log_files, Compression, DirFilter, LogFile, Unsupported};
+pub use input::{
+    expand_paths, find_log_files, Compression, DirFilter, LeftOut, LogFile, LogFiles, Unsupported,
+};
 pub use lines::{Line, LineReader, BOM, CUT_LINE_KEEPS, MAX_LINE};
 pub use members::TrailingData;
 pub use ranges::{plan_partitions, plan_spans, FileRange, FileSpan, MIN_SPLIT_BYTES};

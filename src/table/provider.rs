@@ -24,7 +24,7 @@ use super::stats::ScanStats;
 use crate::error::{Error, Result};
 use crate::parse::{ColumnSpec, Format, FormatChoice, FormatRegistry};
 use crate::source::{
-    find_log_files, plan_spans, DirFilter, FileSpan, LogFile, BOM, MIN_SPLIT_BYTES,
+    find_log_files, plan_spans, DirFilter, FileSpan, LeftOut, LogFile, BOM, MIN_SPLIT_BYTES,
 };
 
 /// How much of a file auto-detection looks at.
@@ -53,6 +53,8 @@ pub struct LogTable {
     time_ordered: Option<Duration>,
     /// Files detection sampled whose first lines the detected format reads none of.
     unread: Vec<String>,
+    /// Files a walk or glob found that logsql does not read, left out of the table.
+    left_out: Vec<LeftOut>,
 }
 
 impl LogTable {
@@ -60,7 +62,8 @@ impl LogTable {
     /// [`crate::source::expand_paths`]) as one table, settling the format (detected from the
     /// first lines among the built-in formats when `choice` is `Auto`).
     pub fn open(paths: &[PathBuf], choice: FormatChoice) -> Result<Self> {
-        Self::from_files(find_log_files(paths, &DirFilter::default())?, choice)
+        let found = find_log_files(paths, &DirFilter::default())?;
+        Ok(Self::from_files(found.files, choice)?.with_left_out(found.left_out))
     }
 
     /// A table over files already found and checked, detecting among the built-in formats.
@@ -113,6 +116,7 @@ impl LogTable {
             follow: None,
             time_ordered: None,
             unread,
+            left_out: Vec::new(),
         })
     }
 
@@ -125,6 +129,18 @@ impl LogTable {
     /// reads none (a JSON log beside access logs): their lines will likely all be rejects.
     pub fn unread_files(&self) -> &[String] {
         &self.unread
+    }
+
+    /// Records the files left out of the table (see [`LeftOut`]), for its user to name.
+    pub fn with_left_out(mut self, left_out: Vec<LeftOut>) -> Self {
+        self.left_out = left_out;
+        self
+    }
+
+    /// The files a walk or glob found that logsql does not read, left out of the table: the
+    /// answers cover every other file.
+    pub fn left_out(&self) -> &[LeftOut] {
+        &self.left_out
     }
 
     /// Splits files into ranges from `bytes` upwards instead of the default (tests use this to

@@ -451,12 +451,12 @@ fn tar_of(name: &str, content: &[u8]) -> Vec<u8> {
 }
 
 /// lz4 and lzma files and tar archives (plain or compressed) are one-line errors that name the
-/// file, what it is and how to read it, not a bogus row of binary header bytes; in a walked
-/// directory too (`--include` leaves them out), and piped in.
+/// file, what it is and how to read it, not a bogus row of binary header bytes, named or
+/// piped in (a walk or glob leaves them out: see the next test).
 #[test]
 fn lz4_lzma_and_tar_files_are_one_line_errors() {
     let dir = Scratch::new("unsupported");
-    let (log, data) = generated(&dir, 50, 76);
+    let (_, data) = generated(&dir, 50, 76);
     // An lz4 frame (magic, descriptor, one block stored as is) and an lzma header.
     let mut lz4 = vec![0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82];
     lz4.extend_from_slice(&(data.len() as u32 | 1 << 31).to_le_bytes());
@@ -492,17 +492,61 @@ fn lz4_lzma_and_tar_files_are_one_line_errors() {
         let run = logsql(&[path.to_str().unwrap(), "-e", sql]);
         assert_one_line_error(&run, &format!("{}: {what}", path.display()));
     }
-    // A walked directory: the odd file is named; --include leaves it out.
+    let run = logsql_piped(&["-", "-e", sql], &[], &lz4);
+    assert_one_line_error(&run, "<stdin>: lz4-compressed");
+}
+
+/// A tar of old logs (or an lz4 file) that a directory walk or a glob finds beside the logs
+/// is left out with a warning naming it, and the query runs over the rest, exit status 0;
+/// in `read_log` too. A directory or glob with nothing else is the error it was.
+#[test]
+fn a_file_logsql_does_not_read_is_left_out_of_a_walk() {
+    let dir = Scratch::new("left-out");
+    let (log, data) = generated(&dir, 50, 77);
     let walked = dir.path("walked");
     std::fs::create_dir_all(&walked).unwrap();
     std::fs::copy(&log, walked.join("access.log")).unwrap();
-    std::fs::copy(dir.path("logs.tar.gz"), walked.join("access.log.9.tar.gz")).unwrap();
-    let run = logsql(&[walked.to_str().unwrap(), "-e", sql]);
-    assert_one_line_error(&run, "access.log.9.tar.gz: is a tar archive");
+    let tar = tar_of("access.log.1", &data);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar).unwrap();
+    let old = dir.write("walked/old.tar.gz", &gz.finish().unwrap());
+    let sql = "SELECT count(*) FROM logs";
+    let warning = format!(
+        "logsql: warning: {}: is a tar archive: extract it first",
+        old.display()
+    );
+    let glob = walked.join("*");
+    for arg in [&walked, &glob] {
+        let run = query_csv(&[arg], &[], sql);
+        run.ok();
+        assert_eq!(count_of(&run), reference_rows(&data));
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{}", run.stderr);
+        assert!(lines[0].starts_with(&warning), "{}", run.stderr);
+        assert!(lines[0].ends_with("; left out"), "{}", run.stderr);
+    }
+    let read_log = format!("SELECT count(*) FROM read_log('{}')", walked.display());
+    let run = query_csv(&[&log], &[], &read_log);
+    run.ok();
+    assert_eq!(count_of(&run), reference_rows(&data));
+    assert!(run.stderr.contains(&warning), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("; left out by read_log("),
+        "{}",
+        run.stderr
+    );
+    // --include leaves it out without a word; named, it is an error.
     let only_logs = query_csv(&[&walked], &["--include", "*.log"], sql);
     assert_eq!(count_of(&only_logs), reference_rows(&data));
-    let run = logsql_piped(&["-", "-e", sql], &[], &lz4);
-    assert_one_line_error(&run, "<stdin>: lz4-compressed");
+    assert_eq!(only_logs.stderr, "");
+    let run = logsql(&[old.to_str().unwrap(), "-e", sql]);
+    assert_one_line_error(&run, "old.tar.gz: is a tar archive");
+    std::fs::remove_file(walked.join("access.log")).unwrap();
+    let run = logsql(&[walked.to_str().unwrap(), "-e", sql]);
+    assert_one_line_error(
+        &run,
+        "walked: no log files in this directory that logsql reads",
+    );
 }
 
 fn set_mode(path: &Path, mode: u32) {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use logsql::generate::GenOptions;
 
-use crate::util::{logsql_piped, query_csv, spawn_piped, Run, Scratch};
+use crate::util::{logsql_in, logsql_piped, query_csv, spawn_piped, Run, Scratch};
 
 const QUERIES: [&str; 3] = [
     "SELECT count(*), sum(bytes), min(ts), max(ts), count(DISTINCT client) FROM logs",
@@ -500,6 +500,40 @@ fn a_glob_for_dot_files_does_not_walk_the_parent() {
     let lines = glob_tree(&dir);
     std::fs::copy(dir.path("g/top.log"), dir.path("g/x/.hidden.log")).unwrap();
     assert_eq!(count(&[&dir.path("g/x/.*")], &[]), lines.to_string());
+}
+
+/// A relative glob with a `.` or `..` of its own takes the files the shell's unquoted glob
+/// names: its `.*` walks neither `.` nor `..`, wherever the pattern spells one elsewhere.
+#[test]
+fn a_glob_with_a_dot_of_its_own_does_not_walk_dot_entries() {
+    let dir = Scratch::new("glob-own-dots");
+    let names = [
+        "x/a.log", "x/b.log", "x/.h.log", "top.log", "y/y.log", ".dot.log",
+    ];
+    for name in names {
+        let p = dir.path(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "{\"n\": 1}\n").unwrap();
+    }
+    let files = |pattern: &str| {
+        let sql = "SELECT DISTINCT _file FROM logs ORDER BY 1";
+        let run = logsql_in(&dir.0, &[pattern, "--out-format", "csv", "-e", sql]);
+        let rows = run.csv_rows().into_iter().map(|row| row[0].clone());
+        rows.collect::<Vec<_>>()
+    };
+    let own = dir.0.file_name().unwrap().to_str().unwrap();
+    let parent = format!("../{own}/x/.*");
+    for (pattern, want) in [
+        ("./.*", ".dot.log".to_string()),
+        (".*", ".dot.log".to_string()),
+        ("./x/.*", "x/.h.log".to_string()),
+        ("x/.*", "x/.h.log".to_string()),
+        ("x/../x/.*", "x/../x/.h.log".to_string()),
+        (&parent, format!("../{own}/x/.h.log")),
+        ("**/.h.log", "x/.h.log".to_string()),
+    ] {
+        assert_eq!(files(pattern), [want], "{pattern}");
+    }
 }
 
 /// A quoted glob does not match a leading dot, as the shell's does not, nor the walk of a

@@ -96,6 +96,17 @@ pub fn logsql(args: &[&str]) -> Run {
     Run::of(out)
 }
 
+/// Runs `logsql ARGS` in the directory `cwd` (for relative paths and patterns).
+pub fn logsql_in(cwd: &Path, args: &[&str]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_logsql"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("run logsql");
+    Run::of(out)
+}
+
 /// Starts `logsql ARGS` with `envs` set and stdin, stdout and stderr piped.
 pub fn spawn_piped(args: &[&str], envs: &[(&str, &Path)]) -> std::process::Child {
     use std::process::Stdio;
