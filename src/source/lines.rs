@@ -373,6 +373,12 @@ mod tests {
             parts.extend(all_lines(data, cut, len));
             assert_eq!(parts, whole, "cut at {cut}");
         }
+        every_three_ranges_yield(data, &whole);
+    }
+
+    /// Three adjacent ranges, cut at any two points, yield `whole` between them.
+    fn every_three_ranges_yield(data: &[u8], whole: &[(u64, Vec<u8>)]) {
+        let len = data.len() as u64;
         for a in 0..=len {
             for b in a..=len {
                 let mut parts = all_lines(data, 0, a);
@@ -395,15 +401,7 @@ mod tests {
             all,
             [(3, b"one".to_vec()), (7, b"two".to_vec()), (11, third)]
         );
-        let len = data.len() as u64;
-        for a in 0..=len {
-            for b in a..=len {
-                let mut parts = all_lines(data, 0, a);
-                parts.extend(all_lines(data, a, b));
-                parts.extend(all_lines(data, b, len));
-                assert_eq!(parts, all, "cuts at {a},{b}");
-            }
-        }
+        every_three_ranges_yield(data, &all);
         struct Trickle(Cursor<Vec<u8>>);
         impl Read for Trickle {
             fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
