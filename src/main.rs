@@ -209,7 +209,7 @@ fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    cli::interrupt::exit_on_signals(&runtime)?;
+    cli::interrupt::exit_on_signals()?;
     // Check the output file before running anything.
     let export = match &cli.output {
         Some(path) => Some((
@@ -299,7 +299,7 @@ fn run_report(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    cli::interrupt::exit_on_signals(&runtime)?;
+    cli::interrupt::exit_on_signals()?;
     let export = match output {
         Some(path) => Some(Export::create(path, force)?),
         None => None,

@@ -13,39 +13,66 @@ use std::io::Write;
 /// The exit status of a run ended by Ctrl-C: 128 + SIGINT, as shells report it.
 pub const INTERRUPTED: i32 = 130;
 
-/// Installs the handlers on `runtime`; from now on Ctrl-C, SIGTERM and SIGHUP remove the
-/// listed temporary files and exit with 128 + the signal's number ([`INTERRUPTED`] for
-/// Ctrl-C).
-pub fn exit_on_signals(runtime: &tokio::runtime::Runtime) -> std::io::Result<()> {
+/// Installs the handlers; from now on Ctrl-C, SIGTERM and SIGHUP remove the listed
+/// temporary files and exit with 128 + the signal's number ([`INTERRUPTED`] for Ctrl-C).
+///
+/// They wait on a thread of their own, with a runtime of its own: a query whose operators
+/// never yield (a nested-loop join) keeps every worker of the query's runtime busy, and a
+/// handler waiting there would never run.
+pub fn exit_on_signals() -> std::io::Result<()> {
+    let (ready, registered) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("logsql-signals".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            let runtime = match runtime {
+                Ok(runtime) => runtime,
+                Err(e) => return ready.send(Err(e)).unwrap_or(()),
+            };
+            runtime.block_on(wait_for_signals(ready));
+        })?;
+    // Registered before any temporary file exists, not when the thread first runs.
+    registered.recv().map_err(std::io::Error::other)?
+}
+
+/// Registers the handlers, says so on `ready`, and exits on the first signal.
+async fn wait_for_signals(ready: std::sync::mpsc::Sender<std::io::Result<()>>) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::SignalKind;
         let ignored = ignored_signals();
+        let mut waiting = Vec::new();
         for (number, status) in [(2, INTERRUPTED), (15, 128 + 15), (1, 128 + 1)] {
             // A signal the parent ignores (`nohup`, a shell's background job) stays ignored:
             // a handler would end a run it was meant to spare.
             if ignored & (1 << (number - 1)) != 0 {
                 continue;
             }
-            // Registered here, before any temporary file exists, not when the task first runs.
-            let mut signal = {
-                let _entered = runtime.enter();
-                tokio::signal::unix::signal(SignalKind::from_raw(number))?
-            };
-            runtime.spawn(async move {
-                if signal.recv().await.is_some() {
-                    exit_removing_temp_files(status);
-                }
-            });
+            match tokio::signal::unix::signal(SignalKind::from_raw(number)) {
+                Ok(signal) => waiting.push((signal, status)),
+                Err(e) => return ready.send(Err(e)).unwrap_or(()),
+            }
+        }
+        let _ = ready.send(Ok(()));
+        if waiting.is_empty() {
+            return; // every one ignored: nothing to wait for
+        }
+        let arrivals = waiting.into_iter().map(|(mut signal, status)| {
+            Box::pin(async move { signal.recv().await.map(|_| status) })
+        });
+        if let (Some(status), _, _) = futures::future::select_all(arrivals).await {
+            exit_removing_temp_files(status);
         }
     }
     #[cfg(not(unix))]
-    runtime.spawn(async {
+    {
+        let _ = ready.send(Ok(()));
         if tokio::signal::ctrl_c().await.is_ok() {
             exit_removing_temp_files(INTERRUPTED);
         }
-    });
-    Ok(())
+    }
 }
 
 /// The signals this process was started with set to be ignored: bit `n - 1` for signal `n`

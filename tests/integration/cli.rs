@@ -617,3 +617,37 @@ fn a_grouped_result_is_one_table() {
         300_000
     );
 }
+
+/// A signal ends a query whose operators never yield (a nested-loop join keeps every worker
+/// busy): the handlers wait on a thread of their own.
+#[test]
+fn a_signal_ends_a_query_that_never_yields() {
+    let dir = Scratch::new("signal-busy");
+    let (log, _) = dir.generated("access.log", &gen_opts(200_000, 9));
+    for (signal, status) in [("-INT", 130), ("-TERM", 143)] {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_logsql"))
+            .args([
+                log.to_str().unwrap(),
+                "-e",
+                "SELECT count(*) FROM logs a JOIN logs b ON a.bytes < b.bytes",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let pid = child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let started = std::time::Instant::now();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(status), "{signal}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{signal}"
+        );
+    }
+}
