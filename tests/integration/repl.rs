@@ -137,6 +137,26 @@ fn multi_line_query_completion_modes_output_and_ctrl_d() {
     let want: Vec<(i32, u64)> = truth.status.iter().map(|(s, n)| (*s, *n)).collect();
     assert_eq!(got, want);
 
+    // A table written to a file keeps whole cells (the screen's are cut to fit).
+    let out = dir.path("result.txt");
+    p.expect("logsql> ").unwrap();
+    enter(&mut p, ".mode table");
+    p.expect("logsql> ").unwrap();
+    enter(&mut p, &format!(".output {}", out.display()));
+    p.expect("logsql> ").unwrap();
+    enter(
+        &mut p,
+        "SELECT user_agent FROM logs ORDER BY length(user_agent) DESC NULLS LAST LIMIT 1;",
+    );
+    wait(&mut p, "row written to");
+    p.expect("logsql> ").unwrap();
+    enter(&mut p, ".output");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(!text.contains('…'), "{text}");
+    assert!(text.lines().any(|l| l.len() > 100), "{text}");
+    p.expect("logsql> ").unwrap();
+    enter(&mut p, ".mode csv");
+
     // Back on the screen, and an error leaves the session going.
     p.expect("logsql> ").unwrap();
     enter(&mut p, "SELECT nope FROM logs;");
@@ -247,6 +267,15 @@ fn statements_piped_on_stdin() {
     assert_eq!(status, 0, "{stderr}");
     assert_eq!(stdout, logsql(&[log, "-e", sql]).stdout);
     assert_eq!(stdout.lines().count(), truth.rows as usize + 4);
+
+    // Every row (.maxrows 0) streams, as -e prints it.
+    for mode in ["markdown", "table"] {
+        let script = format!(".mode {mode}\n.maxrows 0\n{sql};\n");
+        let (status, stdout, stderr) = piped(&dir, &[log], &script);
+        assert_eq!(status, 0, "{stderr}");
+        let want = logsql(&[log, "--out-format", mode, "-e", sql]).stdout;
+        assert_eq!(stdout, want, "{mode}");
+    }
 
     // A script's own .maxrows cuts the table, and says so on stderr.
     let (status, stdout, stderr) = piped(&dir, &[log], &format!(".maxrows 3\n{sql};\n"));

@@ -345,7 +345,9 @@ impl Repl {
             };
             let mut rows = 0usize;
             let mut kept: Vec<RecordBatch> = Vec::new();
-            let buffered = matches!(mode, Mode::Table | Mode::Markdown);
+            // Shown up to `.maxrows`: held to be cut and aligned. All rows (`.maxrows 0`):
+            // streamed, as `-e` prints them, in flat memory.
+            let buffered = matches!(mode, Mode::Table | Mode::Markdown) && limit != usize::MAX;
             {
                 let mut writer =
                     (!buffered).then(|| ResultWriter::new(mode, self.out(), schema.clone()));
@@ -365,7 +367,9 @@ impl Repl {
             drop(progress);
             let elapsed = started.elapsed();
             if buffered && !schema.fields().is_empty() {
-                let whole = is_explain(&schema) || !self.interactive;
+                // Cells are cut to fit a screen, not a file (`.output`).
+                let whole =
+                    is_explain(&schema) || !self.interactive || self.settings.output.is_some();
                 let mut out = self.out();
                 if mode == Mode::Markdown {
                     write_markdown(&mut out, &schema, &kept)?;
