@@ -2,28 +2,44 @@
 //! `user_agent` column cannot wrap every row, numbers are right-aligned and NULL is visible.
 
 use std::io::Write;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::cli::text::formatted_rows;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 
-/// Cells longer than this (in characters) are cut.
+/// Cells wider than this (in terminal columns) are cut.
 pub const MAX_CELL: usize = 60;
 
-/// Cuts `s` to at most `max` characters, ending with `…` when cut; line breaks become `↵`.
+/// Cuts `s` to at most `max` columns of a terminal, ending with `…` when cut; line breaks
+/// become `↵`.
 pub fn truncate(s: &str, max: usize) -> String {
     let s = if s.contains(['\n', '\r']) {
         s.replace("\r\n", "↵").replace(['\n', '\r'], "↵")
     } else {
         s.to_string()
     };
-    if s.chars().count() <= max {
+    if width(&s) <= max {
         return s;
     }
-    let mut cut: String = s.chars().take(max.saturating_sub(1)).collect();
+    let mut cut = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > max.saturating_sub(1) {
+            break;
+        }
+        cut.push(c);
+        used += w;
+    }
     cut.push('…');
     cut
+}
+
+/// Columns of a terminal `s` takes (wide characters two, combining marks none).
+fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
 }
 
 /// Writes an aligned, boxed table of `batches`.
@@ -50,10 +66,10 @@ pub fn write_table(
                 .collect()
         })
         .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(width(cell));
         }
     }
     let rule: String = widths
@@ -67,7 +83,7 @@ pub fn write_table(
      -> std::io::Result<()> {
         let mut s = String::new();
         for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-            let pad = " ".repeat(w - cell.chars().count());
+            let pad = " ".repeat(w - width(cell));
             if align(i) {
                 s.push_str(&format!("| {pad}{cell} "));
             } else {
@@ -101,6 +117,9 @@ mod tests {
         assert_eq!(truncate("abc", 5), "abc");
         assert_eq!(truncate("abcdefgh", 5), "abcd…");
         assert_eq!(truncate("a\nb", 5), "a↵b");
+        // Terminal columns: wide characters take two, combining marks none.
+        assert_eq!(truncate("日本語ページ", 7), "日本語…");
+        assert_eq!(truncate("e\u{301}te\u{301}", 3), "e\u{301}te\u{301}");
         let schema = Arc::new(Schema::new(vec![
             Field::new("ua", DataType::Utf8, true),
             Field::new("n", DataType::Int64, false),
@@ -123,5 +142,14 @@ mod tests {
         );
         assert!(text.contains("| NULL"), "{text}");
         assert!(text.contains("|     5 |"), "{text}");
+        // Rows line up by display width: every line of the table is as wide as the rule.
+        let schema = Arc::new(Schema::new(vec![Field::new("uri", DataType::Utf8, true)]));
+        let uris = StringArray::from(vec!["/日本語/ページ", "/e\u{301}x", "/plain"]);
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(uris)]).unwrap();
+        let mut out = Vec::new();
+        write_table(&mut out, &schema, &[batch]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let widths: Vec<usize> = text.lines().map(width).collect();
+        assert!(widths.iter().all(|&w| w == widths[0]), "{widths:?} {text}");
     }
 }
