@@ -2,7 +2,7 @@
 -- Needs: status, uri (common, combined).
 -- Parameters:
 --   $limit: how many URIs to show (default 10)
-SELECT uri, count(*) AS hits, min(status) AS first_status, max(status) AS last_status
+SELECT uri, count(*) AS hits, min(status) AS lowest_status, max(status) AS highest_status
 FROM logs
 WHERE status BETWEEN 500 AND 599
 GROUP BY uri

@@ -84,10 +84,13 @@ impl SavedQuery {
             .take_while(|l| l.starts_with("--") || l.is_empty())
             .filter(|l| !l.is_empty())
             .collect();
+        // The first sentence may run over several comment lines, up to `Needs:`.
         let description = header
-            .first()
-            .map(|l| l.trim_start_matches('-').trim().to_string())
-            .unwrap_or_default();
+            .iter()
+            .map(|l| l.trim_start_matches('-').trim())
+            .take_while(|l| !l.starts_with("Needs:") && !l.starts_with("Parameters:"))
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut params = BTreeMap::new();
         for line in &header {
             let rest = line.trim_start_matches('-').trim();
@@ -282,6 +285,7 @@ mod tests {
         for (name, sql) in BUNDLED {
             let q = SavedQuery::parse(name, sql);
             assert!(q.description.len() > 10, "{name}");
+            assert!(q.description.ends_with('.'), "{name}: {}", q.description);
             assert!(sql.contains("-- Needs:"), "{name}");
             for p in ["$limit", "$since"] {
                 if sql.lines().any(|l| !l.starts_with("--") && l.contains(p)) {
