@@ -108,6 +108,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// An error that quotes the value of a `--param` (`to_timestamp($since)` with `since=garbage`:
+/// `Error parsing timestamp from 'garbage'`) names the parameter too.
+fn naming_param(e: anyhow::Error, params: &HashMap<String, String>) -> anyhow::Error {
+    let text = cli::error_line(&e);
+    let named = params
+        .iter()
+        .find(|(_, value)| !value.is_empty() && text.contains(&format!("'{value}'")));
+    match named {
+        Some((name, value)) => e.context(format!("--param {name}={value}")),
+        None => e,
+    }
+}
+
 /// Words clap took for paths that are no files but something else misplaced: a subcommand
 /// after options (`logsql --format combined report a.log`), or the slack of `--time-ordered`
 /// given apart (`--time-ordered 5m`, which must be `--time-ordered=5m`). Says what was meant.
@@ -228,13 +241,19 @@ fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
         let last = statements.len() - 1;
         let mut export = export;
         for (i, (statement, params)) in statements.into_iter().enumerate() {
-            let df = session.plan(statement, &params, &mut used).await?;
+            let df = session
+                .plan(statement, &params, &mut used)
+                .await
+                .map_err(|e| naming_param(e, &params))?;
             match export.take() {
                 // The last result goes to the -o file.
                 Some((path, format, file)) if i == last => {
                     let schema = Arc::new(df.schema().as_arrow().clone());
                     let stream = df.execute_stream().await?;
-                    let rows = file.write_stream(format, schema, stream).await?;
+                    let rows = file
+                        .write_stream(format, schema, stream)
+                        .await
+                        .map_err(|e| naming_param(e, &params))?;
                     file.finish()?;
                     session.report_rejects();
                     let _ = writeln!(
@@ -246,7 +265,10 @@ fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
                 }
                 other => {
                     export = other;
-                    session.print(df, &mut out).await?;
+                    session
+                        .print(df, &mut out)
+                        .await
+                        .map_err(|e| naming_param(e, &params))?;
                 }
             }
         }

@@ -822,6 +822,21 @@ fn parameter_values_take_the_type_the_query_gives_them() {
         "{}",
         bad.stderr
     );
+    // A value a function rejects, as the bundled queries' to_timestamp($since): named too.
+    let bad = logsql(&[
+        log.to_str().unwrap(),
+        "-f",
+        "error_rate",
+        "--param",
+        "since=garbage",
+    ]);
+    assert_eq!(bad.status, 1);
+    assert_eq!(bad.stderr.lines().count(), 1, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("error: --param since=garbage: ") && bad.stderr.contains("'garbage'"),
+        "{}",
+        bad.stderr
+    );
 }
 
 #[test]
