@@ -108,17 +108,35 @@ fn main() -> ExitCode {
     }
 }
 
-/// An error that quotes the value of a `--param` (`to_timestamp($since)` with `since=garbage`:
-/// `Error parsing timestamp from 'garbage'`) names the parameter too.
-fn naming_param(e: anyhow::Error, params: &HashMap<String, String>) -> anyhow::Error {
+/// An error that quotes the value of a `--param` this statement uses (`to_timestamp($since)`
+/// with `since=garbage`: `Error parsing timestamp from 'garbage'`) names the parameter too;
+/// not when the statement's own text quotes that value.
+fn naming_param(e: anyhow::Error, given: &HashMap<String, String>, sql: &str) -> anyhow::Error {
     let text = cli::error_line(&e);
-    let named = params
+    let mut named: Vec<(&String, &String)> = given
         .iter()
-        .find(|(_, value)| !value.is_empty() && text.contains(&format!("'{value}'")));
-    match named {
+        .filter(|(name, value)| {
+            let quoted = format!("'{value}'");
+            !value.is_empty()
+                && text.contains(&quoted)
+                && !sql.contains(&quoted)
+                && uses_param(sql, name)
+        })
+        .collect();
+    named.sort();
+    match named.first() {
         Some((name, value)) => e.context(format!("--param {name}={value}")),
         None => e,
     }
+}
+
+/// Whether `sql` has the placeholder `$name` (not `$name2`).
+fn uses_param(sql: &str, name: &str) -> bool {
+    let token = format!("${name}");
+    sql.match_indices(&token).any(|(at, _)| {
+        let next = sql[at + token.len()..].chars().next();
+        !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
 }
 
 /// Words clap took for paths that are no files but something else misplaced: a subcommand
@@ -241,10 +259,11 @@ fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
         let last = statements.len() - 1;
         let mut export = export;
         for (i, (statement, params)) in statements.into_iter().enumerate() {
+            let sql = statement.to_string();
             let df = session
                 .plan(statement, &params, &mut used)
                 .await
-                .map_err(|e| naming_param(e, &params))?;
+                .map_err(|e| naming_param(e, &given, &sql))?;
             match export.take() {
                 // The last result goes to the -o file.
                 Some((path, format, file)) if i == last => {
@@ -253,7 +272,7 @@ fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
                     let rows = file
                         .write_stream(format, schema, stream)
                         .await
-                        .map_err(|e| naming_param(e, &params))?;
+                        .map_err(|e| naming_param(e, &given, &sql))?;
                     file.finish()?;
                     session.report_rejects();
                     let _ = writeln!(
@@ -268,7 +287,7 @@ fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
                     session
                         .print(df, &mut out)
                         .await
-                        .map_err(|e| naming_param(e, &params))?;
+                        .map_err(|e| naming_param(e, &given, &sql))?;
                 }
             }
         }
@@ -375,4 +394,32 @@ fn run_generate(
     generate(&opts, &mut out)?;
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parameter is named only when this statement uses it and does not quote the value
+    /// itself.
+    #[test]
+    fn an_error_names_the_param_whose_value_it_quotes() {
+        let given: HashMap<String, String> = [
+            ("since".to_string(), "garbage".to_string()),
+            ("n".to_string(), "1".to_string()),
+        ]
+        .into();
+        let error = || anyhow::anyhow!("Parser error: Error parsing timestamp from 'garbage'");
+        let named = |sql: &str| cli::error_line(&naming_param(error(), &given, sql));
+        assert!(named("SELECT to_timestamp($since)").starts_with("--param since=garbage: "));
+        // Not used here, or quoted by the statement itself, or a longer name.
+        for sql in [
+            "SELECT to_timestamp('x')",
+            "SELECT to_timestamp('garbage'), $since",
+            "SELECT $since2",
+        ] {
+            assert!(named(sql).starts_with("Parser error"), "{sql}");
+        }
+        assert!(uses_param("WHERE a = $n", "n") && !uses_param("WHERE a = $n_2", "n"));
+    }
 }

@@ -70,7 +70,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
 pub struct SavedQuery {
     pub name: String,
     pub sql: String,
-    /// The header's first line, without `--`.
+    /// The header's first sentence (its lines up to `Needs:`), without `--`.
     pub description: String,
     /// Declared parameters and their defaults, if any.
     pub params: BTreeMap<String, Option<String>>,

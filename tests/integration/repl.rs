@@ -268,6 +268,15 @@ fn statements_piped_on_stdin() {
     assert_eq!(stdout, logsql(&[log, "-e", sql]).stdout);
     assert_eq!(stdout.lines().count(), truth.rows as usize + 4);
 
+    // A statement without a result prints nothing, in a script as with -e.
+    let ddl = "CREATE VIEW v AS SELECT status FROM logs; SELECT count(*) AS n FROM v;";
+    for mode in ["table", "markdown", "csv"] {
+        let (status, stdout, stderr) = piped(&dir, &[log], &format!(".mode {mode}\n{ddl}\n"));
+        assert_eq!(status, 0, "{stderr}");
+        let want = logsql(&[log, "--out-format", mode, "-e", ddl]).stdout;
+        assert_eq!(stdout, want, "{mode}");
+    }
+
     // Every row (.maxrows 0) streams, as -e prints it.
     for mode in ["markdown", "table"] {
         let script = format!(".mode {mode}\n.maxrows 0\n{sql};\n");

@@ -2,7 +2,7 @@
 //! `user_agent` column cannot wrap every row, numbers are right-aligned and NULL is visible.
 
 use std::io::Write;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use crate::cli::text::formatted_rows;
 use arrow::array::RecordBatch;
@@ -23,16 +23,17 @@ pub fn truncate(s: &str, max: usize) -> String {
     if width(&s) <= max {
         return s;
     }
-    let mut cut = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > max.saturating_sub(1) {
-            break;
-        }
-        cut.push(c);
-        used += w;
-    }
+    // The longest prefix that fits beside the `…`, measured as the whole is (emoji
+    // sequences and control characters are wider as a string than char by char).
+    // (Bounded: a prefix of `max` columns is a few characters a column.)
+    let end = s
+        .char_indices()
+        .take(4 * max)
+        .map(|(i, c)| i + c.len_utf8())
+        .take_while(|&end| width(&s[..end]) < max)
+        .last()
+        .unwrap_or(0);
+    let mut cut = s[..end].to_string();
     cut.push('…');
     cut
 }
@@ -120,6 +121,9 @@ mod tests {
         // Terminal columns: wide characters take two, combining marks none.
         assert_eq!(truncate("日本語ページ", 7), "日本語…");
         assert_eq!(truncate("e\u{301}te\u{301}", 3), "e\u{301}te\u{301}");
+        let hearts = "\u{2764}\u{fe0f}".repeat(40);
+        assert!(width(&truncate(&hearts, 60)) <= 60);
+        assert!(width(&truncate(&"\u{1b}".repeat(70), 60)) <= 60);
         let schema = Arc::new(Schema::new(vec![
             Field::new("ua", DataType::Utf8, true),
             Field::new("n", DataType::Int64, false),

@@ -349,8 +349,10 @@ impl Repl {
             // streamed, as `-e` prints them, in flat memory.
             let buffered = matches!(mode, Mode::Table | Mode::Markdown) && limit != usize::MAX;
             {
+                // A statement without columns (CREATE, SET) prints nothing, in every mode.
+                let streams = !buffered && !schema.fields().is_empty();
                 let mut writer =
-                    (!buffered).then(|| ResultWriter::new(mode, self.out(), schema.clone()));
+                    streams.then(|| ResultWriter::new(mode, self.out(), schema.clone()));
                 while let Some(batch) = stream.next().await {
                     let batch = batch?;
                     if let Some(w) = writer.as_mut() {
