@@ -12,18 +12,25 @@
 //! - at end of data, a file shorter than what was read was truncated in place: read it again
 //!   from 0 (copytruncate);
 //! - if the path now names another file (another inode) or none, the old handle is read to its
-//!   end first (a writer may still have appended after the rename), its held partial line is
-//!   emitted as the file's last line, and the new file is read from its start; a missing path is
-//!   looked for again on every poll.
+//!   end first, and on until it has not grown for [`ROTATION_GRACE`] (a server writes to the
+//!   renamed file until its `postrotate` reopen); then its held partial line is emitted as the
+//!   file's last line, and the new file is read from its start; a missing path is looked for
+//!   again on every poll.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use super::{BOM, MAX_LINE};
 
 /// Bytes read per `read` call.
 const CHUNK: usize = 64 * 1024;
+
+/// How long a renamed file is still read after it last grew, before the new file is: logrotate
+/// creates the new file before its `postrotate` tells the server to reopen, and lines written
+/// in between go to the old one.
+pub const ROTATION_GRACE: Duration = Duration::from_secs(1);
 
 /// Where following starts in the file as it is now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +70,9 @@ pub struct Tail {
     overlong: Option<u64>,
     /// Drop everything up to the first newline: following started in the middle of a line.
     skip_to_newline: bool,
+    /// Once the path names another file: since when the old one has not grown, at which size.
+    replaced: Option<(Instant, u64)>,
+    grace: Duration,
     /// Nothing of the file has been read from its top yet: a [`BOM`] there is not data.
     at_top: bool,
     line_number: u64,
@@ -88,6 +98,8 @@ impl Tail {
             pending: Vec::new(),
             overlong: None,
             skip_to_newline: false,
+            replaced: None,
+            grace: ROTATION_GRACE,
             at_top: true,
             line_number: 0,
             chunk: vec![0; CHUNK],
@@ -118,6 +130,12 @@ impl Tail {
         }
         tail.file = Some(file);
         Ok(tail)
+    }
+
+    /// How long a renamed file is read after it last grew ([`ROTATION_GRACE`]).
+    pub fn with_rotation_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -178,6 +196,15 @@ impl Tail {
                 // path comes back.
                 return Ok(seen);
             }
+            // Replaced: the old file until it has been still for the grace period.
+            let (since, size) = self.replaced.get_or_insert((Instant::now(), self.offset));
+            if *size != self.offset {
+                (*since, *size) = (Instant::now(), self.offset);
+            }
+            if since.elapsed() < self.grace {
+                return Ok(seen);
+            }
+            self.replaced = None;
             if self.overlong.take().is_some() {
                 if !self.end_overlong(&mut on_event, &mut seen) {
                     return Ok(seen);
@@ -213,6 +240,7 @@ impl Tail {
         self.skip_to_newline = false;
         self.at_top = true;
         self.line_number = 0;
+        self.replaced = None;
         if had_file {
             on_event(TailEvent::Restart);
         }
@@ -438,7 +466,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.log");
         append(&p, "old1\nold2\nhalf");
-        let mut t = Tail::open(&p, Start::End, true).unwrap();
+        let mut t = Tail::open(&p, Start::End, true)
+            .unwrap()
+            .with_rotation_grace(Duration::ZERO);
         assert!(lines(&mut t).is_empty());
         append(&p, "-written\nnew1\nne");
         assert_eq!(lines(&mut t), ["new1"]);
@@ -452,7 +482,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.log");
         append(&p, "a\nb\n");
-        let mut t = Tail::open(&p, Start::Beginning, false).unwrap();
+        let mut t = Tail::open(&p, Start::Beginning, false)
+            .unwrap()
+            .with_rotation_grace(Duration::ZERO);
         assert_eq!(lines(&mut t), ["a", "b"]);
         assert!(lines(&mut t).is_empty());
     }
@@ -462,7 +494,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.log");
         append(&p, "");
-        let mut t = Tail::open(&p, Start::End, false).unwrap();
+        let mut t = Tail::open(&p, Start::End, false)
+            .unwrap()
+            .with_rotation_grace(Duration::ZERO);
         append(&p, "1\n");
         assert_eq!(lines(&mut t), ["1"]);
         append(&p, "2\n3");
@@ -479,7 +513,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.log");
         append(&p, "");
-        let mut t = Tail::open(&p, Start::End, false).unwrap();
+        let mut t = Tail::open(&p, Start::End, false)
+            .unwrap()
+            .with_rotation_grace(Duration::ZERO);
         append(&p, "1\n2");
         std::fs::rename(&p, dir.path().join("a.log.1")).unwrap();
         append(&p, "3\n");
@@ -507,7 +543,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.log");
         append(&p, "\u{FEFF}one\n");
-        let mut t = Tail::open(&p, Start::Beginning, false).unwrap();
+        let mut t = Tail::open(&p, Start::Beginning, false)
+            .unwrap()
+            .with_rotation_grace(Duration::ZERO);
         assert_eq!(lines(&mut t), ["one"]);
         std::fs::rename(&p, dir.path().join("a.log.1")).unwrap();
         std::fs::write(&p, b"\xEF").unwrap();
@@ -518,7 +556,9 @@ mod tests {
         assert_eq!(lines(&mut t), ["two", "\u{FEFF}three"]);
         let q = dir.path().join("b.log");
         append(&q, "");
-        let mut t = Tail::open(&q, Start::End, true).unwrap();
+        let mut t = Tail::open(&q, Start::End, true)
+            .unwrap()
+            .with_rotation_grace(Duration::ZERO);
         append(&q, "\u{FEFF}four\n");
         assert_eq!(lines(&mut t), ["four"]);
     }
@@ -528,7 +568,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.log");
         append(&p, "x\ny\n");
-        let mut t = Tail::open(&p, Start::Beginning, false).unwrap();
+        let mut t = Tail::open(&p, Start::Beginning, false)
+            .unwrap()
+            .with_rotation_grace(Duration::ZERO);
         assert_eq!(lines(&mut t), ["x", "y"]);
         std::fs::OpenOptions::new()
             .write(true)
@@ -545,7 +587,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.log");
         append(&path, "one\n");
-        let mut tail = Tail::open(&path, Start::Beginning, false).unwrap();
+        let mut tail = Tail::open(&path, Start::Beginning, false)
+            .unwrap()
+            .with_rotation_grace(Duration::ZERO);
         assert_eq!(lines(&mut tail), ["one"]);
         // copytruncate, then a longer line before the next poll.
         std::fs::write(&path, "a much longer line than before\n").unwrap();
@@ -562,7 +606,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.log");
         append(&p, "a\n");
-        let mut t = Tail::open(&p, Start::Beginning, false).unwrap();
+        let mut t = Tail::open(&p, Start::Beginning, false)
+            .unwrap()
+            .with_rotation_grace(Duration::ZERO);
         assert_eq!(lines(&mut t), ["a"]);
         std::fs::remove_file(&p).unwrap();
         assert!(lines(&mut t).is_empty());
@@ -574,7 +620,9 @@ mod tests {
     fn a_missing_file_is_waited_for() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("later.log");
-        let mut t = Tail::open(&p, Start::End, false).unwrap();
+        let mut t = Tail::open(&p, Start::End, false)
+            .unwrap()
+            .with_rotation_grace(Duration::ZERO);
         assert!(lines(&mut t).is_empty());
         append(&p, "first\n");
         assert_eq!(lines(&mut t), ["first"]);
@@ -585,7 +633,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.log");
         append(&p, "1\n2\n3\n");
-        let mut t = Tail::open(&p, Start::Beginning, false).unwrap();
+        let mut t = Tail::open(&p, Start::Beginning, false)
+            .unwrap()
+            .with_rotation_grace(Duration::ZERO);
         let mut got = Vec::new();
         t.poll(|e| {
             if let TailEvent::Line(l, n) = e {
@@ -606,7 +656,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.log");
         append(&p, "one\n");
-        let mut t = Tail::open(&p, Start::Beginning, false).unwrap();
+        let mut t = Tail::open(&p, Start::Beginning, false)
+            .unwrap()
+            .with_rotation_grace(Duration::ZERO);
         assert_eq!(lines(&mut t), ["one"]);
         let half = "x".repeat(MAX_LINE / 2 + 1);
         append(&p, &half);
@@ -621,5 +673,30 @@ mod tests {
         std::fs::rename(&p, dir.path().join("a.log.1")).unwrap();
         append(&p, "new\n");
         assert_eq!(lines(&mut t), ["<cut 4>", "<restart>", "new"]);
+    }
+
+    /// A server writes to the renamed file until its reopen, after logrotate created the new
+    /// one: the old file is read until it has been still for the grace period, then the new.
+    #[test]
+    fn lines_written_to_the_renamed_file_after_the_new_one_appears_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        append(&p, "1\n");
+        let grace = Duration::from_millis(300);
+        let mut t = Tail::open(&p, Start::Beginning, false)
+            .unwrap()
+            .with_rotation_grace(grace);
+        assert_eq!(lines(&mut t), ["1"]);
+        let old = dir.path().join("a.log.1");
+        std::fs::rename(&p, &old).unwrap();
+        append(&p, "");
+        append(&old, "2\n");
+        assert_eq!(lines(&mut t), ["2"]);
+        append(&p, "new\n");
+        std::thread::sleep(Duration::from_millis(100));
+        append(&old, "3\n");
+        assert_eq!(lines(&mut t), ["3"]);
+        std::thread::sleep(grace + Duration::from_millis(100));
+        assert_eq!(lines(&mut t), ["<restart>", "new"]);
     }
 }
