@@ -37,6 +37,46 @@ pub fn exit_on_signals() -> std::io::Result<()> {
     registered.recv().map_err(std::io::Error::other)?
 }
 
+/// Counts Ctrl-Cs for the interactive shell, which cancels a query on one: seen from a thread
+/// of its own, as in [`exit_on_signals`], so that a query that never yields can be cancelled.
+/// From now on Ctrl-C no longer ends the process.
+pub fn ctrl_c_count() -> std::io::Result<tokio::sync::watch::Receiver<u64>> {
+    let (count, watch) = tokio::sync::watch::channel(0u64);
+    let (ready, registered) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("logsql-ctrl-c".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            let runtime = match runtime {
+                Ok(runtime) => runtime,
+                Err(e) => return ready.send(Err(e)).unwrap_or(()),
+            };
+            runtime.block_on(async move {
+                #[cfg(unix)]
+                let mut signal = {
+                    use tokio::signal::unix::{signal, SignalKind};
+                    match signal(SignalKind::interrupt()) {
+                        Ok(signal) => signal,
+                        Err(e) => return ready.send(Err(e)).unwrap_or(()),
+                    }
+                };
+                let _ = ready.send(Ok(()));
+                #[cfg(unix)]
+                while signal.recv().await.is_some() {
+                    count.send_modify(|n| *n += 1);
+                }
+                #[cfg(not(unix))]
+                while tokio::signal::ctrl_c().await.is_ok() {
+                    count.send_modify(|n| *n += 1);
+                }
+            });
+        })?;
+    registered.recv().map_err(std::io::Error::other)??;
+    Ok(watch)
+}
+
 /// Registers the handlers, says so on `ready`, and exits on the first signal.
 async fn wait_for_signals(ready: std::sync::mpsc::Sender<std::io::Result<()>>) {
     #[cfg(unix)]

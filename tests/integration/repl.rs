@@ -167,6 +167,33 @@ fn multi_line_query_completion_modes_output_and_ctrl_d() {
     quit_with_ctrl_d(p);
 }
 
+/// A query whose operators never yield (a nested-loop join keeps every worker busy) is
+/// cancelled too: Ctrl-C is seen on a thread of its own.
+#[test]
+fn ctrl_c_cancels_a_query_that_never_yields() {
+    let dir = Scratch::new("repl-cancel-busy");
+    let opts = GenOptions {
+        lines: 200_000,
+        seed: 63,
+        ..GenOptions::default()
+    };
+    let (log, _) = dir.generated("access.log", &opts);
+    let mut p = shell(&dir, &[log.to_str().unwrap()]);
+    enter(
+        &mut p,
+        "SELECT count(*) FROM logs a JOIN logs b ON a.bytes < b.bytes;",
+    );
+    std::thread::sleep(Duration::from_millis(2500));
+    p.send(ControlCode::EndOfText).unwrap();
+    p.set_expect_timeout(Some(Duration::from_secs(5)));
+    wait(&mut p, "cancelled");
+    p.expect("logsql> ").unwrap();
+    p.set_expect_timeout(Some(Duration::from_secs(20)));
+    enter(&mut p, "SELECT 6 * 7 AS answer;");
+    wait(&mut p, "42");
+    quit_with_ctrl_d(p);
+}
+
 #[test]
 fn ctrl_c_cancels_a_long_query_and_the_shell_goes_on() {
     let dir = Scratch::new("repl-cancel");

@@ -178,7 +178,7 @@ fn history_path() -> Option<PathBuf> {
 impl Repl {
     fn interactive(&mut self, runtime: &tokio::runtime::Runtime, no_history: bool) -> Result<()> {
         // Install the SIGINT handler now, so Ctrl-C between two queries never kills the shell.
-        runtime.block_on(async { tokio::signal::ctrl_c().now_or_never() });
+        let mut ctrl_c = super::interrupt::ctrl_c_count()?;
         let config = Config::builder()
             .auto_add_history(false)
             .history_ignore_space(true)
@@ -211,10 +211,12 @@ impl Repl {
             let items = split.items.into_iter().chain(split.rest.map(Item::Sql));
             let mut quit = false;
             for item in items {
+                // A Ctrl-C from before this statement is not for it.
+                ctrl_c.borrow_and_update();
                 let go_on = runtime.block_on(async {
                     tokio::select! {
                         r = self.run_item_safely(item) => r,
-                        _ = tokio::signal::ctrl_c() => {
+                        _ = ctrl_c.changed() => {
                             eprintln!("\r\x1b[2Kcancelled (Ctrl-C)");
                             true
                         }
