@@ -20,21 +20,8 @@ pub const INTERRUPTED: i32 = 130;
 /// never yield (a nested-loop join) keeps every worker of the query's runtime busy, and a
 /// handler waiting there would never run.
 pub fn exit_on_signals() -> std::io::Result<()> {
-    let (ready, registered) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("logsql-signals".into())
-        .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            let runtime = match runtime {
-                Ok(runtime) => runtime,
-                Err(e) => return ready.send(Err(e)).unwrap_or(()),
-            };
-            runtime.block_on(wait_for_signals(ready));
-        })?;
     // Registered before any temporary file exists, not when the thread first runs.
-    registered.recv().map_err(std::io::Error::other)?
+    listen_on_own_thread("logsql-signals", wait_for_signals)
 }
 
 /// Counts Ctrl-Cs for the interactive shell, which cancels a query on one: seen from a thread
@@ -42,43 +29,55 @@ pub fn exit_on_signals() -> std::io::Result<()> {
 /// From now on Ctrl-C no longer ends the process.
 pub fn ctrl_c_count() -> std::io::Result<tokio::sync::watch::Receiver<u64>> {
     let (count, watch) = tokio::sync::watch::channel(0u64);
+    listen_on_own_thread("logsql-ctrl-c", move |ready| async move {
+        #[cfg(unix)]
+        let mut signal = {
+            use tokio::signal::unix::{signal, SignalKind};
+            match signal(SignalKind::interrupt()) {
+                Ok(signal) => signal,
+                Err(e) => return ready.send(Err(e)).unwrap_or(()),
+            }
+        };
+        let _ = ready.send(Ok(()));
+        #[cfg(unix)]
+        while signal.recv().await.is_some() {
+            count.send_modify(|n| *n += 1);
+        }
+        #[cfg(not(unix))]
+        while tokio::signal::ctrl_c().await.is_ok() {
+            count.send_modify(|n| *n += 1);
+        }
+    })?;
+    Ok(watch)
+}
+
+/// Says on it that a listener's handlers are registered (or why not).
+type Ready = std::sync::mpsc::Sender<std::io::Result<()>>;
+
+/// Runs `listen` on a thread named `name` with a runtime of its own, and returns once it has
+/// said on its [`Ready`] that its handlers are registered.
+fn listen_on_own_thread<F, L>(name: &str, listen: L) -> std::io::Result<()>
+where
+    L: FnOnce(Ready) -> F + Send + 'static,
+    F: std::future::Future<Output = ()>,
+{
     let (ready, registered) = std::sync::mpsc::channel();
     std::thread::Builder::new()
-        .name("logsql-ctrl-c".into())
+        .name(name.into())
         .spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build();
-            let runtime = match runtime {
-                Ok(runtime) => runtime,
-                Err(e) => return ready.send(Err(e)).unwrap_or(()),
-            };
-            runtime.block_on(async move {
-                #[cfg(unix)]
-                let mut signal = {
-                    use tokio::signal::unix::{signal, SignalKind};
-                    match signal(SignalKind::interrupt()) {
-                        Ok(signal) => signal,
-                        Err(e) => return ready.send(Err(e)).unwrap_or(()),
-                    }
-                };
-                let _ = ready.send(Ok(()));
-                #[cfg(unix)]
-                while signal.recv().await.is_some() {
-                    count.send_modify(|n| *n += 1);
-                }
-                #[cfg(not(unix))]
-                while tokio::signal::ctrl_c().await.is_ok() {
-                    count.send_modify(|n| *n += 1);
-                }
-            });
+            match runtime {
+                Ok(runtime) => runtime.block_on(listen(ready)),
+                Err(e) => ready.send(Err(e)).unwrap_or(()),
+            }
         })?;
-    registered.recv().map_err(std::io::Error::other)??;
-    Ok(watch)
+    registered.recv().map_err(std::io::Error::other)?
 }
 
 /// Registers the handlers, says so on `ready`, and exits on the first signal.
-async fn wait_for_signals(ready: std::sync::mpsc::Sender<std::io::Result<()>>) {
+async fn wait_for_signals(ready: Ready) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::SignalKind;
