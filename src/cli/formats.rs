@@ -87,7 +87,10 @@ pub fn run(dir: Option<&Path>, paths: &[PathBuf], check: bool) -> Result<()> {
                 failures.len()
             );
         }
-        return Ok(());
+        // Files named too: their formats, as without --check (they were ignored).
+        if paths.is_empty() {
+            return Ok(());
+        }
     }
     if paths.is_empty() {
         write!(out, "{}", listing(&registry))?;

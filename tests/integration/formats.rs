@@ -362,6 +362,14 @@ fn formats_listing_and_sample_check() {
     assert!(out.contains("status int"), "{out}");
     let out = logsql(&["formats", "--check"]).ok().to_string();
     assert!(out.contains(", 0 failed"), "{out}");
+    // Files named with --check are detected too, not ignored.
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/access.log");
+    let out = logsql(&["formats", "--check", example]).ok().to_string();
+    assert!(
+        out.contains(", 0 failed") && out.contains("combined"),
+        "{out}"
+    );
+    assert!(out.lines().count() > 1, "{out}");
 }
 
 #[test]
