@@ -234,7 +234,7 @@ impl Converter {
             TimeFormat::Strftime(pattern) => parse_strftime(std::str::from_utf8(s).ok()?, pattern),
             TimeFormat::Auto => parse_iso8601(s)
                 .or_else(|| self.time(&TimeFormat::Clf, s))
-                .or_else(|| epoch(s, 1)),
+                .or_else(|| auto_epoch_seconds(s)),
         }
     }
 }
@@ -313,6 +313,13 @@ pub fn parse_float_sum(s: &[u8]) -> Option<f64> {
 }
 
 /// Seconds (or millis, micros) since the epoch, with an optional fraction.
+/// Epoch seconds where the format was not told: ten digits (2001-09-09 to 2286), as JSON's
+/// epoch rule takes them, so that a stray `5` under an ISO time is a reject, not 1970.
+fn auto_epoch_seconds(s: &[u8]) -> Option<i64> {
+    let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    (digits == 10).then(|| epoch(s, 1))?
+}
+
 fn epoch(s: &[u8], per_second: i64) -> Option<i64> {
     let (whole_text, frac) = match memchr::memchr(b'.', s) {
         Some(dot) => (&s[..dot], &s[dot + 1..]),
@@ -531,6 +538,18 @@ mod tests {
             b"yesterday",
         ] {
             assert_eq!(parse_iso8601(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn auto_takes_epoch_seconds_of_ten_digits_only() {
+        let mut c = Converter::default();
+        assert_eq!(
+            c.time(&TimeFormat::Auto, b"1700000000.5"),
+            Some(1_700_000_000_500_000_000)
+        );
+        for stray in [&b"5"[..], b"-1", b"170000000", b"17000000000"] {
+            assert_eq!(c.time(&TimeFormat::Auto, stray), None, "{stray:?}");
         }
     }
 

@@ -645,3 +645,25 @@ fn formats_pasted_from_server_configuration() {
     assert_eq!(run.status, 1);
     assert!(run.stderr.contains("--format json"), "{}", run.stderr);
 }
+
+/// A JSON `ts` typed from ISO strings takes a later ten-digit epoch, but a stray small
+/// number is a reject naming the column, not an instant of 1970.
+#[test]
+fn a_stray_number_under_an_iso_time_is_a_reject() {
+    let dir = Scratch::new("json-stray-ts");
+    let mut text: String = (0..70)
+        .map(|i| format!("{{\"ts\":\"2025-01-01T00:00:{:02}Z\",\"b\":1}}\n", i % 60))
+        .collect();
+    text.push_str("{\"ts\":5,\"b\":1}\n{\"ts\":1735689600,\"b\":1}\n");
+    let log = dir.write("late.log", text.as_bytes());
+    let run = query_csv(&[&log], &[], "SELECT min(ts), count(*) FROM logs");
+    assert_eq!(
+        run.csv_rows(),
+        [["2025-01-01T00:00:00Z".to_string(), "71".to_string()]]
+    );
+    let rejects = query_csv(&[&log], &[], "SELECT line_number, reason FROM logs_rejects");
+    let rows = rejects.csv_rows();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][0], "71");
+    assert!(rows[0][1].contains("ts"), "{rows:?}");
+}
