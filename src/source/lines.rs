@@ -158,18 +158,18 @@ impl<R: Read> LineReader<R> {
         // From here `base + i` is the offset of `buf[i]` for `i >= keep` only.
         self.base = line_start;
         self.pos = 0;
-        let (a, end) = loop {
+        let end = loop {
             if let Some(i) = self.newline.find(&self.buf[keep..self.filled]) {
                 let end = keep + i;
                 self.pos = end + 1;
-                break (line_start, self.base + end as u64);
+                break self.base + end as u64;
             }
             if self.eof {
                 self.pos = self.filled;
                 if line_start >= self.grown_from {
                     return self.next_line(); // half written: not a line yet
                 }
-                break (line_start, self.base + self.filled as u64);
+                break self.base + self.filled as u64;
             }
             self.base += (self.filled - keep) as u64;
             self.filled = keep;
@@ -177,9 +177,9 @@ impl<R: Read> LineReader<R> {
             self.fill()?;
         };
         Ok(Some(Line {
-            start: a,
+            start: line_start,
             bytes: &self.buf[..keep],
-            cut_from: Some(end - a),
+            cut_from: Some(end - line_start),
         }))
     }
 
