@@ -260,36 +260,31 @@ fn run_query(cli: &Cli) -> anyhow::Result<Outcome> {
         let mut export = export;
         for (i, (statement, params)) in statements.into_iter().enumerate() {
             let sql = statement.to_string();
-            let df = session
-                .plan(statement, &params, &mut used)
-                .await
-                .map_err(|e| naming_param(e, &given, &sql))?;
-            match export.take() {
-                // The last result goes to the -o file.
-                Some((path, format, file)) if i == last => {
-                    let schema = Arc::new(df.schema().as_arrow().clone());
-                    let stream = df.execute_stream().await?;
-                    let rows = file
-                        .write_stream(format, schema, stream)
-                        .await
-                        .map_err(|e| naming_param(e, &given, &sql))?;
-                    file.finish()?;
-                    session.report_rejects();
-                    let _ = writeln!(
-                        io::stderr(),
-                        "logsql: wrote {rows} row{} to {}",
-                        if rows == 1 { "" } else { "s" },
-                        path.display()
-                    );
+            let run = async {
+                let df = session.plan(statement, &params, &mut used).await?;
+                match export.take() {
+                    // The last result goes to the -o file.
+                    Some((path, format, file)) if i == last => {
+                        let schema = Arc::new(df.schema().as_arrow().clone());
+                        let stream = df.execute_stream().await?;
+                        let rows = file.write_stream(format, schema, stream).await?;
+                        file.finish()?;
+                        session.report_rejects();
+                        let _ = writeln!(
+                            io::stderr(),
+                            "logsql: wrote {rows} row{} to {}",
+                            if rows == 1 { "" } else { "s" },
+                            path.display()
+                        );
+                    }
+                    other => {
+                        export = other;
+                        session.print(df, &mut out).await?;
+                    }
                 }
-                other => {
-                    export = other;
-                    session
-                        .print(df, &mut out)
-                        .await
-                        .map_err(|e| naming_param(e, &given, &sql))?;
-                }
-            }
+                anyhow::Ok(())
+            };
+            run.await.map_err(|e| naming_param(e, &given, &sql))?;
         }
         out.flush()?;
         for (name, _) in &cli.params {

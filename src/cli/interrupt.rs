@@ -83,7 +83,9 @@ async fn wait_for_signals(ready: Ready) {
         use tokio::signal::unix::SignalKind;
         let ignored = ignored_signals();
         let mut waiting = Vec::new();
-        for (number, status) in [(2, INTERRUPTED), (15, 128 + 15), (1, 128 + 1)] {
+        // SIGINT, SIGTERM, SIGHUP: each exits with 128 + its number, as shells report it.
+        for number in [2, 15, 1] {
+            let status = 128 + number;
             // A signal the parent ignores (`nohup`, a shell's background job) stays ignored:
             // a handler would end a run it was meant to spare.
             if ignored & (1 << (number - 1)) != 0 {

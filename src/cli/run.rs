@@ -310,12 +310,11 @@ impl Session {
         {
             let (damage, disorder) = (stats.damage(), stats.disorder());
             // A file read whole after all leaves the answer complete: said, not exit 3.
-            let incomplete = damage.iter().map(|d| (d.to_string(), true));
-            let disorder = disorder.iter().map(|d| (d.to_string(), !d.read_whole));
-            for (warning, incomplete) in incomplete.chain(disorder) {
-                if incomplete {
-                    self.damaged.store(true, Ordering::Relaxed);
-                }
+            if !damage.is_empty() || disorder.iter().any(|d| !d.read_whole) {
+                self.damaged.store(true, Ordering::Relaxed);
+            }
+            let warnings = damage.iter().map(ToString::to_string);
+            for warning in warnings.chain(disorder.iter().map(ToString::to_string)) {
                 let _ = writeln!(io::stderr(), "logsql: warning: {warning}");
             }
         }
