@@ -232,8 +232,9 @@ impl LogFile {
                 .map_err(|e| Error::io(path, e))?;
             return LogFile::spooled(spool, name);
         }
+        // Enough for the compression's magic number and, in a plain file, a tar header.
         let head = File::open(path).map_err(|e| Error::io(path, e))?;
-        let head = head_of(head, MAGIC_LEN);
+        let head = head_of(head, TAR_HEAD);
         let file = LogFile {
             path: path.to_path_buf(),
             name: name.into(),
@@ -246,16 +247,17 @@ impl LogFile {
     }
 
     /// Fails on a file that is lz4 or lzma, or a tar archive (compressed or not), given the
-    /// file's first bytes; the decoded ones are read here.
+    /// file's first [`TAR_HEAD`] bytes; a compressed file's decoded ones are read here.
     fn refuse_unsupported(&self, head: &[u8]) -> Result<()> {
         let kind = match self.compression {
-            Compression::None => Unsupported::from_magic(head),
-            _ => None,
+            Compression::None => {
+                Unsupported::from_magic(head).or_else(|| Unsupported::archive(head))
+            }
+            _ => self
+                .reader()
+                .ok()
+                .and_then(|decoded| Unsupported::archive(&head_of(decoded, TAR_HEAD))),
         };
-        let kind = kind.or_else(|| {
-            let decoded = self.reader().ok()?;
-            Unsupported::archive(&head_of(decoded, TAR_HEAD))
-        });
         match kind {
             Some(kind) => Err(Error::Unsupported {
                 file: self.name.clone(),
