@@ -153,11 +153,10 @@ impl<R: Read> LineReader<R> {
     fn cut_line(&mut self, line_start: u64) -> io::Result<Option<Line<'_>>> {
         let keep = CUT_LINE_KEEPS;
         self.buf.copy_within(self.pos..self.pos + keep, 0);
-        self.buf.copy_within(self.pos + keep..self.filled, keep);
-        self.filled -= self.pos;
-        // From here `base + i` is the offset of `buf[i]` for `i >= keep` only.
-        self.base = line_start;
-        self.pos = 0;
+        // The rest held has no newline (`next_line` searched it): dropped, not moved. From
+        // here `base + i` is the offset of `buf[i]` for `i >= keep` only.
+        self.base = line_start + (self.filled - self.pos - keep) as u64;
+        (self.pos, self.filled) = (0, keep);
         let end = loop {
             if let Some(i) = self.newline.find(&self.buf[keep..self.filled]) {
                 let end = keep + i;
