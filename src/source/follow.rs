@@ -233,13 +233,7 @@ impl Tail {
         let had_file = self.file.is_some() || self.id.is_some();
         self.id = file_id(&file.metadata()?);
         self.file = Some(file);
-        self.offset = 0;
-        self.pending.clear();
-        self.overlong = None;
-        self.witness.clear();
-        self.skip_to_newline = false;
-        self.at_top = true;
-        self.line_number = 0;
+        self.reset_to_top();
         self.replaced = None;
         if had_file {
             on_event(TailEvent::Restart);
@@ -276,6 +270,12 @@ impl Tail {
         if let Some(file) = self.file.as_mut() {
             file.seek(SeekFrom::Start(0))?;
         }
+        self.reset_to_top();
+        Ok(())
+    }
+
+    /// Forgets what was read: the file is read again from its top.
+    fn reset_to_top(&mut self) {
         self.offset = 0;
         self.pending.clear();
         self.overlong = None;
@@ -283,7 +283,6 @@ impl Tail {
         self.skip_to_newline = false;
         self.at_top = true;
         self.line_number = 0;
-        Ok(())
     }
 
     /// Reads to the current end of the file, emitting complete lines. `Some(true)` at the end
