@@ -312,14 +312,14 @@ pub fn parse_float_sum(s: &[u8]) -> Option<f64> {
     Some(sum)
 }
 
-/// Seconds (or millis, micros) since the epoch, with an optional fraction.
-/// Epoch seconds where the format was not told: ten digits (2001-09-09 to 2286), as JSON's
-/// epoch rule takes them, so that a stray `5` under an ISO time is a reject, not 1970.
+/// Epoch seconds where the format was not told: from 2001-09-09 (1e9 s, where JSON's epoch
+/// rule starts) to where nanoseconds end (2262), so that a stray `5` under an ISO time is a
+/// reject, not 1970.
 fn auto_epoch_seconds(s: &[u8]) -> Option<i64> {
-    let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
-    (digits == 10).then(|| epoch(s, 1))?
+    epoch(s, 1).filter(|&nanos| nanos >= 1_000_000_000 * NANOS_PER_SEC)
 }
 
+/// Seconds (or millis, micros) since the epoch, with an optional fraction.
 fn epoch(s: &[u8], per_second: i64) -> Option<i64> {
     let (whole_text, frac) = match memchr::memchr(b'.', s) {
         Some(dot) => (&s[..dot], &s[dot + 1..]),
