@@ -35,40 +35,37 @@ pub fn write_table(
         .iter()
         .map(|n| n.split('\n').map(width).max().unwrap_or(0).max(1))
         .collect();
-    let mut cell = String::new();
-    for_each_cell(batches, &options, &mut cell, |column, text| {
-        widths[column] = widths[column].max(width(text));
+    for_each_row(batches, &options, |row| {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = cell.split('\n').map(width).fold(*w, usize::max);
+        }
         Ok(())
     })?;
-
-    let rule: String = widths.iter().fold(String::from("+"), |mut s, w| {
-        s.extend(std::iter::repeat_n('-', w + 2));
-        s.push('+');
-        s
-    });
+    let rule = rule(&widths);
     writeln!(out, "{rule}")?;
-    write_row(out, &widths, &names)?;
+    write_row(out, &widths, &names, &[])?;
     writeln!(out, "{rule}")?;
-    let mut row: Vec<String> = vec![String::new(); widths.len()];
-    for batch in batches {
-        let formatters = formatters(batch, &options)?;
-        for r in 0..batch.num_rows() {
-            for (text, f) in row.iter_mut().zip(&formatters) {
-                text.clear();
-                write!(text, "{}", f.value(r)).map_err(|e| ArrowError::ExternalError(e.into()))?;
-            }
-            write_row(out, &widths, &row)?;
-        }
-    }
+    for_each_row(batches, &options, |row| write_row(out, &widths, row, &[]))?;
     writeln!(out, "{rule}")?;
     Ok(())
 }
 
-/// One row: `| a | b |`, as many lines as its tallest cell.
-fn write_row(
-    out: &mut impl Write,
+/// The line between a table's parts: `+-----+----+`.
+pub fn rule(widths: &[usize]) -> String {
+    widths.iter().fold(String::from("+"), |mut s, w| {
+        s.extend(std::iter::repeat_n('-', w + 2));
+        s.push('+');
+        s
+    })
+}
+
+/// One row: `| a | b |`, as many lines as its tallest cell; column `i` is aligned right
+/// when `right[i]` says so.
+pub fn write_row<W: Write + ?Sized>(
+    out: &mut W,
     widths: &[usize],
     cells: &[impl AsRef<str>],
+    right: &[bool],
 ) -> std::io::Result<()> {
     let height = cells
         .iter()
@@ -78,10 +75,16 @@ fn write_row(
     let mut lines: Vec<std::str::Split<'_, char>> =
         cells.iter().map(|c| c.as_ref().split('\n')).collect();
     for _ in 0..height {
-        for (line, w) in lines.iter_mut().zip(widths) {
+        for (i, (line, w)) in lines.iter_mut().zip(widths).enumerate() {
             let text = line.next().unwrap_or("");
-            write!(out, "| {text}")?;
-            pad(out, w - width(text) + 1)?;
+            if right.get(i).copied().unwrap_or(false) {
+                write!(out, "| ")?;
+                pad(out, w - width(text))?;
+                write!(out, "{text} ")?;
+            } else {
+                write!(out, "| {text}")?;
+                pad(out, w - width(text) + 1)?;
+            }
         }
         writeln!(out, "|")?;
     }
@@ -89,7 +92,7 @@ fn write_row(
 }
 
 /// `n` spaces (a format width cannot exceed 65535, a cell can).
-fn pad(out: &mut impl Write, mut n: usize) -> std::io::Result<()> {
+fn pad<W: Write + ?Sized>(out: &mut W, mut n: usize) -> std::io::Result<()> {
     const SPACES: &[u8; 64] = &[b' '; 64];
     while n > 0 {
         let k = n.min(SPACES.len());
@@ -99,24 +102,23 @@ fn pad(out: &mut impl Write, mut n: usize) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Calls `f(column, line)` for every line of every cell.
-fn for_each_cell(
+/// Calls `f` with every row's cells as text, in one reused row of strings.
+fn for_each_row(
     batches: &[RecordBatch],
     options: &FormatOptions,
-    cell: &mut String,
-    mut f: impl FnMut(usize, &str) -> Result<(), ArrowError>,
+    mut f: impl FnMut(&[String]) -> std::io::Result<()>,
 ) -> Result<(), ArrowError> {
+    let mut row: Vec<String> = Vec::new();
     for batch in batches {
         let formatters = formatters(batch, options)?;
+        row.resize(formatters.len(), String::new());
         for r in 0..batch.num_rows() {
-            for (column, formatter) in formatters.iter().enumerate() {
-                cell.clear();
-                write!(cell, "{}", formatter.value(r))
+            for (text, formatter) in row.iter_mut().zip(&formatters) {
+                text.clear();
+                write!(text, "{}", formatter.value(r))
                     .map_err(|e| ArrowError::ExternalError(e.into()))?;
-                for line in cell.split('\n') {
-                    f(column, line)?;
-                }
             }
+            f(&row)?;
         }
     }
     Ok(())
@@ -134,7 +136,7 @@ fn formatters<'a>(
 }
 
 /// Display columns, as the terminal (and arrow's printer) counts them.
-fn width(text: &str) -> usize {
+pub fn width(text: &str) -> usize {
     text.width()
 }
 

@@ -2,8 +2,8 @@
 //! `user_agent` column cannot wrap every row, numbers are right-aligned and NULL is visible.
 
 use std::io::Write;
-use unicode_width::UnicodeWidthStr;
 
+use crate::cli::aligned::{rule, width, write_row};
 use crate::cli::text::formatted_rows;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
@@ -38,11 +38,6 @@ pub fn truncate(s: &str, max: usize) -> String {
     cut
 }
 
-/// Columns of a terminal `s` takes (wide characters two, combining marks none).
-fn width(s: &str) -> usize {
-    UnicodeWidthStr::width(s)
-}
-
 /// Writes an aligned, boxed table of `batches`.
 pub fn write_table(
     out: &mut dyn Write,
@@ -73,31 +68,12 @@ pub fn write_table(
             *w = (*w).max(width(cell));
         }
     }
-    let rule: String = widths
-        .iter()
-        .map(|w| format!("+{}", "-".repeat(w + 2)))
-        .collect::<String>()
-        + "+";
-    let line = |out: &mut dyn Write,
-                cells: &[String],
-                align: &dyn Fn(usize) -> bool|
-     -> std::io::Result<()> {
-        let mut s = String::new();
-        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-            let pad = " ".repeat(w - width(cell));
-            if align(i) {
-                s.push_str(&format!("| {pad}{cell} "));
-            } else {
-                s.push_str(&format!("| {cell}{pad} "));
-            }
-        }
-        writeln!(out, "{s}|")
-    };
+    let rule = rule(&widths);
     writeln!(out, "{rule}")?;
-    line(out, &header, &|_| false)?;
+    write_row(out, &widths, &header, &[])?;
     writeln!(out, "{rule}")?;
     for row in &rows {
-        line(out, row, &|i| right[i])?;
+        write_row(out, &widths, row, &right)?;
     }
     if !rows.is_empty() {
         writeln!(out, "{rule}")?;
