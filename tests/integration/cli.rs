@@ -636,12 +636,7 @@ fn a_signal_ends_a_query_that_never_yields() {
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(1500));
-        let pid = child.id().to_string();
-        let sent = std::process::Command::new("kill")
-            .args([signal, &pid])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        crate::util::signal(child.id(), signal);
         let started = std::time::Instant::now();
         let out = child.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(status), "{signal}");

@@ -651,11 +651,7 @@ fn ctrl_c_during_an_export_leaves_no_file_behind() {
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(200));
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    crate::util::signal(child.id(), "-INT");
     let run = crate::util::Run::of(child.wait_with_output().unwrap());
     drop(stdin);
     assert_eq!(run.status, 130, "{}", run.stderr);

@@ -106,13 +106,7 @@ impl Follower {
 
     /// Sends SIGINT (Ctrl-C) and returns the exit code and stderr.
     fn interrupt(mut self) -> (Option<i32>, String, Vec<String>) {
-        let pid = self.child.id().to_string();
-        let ok = Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -INT {pid}");
+        crate::util::signal(self.child.id(), "-INT");
         let deadline = Instant::now() + PATIENCE;
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {

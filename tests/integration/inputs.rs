@@ -673,12 +673,7 @@ fn no_temporary_file_outlives_the_process() {
             stdin.write_all(&data).unwrap();
             // Copied in part (the pipe stays open): the query waits for the rest.
             std::thread::sleep(std::time::Duration::from_millis(500));
-            let pid = child.id().to_string();
-            let sent = std::process::Command::new("kill")
-                .args([signal, &pid])
-                .status()
-                .unwrap();
-            assert!(sent.success(), "kill {signal} {pid}");
+            crate::util::signal(child.id(), signal);
             let run = Run::of(child.wait_with_output().unwrap());
             assert_eq!(run.status, status, "{signal} {extra:?}: {}", run.stderr);
             assert!(
@@ -735,12 +730,7 @@ fn an_ignored_hangup_stays_ignored() {
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(&data[..data.len() / 2]).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let pid = child.id().to_string();
-    let sent = std::process::Command::new("kill")
-        .args(["-HUP", &pid])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    crate::util::signal(child.id(), "-HUP");
     stdin.write_all(&data[data.len() / 2..]).unwrap();
     drop(stdin);
     let run = Run::of(child.wait_with_output().unwrap());

@@ -181,3 +181,12 @@ pub fn real_fixture(name: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// Sends `signal` (`-INT`, `-TERM`, `-HUP`) to the process `pid`, as `kill` does.
+pub fn signal(pid: u32, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill {signal} {pid}");
+}
