@@ -361,13 +361,9 @@ impl LogTable {
                     }
                 }
                 Kept::Whole => {}
-                Kept::OutOfOrder { offset, by } => self.stats.record_disorder(Disorder {
-                    file: span.file.name.clone(),
-                    offset,
-                    by: Duration::from_nanos(by.max(0) as u64),
-                    slack,
-                    read_whole: true,
-                }),
+                Kept::OutOfOrder { offset, by } => self
+                    .stats
+                    .record_disorder(Disorder::new(file, offset, by, slack, true)),
             }
         }
         pruning.kept_bytes = spans.iter().map(FileSpan::bytes).sum();

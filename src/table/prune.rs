@@ -349,13 +349,7 @@ impl OrderWatch {
     /// Records a violation, if one was seen, in `stats`.
     pub(crate) fn finish(self, file: &LogFile, stats: &ScanStats) {
         if let Some((offset, by)) = self.found {
-            stats.record_disorder(Disorder {
-                file: file.name.clone(),
-                offset,
-                by: Duration::from_nanos(by.max(0) as u64),
-                slack: self.slack_given,
-                read_whole: false,
-            });
+            stats.record_disorder(Disorder::new(file, offset, by, self.slack_given, false));
         }
     }
 }
@@ -375,6 +369,26 @@ pub struct Disorder {
     /// Found before the scan, by the pruning's probes: the file was read whole, and the
     /// answer misses nothing.
     pub read_whole: bool,
+}
+
+impl Disorder {
+    /// `file` out of order near byte `offset`, a line older than one before it by `by`
+    /// nanoseconds, more than `slack`.
+    pub(crate) fn new(
+        file: &LogFile,
+        offset: u64,
+        by: i64,
+        slack: Duration,
+        read_whole: bool,
+    ) -> Disorder {
+        Disorder {
+            file: file.name.clone(),
+            offset,
+            by: Duration::from_nanos(by.max(0) as u64),
+            slack,
+            read_whole,
+        }
+    }
 }
 
 impl fmt::Display for Disorder {
