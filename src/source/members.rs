@@ -223,13 +223,29 @@ impl Codec for Bzip2 {
     }
 }
 
-/// What an xz or bzip2 decoder says of damage: found inside a block whose check comes at its
-/// end, so what it decoded of that block before (lines already read) is unverified.
-pub const INSIDE_A_BLOCK: &str = "inside a block";
+/// Damage an xz or bzip2 decoder found inside a block, whose check comes at its end: what it
+/// decoded of that block before (lines already read) is unverified. Carried in the
+/// `io::Error`, as [`TrailingData`] is.
+#[derive(Debug)]
+pub struct InsideABlock(String);
 
-fn inside_a_block(error: impl std::fmt::Display) -> io::Error {
-    let message = format!("{error}, {INSIDE_A_BLOCK}");
-    io::Error::new(io::ErrorKind::InvalidData, message)
+impl fmt::Display for InsideABlock {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}, inside a block", self.0)
+    }
+}
+
+impl std::error::Error for InsideABlock {}
+
+impl InsideABlock {
+    /// Whether `error` is damage found inside a block.
+    pub fn of(error: &io::Error) -> bool {
+        error.get_ref().is_some_and(|e| e.is::<InsideABlock>())
+    }
+}
+
+fn inside_a_block(error: impl fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, InsideABlock(error.to_string()))
 }
 
 /// An xz stream.

@@ -26,7 +26,7 @@ use std::io;
 
 use super::stats::ScanStats;
 use crate::error::{Error, Result};
-use crate::source::members::INSIDE_A_BLOCK;
+use crate::source::members::InsideABlock;
 use crate::source::spool::is_input_failure;
 use crate::source::{FileRange, LogFile, TrailingData};
 
@@ -42,6 +42,8 @@ pub struct Damage {
     /// Whether the data ended cleanly, every line of it read, before bytes that are not
     /// compressed data (see [`TrailingData`]); otherwise the damage cut the data short.
     pub after_last_member: bool,
+    /// Whether an xz or bzip2 decoder found the damage inside a block (see [`InsideABlock`]).
+    pub inside_a_block: bool,
 }
 
 impl Damage {
@@ -59,7 +61,7 @@ impl Damage {
     /// Whether an xz or bzip2 decoder found the damage inside a block: the lines read
     /// before it may come from the same block, not yet checked.
     pub fn found_inside_a_block(&self) -> bool {
-        !self.after_last_member && self.error.contains(INSIDE_A_BLOCK)
+        !self.after_last_member && self.inside_a_block
     }
 }
 
@@ -122,6 +124,7 @@ pub(crate) fn on_read_error(
         lines_before,
         error: text,
         after_last_member: TrailingData::of(&error).is_some(),
+        inside_a_block: InsideABlock::of(&error),
     });
     Ok(())
 }
@@ -152,6 +155,7 @@ mod tests {
             lines_before: 10,
             error: error.into(),
             after_last_member: false,
+            inside_a_block: false,
         };
         let cut = damage("unexpected end of file").to_string();
         assert!(
@@ -180,6 +184,7 @@ mod tests {
                     and were ignored (crc)"
                 .into(),
             after_last_member: true,
+            inside_a_block: false,
         };
         assert!(!damage(2).found_by_checksum());
         let text = damage(2).to_string();
